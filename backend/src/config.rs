@@ -1,0 +1,312 @@
+//! Typed configuration, layered: built-in defaults, then an optional TOML file, then
+//! `CALLVAULT_*` environment variables. Every setting is checked here, so that a bad value
+//! stops the server at start with one line that names it.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// The settings as written by an operator, before they are checked.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub storage_url: Option<String>,
+    pub web_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// Only read on the very first start, to set the root administrator's password.
+    #[serde(skip_serializing)]
+    pub root_password: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            storage_url: None,
+            web_dir: PathBuf::from("target/web/dist"),
+            log_format: LogFormat::Text,
+            root_password: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Checked configuration: what the server runs with.
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub storage: StorageLocation,
+    pub web_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub root_password: Option<Zeroizing<String>>,
+}
+
+// By hand, so that the root password and database credentials never reach a log line.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("storage", &self.storage)
+            .field("web_dir", &self.web_dir)
+            .field("log_format", &self.log_format)
+            .field("root_password", &self.root_password.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageLocation {
+    /// A directory on the local file system.
+    Directory(PathBuf),
+}
+
+/// A setting that cannot be used, named the way an operator sets it.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            setting,
+            problem: problem.into(),
+        }
+    }
+}
+
+pub const BIND: &str = "CALLVAULT_BIND";
+pub const DATA_DIR: &str = "CALLVAULT_DATA_DIR";
+pub const DATABASE_URL: &str = "CALLVAULT_DATABASE_URL";
+pub const STORAGE_URL: &str = "CALLVAULT_STORAGE_URL";
+pub const WEB_DIR: &str = "CALLVAULT_WEB_DIR";
+pub const CONFIG_FILE: &str = "--config";
+
+/// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
+/// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
+const SETTING_KEYS: [&str; 7] = [
+    "bind",
+    "data_dir",
+    "database_url",
+    "storage_url",
+    "web_dir",
+    "log_format",
+    "root_password",
+];
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new().merge(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::new(
+                    CONFIG_FILE,
+                    format!("{} is not a readable file", file.display()),
+                ));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("CALLVAULT_").only(&SETTING_KEYS))
+            .extract()
+            .map_err(|error| ConfigError::new("configuration", error.to_string()))
+    }
+
+    /// Checks every value and fills in the defaults that depend on others.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let bind: SocketAddr = self.bind.trim().parse().map_err(|_| {
+            ConfigError::new(
+                BIND,
+                format!(
+                    "{:?} is not an address to listen on (expected host:port, e.g. 127.0.0.1:8080)",
+                    self.bind
+                ),
+            )
+        })?;
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new(DATA_DIR, "must not be empty"));
+        }
+        let database_url = match self.database_url.filter(|url| !url.trim().is_empty()) {
+            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(url) => {
+                return Err(ConfigError::new(
+                    DATABASE_URL,
+                    format!(
+                        "{} is not a database URL callvault knows (sqlite://… or postgres://…)",
+                        redact_url(&url)
+                    ),
+                ));
+            }
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("callvault.db").display()),
+        };
+        let storage = match self.storage_url.filter(|url| !url.trim().is_empty()) {
+            None => StorageLocation::Directory(self.data_dir.join("objects")),
+            Some(url) => parse_storage_url(&url)?,
+        };
+        Ok(Config {
+            bind,
+            data_dir: self.data_dir,
+            database_url,
+            storage,
+            web_dir: self.web_dir,
+            log_format: self.log_format,
+            root_password: self.root_password.map(Zeroizing::new),
+        })
+    }
+}
+
+fn parse_storage_url(url: &str) -> Result<StorageLocation, ConfigError> {
+    if let Some(path) = url.strip_prefix("file://") {
+        if path.is_empty() {
+            return Err(ConfigError::new(STORAGE_URL, "file:// needs a directory after it"));
+        }
+        return Ok(StorageLocation::Directory(PathBuf::from(path)));
+    }
+    if url.contains("://") {
+        return Err(ConfigError::new(
+            STORAGE_URL,
+            format!("{} is not a storage URL callvault knows (file://… or a directory)", redact_url(url)),
+        ));
+    }
+    Ok(StorageLocation::Directory(PathBuf::from(url)))
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            data_dir: PathBuf::from("/srv/callvault"),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn defaults_put_database_and_objects_in_the_data_dir() {
+        let config = settings().validate().expect("defaults are valid");
+        assert_eq!(config.bind, "127.0.0.1:8080".parse().expect("address"));
+        assert_eq!(config.database_url, "sqlite:///srv/callvault/callvault.db?mode=rwc");
+        assert_eq!(
+            config.storage,
+            StorageLocation::Directory(PathBuf::from("/srv/callvault/objects"))
+        );
+    }
+
+    #[test]
+    fn an_unparsable_bind_address_is_named() {
+        let error = Settings { bind: "localhost".into(), ..settings() }
+            .validate()
+            .expect_err("rejected");
+        assert_eq!(error.setting, BIND);
+        assert!(error.to_string().starts_with("CALLVAULT_BIND: \"localhost\""), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_named_without_its_password() {
+        let error = Settings {
+            database_url: Some("mysql://app:hunter2@db/callvault".into()),
+            ..settings()
+        }
+        .validate()
+        .expect_err("rejected");
+        assert_eq!(error.setting, DATABASE_URL);
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn storage_url_takes_file_urls_and_plain_directories_only() {
+        let from = |url: &str| Settings { storage_url: Some(url.into()), ..settings() }.validate();
+        assert_eq!(
+            from("file:///var/lib/objects").expect("valid").storage,
+            StorageLocation::Directory(PathBuf::from("/var/lib/objects"))
+        );
+        assert_eq!(
+            from("objects").expect("valid").storage,
+            StorageLocation::Directory(PathBuf::from("objects"))
+        );
+        assert_eq!(from("ftp://x/y").expect_err("rejected").setting, STORAGE_URL);
+    }
+
+    #[test]
+    fn redaction_hides_only_the_password() {
+        assert_eq!(
+            redact_url("postgres://callvault:s3cret@db:5432/callvault"),
+            "postgres://callvault:***@db:5432/callvault"
+        );
+        assert_eq!(redact_url("sqlite://data/callvault.db"), "sqlite://data/callvault.db");
+        assert_eq!(redact_url("postgres://db/x?p=a@b"), "postgres://db/x?p=a@b");
+    }
+
+    #[test]
+    fn the_debug_form_never_shows_secrets() {
+        let config = Settings {
+            database_url: Some("postgres://u:topsecret@h/d".into()),
+            root_password: Some("rootpassword123".into()),
+            ..settings()
+        }
+        .validate()
+        .expect("valid");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("topsecret") && !printed.contains("rootpassword123"), "{printed}");
+    }
+
+    #[test]
+    fn a_file_then_the_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("callvault.toml", "bind = \"0.0.0.0:9000\"\ndata_dir = \"/tmp/a\"")?;
+            jail.set_env("CALLVAULT_DATA_DIR", "/tmp/b");
+            let settings = Settings::load(Some(Path::new("callvault.toml")))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(settings.bind, "0.0.0.0:9000");
+            assert_eq!(settings.data_dir, PathBuf::from("/tmp/b"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_named() {
+        let Err(error) = Settings::load(Some(Path::new("/nonexistent/callvault.toml"))) else {
+            panic!("a missing file must be refused");
+        };
+        assert_eq!(error.setting, CONFIG_FILE);
+    }
+}

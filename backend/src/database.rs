@@ -1,0 +1,41 @@
+//! The metadata database: SQLite by default, PostgreSQL at scale. Opened and migrated at start.
+
+use std::time::Duration;
+
+use callvault_migrations::Migrator;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use callvault_migrations::MigratorTrait;
+
+use crate::config::{ConfigError, DATABASE_URL, redact_url};
+
+/// Connects, tunes SQLite for concurrent readers, and applies pending migrations.
+pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {
+    let unusable = |what: &str, error: &dyn std::fmt::Display| {
+        ConfigError::new(DATABASE_URL, format!("{what} {}: {error}", redact_url(url)))
+    };
+    let mut options = ConnectOptions::new(url);
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .map_err(|error| unusable("cannot connect to", &error))?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers proceed while one writer commits; the setting persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(|error| unusable("cannot use", &error))?;
+    }
+    Migrator::up(&db, None)
+        .await
+        .map_err(|error| unusable("cannot migrate", &error))?;
+    Ok(db)
+}
+
+/// Whether the database answers, for `/readyz`.
+pub async fn is_reachable(db: &DatabaseConnection) -> bool {
+    tokio::time::timeout(Duration::from_secs(2), db.ping())
+        .await
+        .is_ok_and(|ping| ping.is_ok())
+}

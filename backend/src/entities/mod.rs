@@ -1,0 +1,4 @@
+//! sea-orm entities: one file per table.
+
+pub mod tenant;
+pub mod user;

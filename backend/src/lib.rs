@@ -1,0 +1,16 @@
+//! The callvault server: configuration, start-up, the REST API under `/api/v1`, and the web
+//! app it serves. `main.rs` is only the command line around it.
+
+pub mod bootstrap;
+pub mod config;
+pub mod database;
+pub mod entities;
+pub mod error;
+pub mod openapi;
+pub mod password;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+pub mod web_app;

@@ -1,0 +1,43 @@
+use callvault_shared::api::{CheckState, Health, Readiness};
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_the_version() {
+    let app = TestApp::spawn().await;
+
+    let response = app.healthz().await;
+
+    assert_eq!(response.status(), 200);
+    let health: Health = response.json().await.expect("JSON");
+    assert_eq!(health.status, CheckState::Ok);
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn readyz_answers_ok_when_database_and_storage_answer() {
+    let app = TestApp::spawn().await;
+
+    let response = app.readyz().await;
+
+    assert_eq!(response.status(), 200);
+    let readiness: Readiness = response.json().await.expect("JSON");
+    assert_eq!(readiness.database, CheckState::Ok);
+    assert_eq!(readiness.storage, CheckState::Ok);
+}
+
+#[tokio::test]
+async fn readyz_answers_503_naming_storage_when_the_object_store_is_gone() {
+    let app = TestApp::spawn().await;
+    let objects = app.data_dir.path().join("objects");
+    std::fs::remove_dir_all(&objects).expect("removed");
+    std::fs::write(&objects, b"not a directory").expect("replaced by a file");
+
+    let response = app.readyz().await;
+
+    assert_eq!(response.status(), 503);
+    let readiness: Readiness = response.json().await.expect("JSON");
+    assert_eq!(readiness.status, CheckState::Unavailable);
+    assert_eq!(readiness.storage, CheckState::Unavailable);
+    assert_eq!(readiness.database, CheckState::Ok);
+}

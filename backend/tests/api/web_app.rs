@@ -1,0 +1,80 @@
+use callvault::web_app::CONTENT_SECURITY_POLICY;
+use reqwest::header;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn the_root_serves_the_app_page_with_security_headers() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.status(), 200);
+    let headers = response.headers();
+    assert_eq!(headers[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+    assert!(CONTENT_SECURITY_POLICY.contains("frame-ancestors 'none'"));
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(response.text().await.expect("body").contains("/boot.js"));
+}
+
+#[tokio::test]
+async fn every_client_side_route_gets_the_app_page_uncached() {
+    let app = TestApp::spawn().await;
+
+    for path in ["/login", "/tenants/acme/recordings", "/account/"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
+        assert!(response.text().await.expect("body").starts_with("<!doctype html>"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_asset_is_404_not_the_app_page() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/missing.wasm").await;
+
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn an_unknown_api_path_is_a_problem_not_the_app_page() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/api/v1/no-such-thing").await;
+
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let problem: callvault_shared::api::Problem = response.json().await.expect("problem");
+    assert_eq!(problem.status, 404);
+    assert!(problem.message().contains("/api/v1/no-such-thing"));
+}
+
+#[tokio::test]
+async fn assets_are_compressed_for_clients_that_accept_it() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .client
+        .get(format!("{}/boot.js", app.address))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn without_a_built_app_the_page_says_how_to_build_it() {
+    let app = TestApp::spawn_with(|config| config.web_dir = "/nonexistent/web".into()).await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.expect("body").contains("cargo xtask web"));
+    assert_eq!(app.healthz().await.status(), 200);
+}

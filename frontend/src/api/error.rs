@@ -1,0 +1,32 @@
+use std::fmt;
+
+use callvault_shared::api::Problem;
+
+/// Why a call to the server failed, in words a person can act on.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// The server could not be reached at all.
+    Network(String),
+    /// The server answered with an error.
+    Problem(Problem),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network(_) => {
+                f.write_str("The server cannot be reached. Check your connection and try again.")
+            }
+            ApiError::Problem(problem) if problem.status == 404 => {
+                f.write_str("This server does not offer that yet.")
+            }
+            ApiError::Problem(problem) => f.write_str(problem.message()),
+        }
+    }
+}
+
+impl From<gloo_net::Error> for ApiError {
+    fn from(error: gloo_net::Error) -> Self {
+        ApiError::Network(error.to_string())
+    }
+}

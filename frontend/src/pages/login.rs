@@ -1,0 +1,62 @@
+use callvault_shared::api::LoginRequest;
+use leptos::prelude::*;
+use web_sys::SubmitEvent;
+
+use crate::api;
+
+/// Sign-in: username and password, with what went wrong said in words.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let (username, set_username) = signal(String::new());
+    let (password, set_password) = signal(String::new());
+    let sign_in = Action::new_local(|request: &LoginRequest| {
+        let request = request.clone();
+        async move { api::login(&request).await }
+    });
+    let pending = sign_in.pending();
+    let failure = move || sign_in.value().get().and_then(Result::err);
+
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        sign_in.dispatch(LoginRequest {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+        });
+    };
+
+    view! {
+        <section class="panel login" aria-labelledby="login-title">
+            <h1 id="login-title">"Sign in to callvault"</h1>
+            <form id="login-form" on:submit=on_submit>
+                <label for="login-username">"Username"</label>
+                <input
+                    id="login-username"
+                    name="username"
+                    type="text"
+                    autocomplete="username"
+                    autocapitalize="none"
+                    spellcheck="false"
+                    required
+                    prop:value=username
+                    on:input=move |event| set_username.set(event_target_value(&event))
+                />
+                <label for="login-password">"Password"</label>
+                <input
+                    id="login-password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    prop:value=password
+                    on:input=move |event| set_password.set(event_target_value(&event))
+                />
+                <button type="submit" disabled=pending>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+                <Show when=move || failure().is_some()>
+                    <p class="error" role="alert">{move || failure().map(|error| error.to_string())}</p>
+                </Show>
+            </form>
+        </section>
+    }
+}
