@@ -68,7 +68,10 @@ impl fmt::Debug for Config {
             .field("storage", &self.storage)
             .field("web_dir", &self.web_dir)
             .field("log_format", &self.log_format)
-            .field("root_password", &self.root_password.as_ref().map(|_| "<set>"))
+            .field(
+                "root_password",
+                &self.root_password.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -149,7 +152,13 @@ impl Settings {
             return Err(ConfigError::new(DATA_DIR, "must not be empty"));
         }
         let database_url = match self.database_url.filter(|url| !url.trim().is_empty()) {
-            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
             Some(url) => {
                 return Err(ConfigError::new(
                     DATABASE_URL,
@@ -159,7 +168,10 @@ impl Settings {
                     ),
                 ));
             }
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("callvault.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("callvault.db").display()
+            ),
         };
         let storage = match self.storage_url.filter(|url| !url.trim().is_empty()) {
             None => StorageLocation::Directory(self.data_dir.join("objects")),
@@ -180,14 +192,20 @@ impl Settings {
 fn parse_storage_url(url: &str) -> Result<StorageLocation, ConfigError> {
     if let Some(path) = url.strip_prefix("file://") {
         if path.is_empty() {
-            return Err(ConfigError::new(STORAGE_URL, "file:// needs a directory after it"));
+            return Err(ConfigError::new(
+                STORAGE_URL,
+                "file:// needs a directory after it",
+            ));
         }
         return Ok(StorageLocation::Directory(PathBuf::from(path)));
     }
     if url.contains("://") {
         return Err(ConfigError::new(
             STORAGE_URL,
-            format!("{} is not a storage URL callvault knows (file://… or a directory)", redact_url(url)),
+            format!(
+                "{} is not a storage URL callvault knows (file://… or a directory)",
+                redact_url(url)
+            ),
         ));
     }
     Ok(StorageLocation::Directory(PathBuf::from(url)))
@@ -224,7 +242,10 @@ mod tests {
     fn defaults_put_database_and_objects_in_the_data_dir() {
         let config = settings().validate().expect("defaults are valid");
         assert_eq!(config.bind, "127.0.0.1:8080".parse().expect("address"));
-        assert_eq!(config.database_url, "sqlite:///srv/callvault/callvault.db?mode=rwc");
+        assert_eq!(
+            config.database_url,
+            "sqlite:///srv/callvault/callvault.db?mode=rwc"
+        );
         assert_eq!(
             config.storage,
             StorageLocation::Directory(PathBuf::from("/srv/callvault/objects"))
@@ -233,11 +254,19 @@ mod tests {
 
     #[test]
     fn an_unparsable_bind_address_is_named() {
-        let error = Settings { bind: "localhost".into(), ..settings() }
-            .validate()
-            .expect_err("rejected");
+        let error = Settings {
+            bind: "localhost".into(),
+            ..settings()
+        }
+        .validate()
+        .expect_err("rejected");
         assert_eq!(error.setting, BIND);
-        assert!(error.to_string().starts_with("CALLVAULT_BIND: \"localhost\""), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("CALLVAULT_BIND: \"localhost\""),
+            "{error}"
+        );
     }
 
     #[test]
@@ -254,7 +283,13 @@ mod tests {
 
     #[test]
     fn storage_url_takes_file_urls_and_plain_directories_only() {
-        let from = |url: &str| Settings { storage_url: Some(url.into()), ..settings() }.validate();
+        let from = |url: &str| {
+            Settings {
+                storage_url: Some(url.into()),
+                ..settings()
+            }
+            .validate()
+        };
         assert_eq!(
             from("file:///var/lib/objects").expect("valid").storage,
             StorageLocation::Directory(PathBuf::from("/var/lib/objects"))
@@ -263,7 +298,10 @@ mod tests {
             from("objects").expect("valid").storage,
             StorageLocation::Directory(PathBuf::from("objects"))
         );
-        assert_eq!(from("ftp://x/y").expect_err("rejected").setting, STORAGE_URL);
+        assert_eq!(
+            from("ftp://x/y").expect_err("rejected").setting,
+            STORAGE_URL
+        );
     }
 
     #[test]
@@ -272,7 +310,10 @@ mod tests {
             redact_url("postgres://callvault:s3cret@db:5432/callvault"),
             "postgres://callvault:***@db:5432/callvault"
         );
-        assert_eq!(redact_url("sqlite://data/callvault.db"), "sqlite://data/callvault.db");
+        assert_eq!(
+            redact_url("sqlite://data/callvault.db"),
+            "sqlite://data/callvault.db"
+        );
         assert_eq!(redact_url("postgres://db/x?p=a@b"), "postgres://db/x?p=a@b");
     }
 
@@ -286,16 +327,24 @@ mod tests {
         .validate()
         .expect("valid");
         let printed = format!("{config:?}");
-        assert!(!printed.contains("topsecret") && !printed.contains("rootpassword123"), "{printed}");
+        assert!(
+            !printed.contains("topsecret") && !printed.contains("rootpassword123"),
+            "{printed}"
+        );
     }
 
     #[test]
+    // The closure's error type is figment's own, dictated by `Jail`.
+    #[allow(clippy::result_large_err)]
     fn a_file_then_the_environment_override_the_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("callvault.toml", "bind = \"0.0.0.0:9000\"\ndata_dir = \"/tmp/a\"")?;
+            jail.create_file(
+                "callvault.toml",
+                "bind = \"0.0.0.0:9000\"\ndata_dir = \"/tmp/a\"",
+            )?;
             jail.set_env("CALLVAULT_DATA_DIR", "/tmp/b");
-            let settings = Settings::load(Some(Path::new("callvault.toml")))
-                .map_err(|e| e.to_string())?;
+            let settings =
+                Settings::load(Some(Path::new("callvault.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(settings.bind, "0.0.0.0:9000");
             assert_eq!(settings.data_dir, PathBuf::from("/tmp/b"));
             Ok(())

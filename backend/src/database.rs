@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use callvault_migrations::Migrator;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use callvault_migrations::MigratorTrait;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 use crate::config::{ConfigError, DATABASE_URL, redact_url};
 

@@ -11,7 +11,11 @@ use callvault::{openapi, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "callvault", version, about = "Encrypted storage and playback of call recordings")]
+#[command(
+    name = "callvault",
+    version,
+    about = "Encrypted storage and playback of call recordings"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -84,5 +88,7 @@ fn write_private(file: &Path, contents: &str) -> std::io::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(file)?.write_all(format!("{contents}\n").as_bytes())
+    options
+        .open(file)?
+        .write_all(format!("{contents}\n").as_bytes())
 }

@@ -47,11 +47,24 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_no_other() {
-        let hash = hash(Zeroizing::new("a long enough password".into())).await.expect("hashes");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        let hash = hash(Zeroizing::new("a long enough password".into()))
+            .await
+            .expect("hashes");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         let parsed = PasswordHash::new(&hash).expect("PHC string");
-        assert!(Argon2::default().verify_password(b"a long enough password", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"a long enough passwore", &parsed).is_err());
+        assert!(
+            Argon2::default()
+                .verify_password(b"a long enough password", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"a long enough passwore", &parsed)
+                .is_err()
+        );
     }
 
     #[test]

@@ -34,7 +34,10 @@ impl Application {
         let listener = TcpListener::bind(config.bind).map_err(|error| {
             ConfigError::new(BIND, format!("cannot listen on {}: {error}", config.bind))
         })?;
-        let port = listener.local_addr().context("listener has no address")?.port();
+        let port = listener
+            .local_addr()
+            .context("listener has no address")?
+            .port();
 
         let state = web::Data::new(AppState { db, store });
         let web_dir = config.web_dir;
@@ -51,7 +54,11 @@ impl Application {
         .context("cannot serve on the listener")?
         .run();
         tracing::info!(address = %config.bind.ip(), port, "callvault is listening");
-        Ok(Self { port, server, first_start })
+        Ok(Self {
+            port,
+            server,
+            first_start,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -71,8 +78,12 @@ impl Application {
 
 /// The data directory must exist and take writes; find out now rather than on the first upload.
 fn ensure_writable(dir: &Path) -> Result<(), ConfigError> {
-    let unwritable =
-        |error: std::io::Error| ConfigError::new(DATA_DIR, format!("{} cannot be written: {error}", dir.display()));
+    let unwritable = |error: std::io::Error| {
+        ConfigError::new(
+            DATA_DIR,
+            format!("{} cannot be written: {error}", dir.display()),
+        )
+    };
     std::fs::create_dir_all(dir).map_err(unwritable)?;
     let probe = dir.join(".callvault-write-test");
     std::fs::write(&probe, b"ok").map_err(unwritable)?;

@@ -21,7 +21,10 @@ pub async fn open(location: &StorageLocation) -> Result<Store, ConfigError> {
     let store: Store = match location {
         StorageLocation::Directory(dir) => {
             std::fs::create_dir_all(dir).map_err(|error| {
-                ConfigError::new(STORAGE_URL, format!("cannot create {}: {error}", dir.display()))
+                ConfigError::new(
+                    STORAGE_URL,
+                    format!("cannot create {}: {error}", dir.display()),
+                )
             })?;
             let store = LocalFileSystem::new_with_prefix(dir)
                 .map_err(|error| unusable(&error))?
@@ -31,15 +34,26 @@ pub async fn open(location: &StorageLocation) -> Result<Store, ConfigError> {
         }
     };
     store
-        .put(&ObjectPath::from(MARKER), PutPayload::from_static(b"callvault object store\n"))
+        .put(
+            &ObjectPath::from(MARKER),
+            PutPayload::from_static(b"callvault object store\n"),
+        )
         .await
-        .map_err(|error| ConfigError::new(STORAGE_URL, format!("cannot write to the object store: {error}")))?;
+        .map_err(|error| {
+            ConfigError::new(
+                STORAGE_URL,
+                format!("cannot write to the object store: {error}"),
+            )
+        })?;
     Ok(store)
 }
 
 /// Whether the store still answers and still holds its marker, for `/readyz`.
 pub async fn is_reachable(store: &dyn ObjectStore) -> bool {
-    tokio::time::timeout(Duration::from_secs(2), store.head(&ObjectPath::from(MARKER)))
-        .await
-        .is_ok_and(|head| head.is_ok())
+    tokio::time::timeout(
+        Duration::from_secs(2),
+        store.head(&ObjectPath::from(MARKER)),
+    )
+    .await
+    .is_ok_and(|head| head.is_ok())
 }

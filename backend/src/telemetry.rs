@@ -7,7 +7,9 @@ use crate::config::LogFormat;
 /// Installs the global subscriber. The filter comes from `RUST_LOG`, else `info`.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second call (tests build many apps in one process) keeps the first subscriber.
     let _ = match format {
         LogFormat::Text => builder.try_init(),

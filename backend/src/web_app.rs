@@ -23,7 +23,10 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
 }
 
 /// Serves the built app from `dir`, or, when it has not been built, a page that says how.
@@ -62,7 +65,10 @@ async fn client_route(
     let (request, _) = request.into_parts();
     let last_segment = request.path().rsplit('/').next().unwrap_or_default();
     if last_segment.contains('.') {
-        return Ok(ServiceResponse::new(request, HttpResponse::NotFound().finish()));
+        return Ok(ServiceResponse::new(
+            request,
+            HttpResponse::NotFound().finish(),
+        ));
     }
     let response = NamedFile::open(&index)?.into_response(&request);
     let mut response = ServiceResponse::new(request, response);

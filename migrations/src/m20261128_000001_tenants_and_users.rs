@@ -31,7 +31,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Tenants::Table)
                     .col(ColumnDef::new(Tenants::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(Tenants::Slug).string_len(63).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Tenants::Slug)
+                            .string_len(63)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Tenants::Name).string_len(200).not_null())
                     .col(
                         ColumnDef::new(Tenants::CreatedAt)
@@ -48,7 +53,12 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::Id).uuid().not_null().primary_key())
                     .col(ColumnDef::new(Users::TenantId).uuid().not_null())
                     // Unique across the instance: a login names a user without naming a tenant.
-                    .col(ColumnDef::new(Users::Username).string_len(100).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Users::Username)
+                            .string_len(100)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Users::PasswordHash).text().not_null())
                     .col(ColumnDef::new(Users::Role).string_len(32).not_null())
                     .col(
@@ -77,7 +87,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Tenants::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Users::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Tenants::Table).to_owned())
+            .await
     }
 }

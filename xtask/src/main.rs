@@ -1,1 +1,48 @@
-fn main() {}
+//! callvault's build helper, run as `cargo xtask <command>` from anywhere in the repository.
+
+mod openapi;
+mod run;
+mod shell;
+mod test;
+mod wasm_toolchain;
+mod web;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, run and test callvault")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the web app and the server, and start callvault at http://127.0.0.1:8080.
+    Run,
+    /// Everything CI checks: formatting, lints, every test on SQLite and PostgreSQL, the web
+    /// app build and the browser tests.
+    Test,
+    /// Build only the web app, into target/web/dist.
+    Web,
+    /// Regenerate openapi/openapi.json from the code.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Run => run::run(),
+        Command::Test => test::test(),
+        Command::Web => web::build().map(drop),
+        Command::Openapi => openapi::write(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

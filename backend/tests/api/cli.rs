@@ -33,7 +33,10 @@ fn an_unparsable_bind_address_stops_the_server_with_one_line_naming_it() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: CALLVAULT_BIND: \"not-an-address\""), "{stderr}");
+    assert!(
+        stderr.starts_with("error: CALLVAULT_BIND: \"not-an-address\""),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

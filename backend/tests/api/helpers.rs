@@ -22,18 +22,25 @@ impl TestDatabase {
     pub async fn create(data_dir: &Path) -> Self {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
             return Self {
-                url: format!("sqlite://{}?mode=rwc", data_dir.join("callvault.db").display()),
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("callvault.db").display()
+                ),
                 postgres: None,
             };
         };
         let name = format!("callvault_test_{}", Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url).await.expect("PostgreSQL for tests is reachable");
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("PostgreSQL for tests is reachable");
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("test database created");
         admin.close().await.expect("closed");
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
         Self {
             url: format!("{base}/{name}"),
             postgres: Some((admin_url, name)),
@@ -142,5 +149,9 @@ fn write_web_app(dir: &Path) {
         "<!doctype html><html><head><script type=\"module\" src=\"/boot.js\"></script></head><body></body></html>\n",
     )
     .expect("index.html");
-    std::fs::write(dir.join("boot.js"), "console.log('callvault');\n".repeat(200)).expect("boot.js");
+    std::fs::write(
+        dir.join("boot.js"),
+        "console.log('callvault');\n".repeat(200),
+    )
+    .expect("boot.js");
 }

@@ -11,7 +11,11 @@ use crate::helpers::{ROOT_PASSWORD, TestDatabase, test_settings};
 async fn the_first_start_creates_the_system_account_and_root_once() {
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let database = TestDatabase::create(data_dir.path()).await;
-    let settings = || test_settings(data_dir.path(), &database.url).validate().expect("valid");
+    let settings = || {
+        test_settings(data_dir.path(), &database.url)
+            .validate()
+            .expect("valid")
+    };
 
     Application::build(settings()).await.expect("first start");
     Application::build(settings()).await.expect("second start");
@@ -29,14 +33,21 @@ async fn the_first_start_creates_the_system_account_and_root_once() {
     assert_eq!(root.tenant_id, tenants[0].id);
     assert_eq!(root.role, "root");
     let hash = PasswordHash::new(&root.password_hash).expect("PHC string");
-    assert!(argon2::Argon2::default().verify_password(ROOT_PASSWORD.as_bytes(), &hash).is_ok());
+    assert!(
+        argon2::Argon2::default()
+            .verify_password(ROOT_PASSWORD.as_bytes(), &hash)
+            .is_ok()
+    );
     assert_eq!(user::Entity::find().count(&db).await.expect("count"), 1);
 }
 
 #[tokio::test]
 async fn an_unreachable_database_stops_the_start_naming_the_setting() {
     let data_dir = tempfile::tempdir().expect("temporary directory");
-    let mut settings = test_settings(data_dir.path(), "postgres://callvault:secret@127.0.0.1:1/none");
+    let mut settings = test_settings(
+        data_dir.path(),
+        "postgres://callvault:secret@127.0.0.1:1/none",
+    );
     settings.database_url = Some("postgres://callvault:secret@127.0.0.1:1/none".into());
 
     let error = Application::build(settings.validate().expect("valid"))
@@ -45,7 +56,10 @@ async fn an_unreachable_database_stops_the_start_naming_the_setting() {
         .expect("the start fails");
 
     let message = format!("{error:#}");
-    assert!(message.starts_with("CALLVAULT_DATABASE_URL: cannot connect to"), "{message}");
+    assert!(
+        message.starts_with("CALLVAULT_DATABASE_URL: cannot connect to"),
+        "{message}"
+    );
     assert!(!message.contains("secret"), "{message}");
 }
 
@@ -57,7 +71,9 @@ async fn a_data_dir_that_cannot_be_written_stops_the_start_naming_the_setting() 
     let data_dir = file.join("data");
 
     let error = Application::build(
-        test_settings(&data_dir, "sqlite::memory:").validate().expect("valid"),
+        test_settings(&data_dir, "sqlite::memory:")
+            .validate()
+            .expect("valid"),
     )
     .await
     .err()
@@ -73,11 +89,19 @@ async fn a_bind_address_in_use_stops_the_start_naming_the_setting() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bound");
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let database = TestDatabase::create(data_dir.path()).await;
-    let mut config = test_settings(data_dir.path(), &database.url).validate().expect("valid");
+    let mut config = test_settings(data_dir.path(), &database.url)
+        .validate()
+        .expect("valid");
     config.bind = taken.local_addr().expect("address");
 
-    let error = Application::build(config).await.err().expect("the start fails");
+    let error = Application::build(config)
+        .await
+        .err()
+        .expect("the start fails");
 
     let message = format!("{error:#}");
-    assert!(message.starts_with("CALLVAULT_BIND: cannot listen on"), "{message}");
+    assert!(
+        message.starts_with("CALLVAULT_BIND: cannot listen on"),
+        "{message}"
+    );
 }

@@ -11,7 +11,10 @@ async fn the_root_serves_the_app_page_with_security_headers() {
 
     assert_eq!(response.status(), 200);
     let headers = response.headers();
-    assert_eq!(headers[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        CONTENT_SECURITY_POLICY
+    );
     assert!(CONTENT_SECURITY_POLICY.contains("frame-ancestors 'none'"));
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
@@ -25,8 +28,19 @@ async fn every_client_side_route_gets_the_app_page_uncached() {
     for path in ["/login", "/tenants/acme/recordings", "/account/"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
-        assert!(response.text().await.expect("body").starts_with("<!doctype html>"), "{path}");
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "no-cache",
+            "{path}"
+        );
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .starts_with("<!doctype html>"),
+            "{path}"
+        );
     }
 }
 
@@ -46,7 +60,10 @@ async fn an_unknown_api_path_is_a_problem_not_the_app_page() {
     let response = app.get("/api/v1/no-such-thing").await;
 
     assert_eq!(response.status(), 404);
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
     let problem: callvault_shared::api::Problem = response.json().await.expect("problem");
     assert_eq!(problem.status, 404);
     assert!(problem.message().contains("/api/v1/no-such-thing"));
@@ -75,6 +92,12 @@ async fn without_a_built_app_the_page_says_how_to_build_it() {
     let response = app.get("/").await;
 
     assert_eq!(response.status(), 503);
-    assert!(response.text().await.expect("body").contains("cargo xtask web"));
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("cargo xtask web")
+    );
     assert_eq!(app.healthz().await.status(), 200);
 }

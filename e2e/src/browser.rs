@@ -1,0 +1,81 @@
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::Context;
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tempfile::TempDir;
+
+use crate::process::{KillOnDrop, free_port, wait_until_up};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Headless Chromium behind its own chromedriver, with a profile of its own. The flags keep
+/// it from reaching for the internet, which this machine does not have.
+pub struct Browser {
+    pub client: Client,
+    _driver: KillOnDrop,
+    _profile: TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| {
+                format!("cannot start {CHROMEDRIVER} (Debian: apt-get install chromium-driver)")
+            })?;
+        let mut driver = KillOnDrop(driver);
+        let driver_url = format!("http://127.0.0.1:{port}");
+        wait_until_up(&format!("{driver_url}/status"), &mut driver).await?;
+
+        let profile = tempfile::tempdir()?;
+        let mut capabilities = Capabilities::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver_url)
+            .await
+            .context("chromedriver would not open a Chromium session")?;
+        Ok(Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Waits up to 20 s for an element: the app renders after its wasm has loaded.
+    pub async fn find(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css:?}"))
+    }
+
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.client
+            .close()
+            .await
+            .context("closing the browser session")
+    }
+}

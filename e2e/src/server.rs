@@ -1,0 +1,56 @@
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use tempfile::TempDir;
+
+use crate::process::{KillOnDrop, free_port, wait_until_up};
+
+pub const ROOT_PASSWORD: &str = "an end-to-end root password";
+
+/// The `callvault` binary, serving the built web app, with SQLite and objects in a fresh
+/// temporary directory.
+pub struct Server {
+    pub url: String,
+    _process: KillOnDrop,
+    _data_dir: TempDir,
+}
+
+impl Server {
+    pub async fn start() -> anyhow::Result<Self> {
+        let binary = from_env("CALLVAULT_E2E_SERVER")?;
+        let web_dir = from_env("CALLVAULT_E2E_WEB_DIR")?;
+        anyhow::ensure!(
+            web_dir.join("index.html").is_file(),
+            "{} holds no built web app: run `cargo xtask web`",
+            web_dir.display()
+        );
+        let data_dir = tempfile::tempdir()?;
+        let port = free_port()?;
+        let child = Command::new(&binary)
+            .arg("serve")
+            .env("CALLVAULT_BIND", format!("127.0.0.1:{port}"))
+            .env("CALLVAULT_DATA_DIR", data_dir.path())
+            .env("CALLVAULT_WEB_DIR", &web_dir)
+            .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
+            .stdin(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut process = KillOnDrop(child);
+        let url = format!("http://127.0.0.1:{port}");
+        wait_until_up(&format!("{url}/healthz"), &mut process)
+            .await
+            .context("the callvault server did not come up")?;
+        Ok(Self {
+            url,
+            _process: process,
+            _data_dir: data_dir,
+        })
+    }
+}
+
+fn from_env(name: &str) -> anyhow::Result<PathBuf> {
+    std::env::var_os(name).map(PathBuf::from).with_context(|| {
+        format!("{name} is not set: run the browser tests with `cargo xtask test`")
+    })
+}

@@ -1,0 +1,176 @@
+//! `cargo xtask test`: everything CI checks, in one command. Every step runs even when an
+//! earlier one failed, so that one run shows every problem; the summary comes last.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use crate::{shell, web};
+
+/// The PostgreSQL the integration tests run against a second time, unless
+/// `CALLVAULT_TEST_POSTGRES_URL` names another. Tests create and drop databases of their own.
+const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const POSTGRES_URL_VAR: &str = "CALLVAULT_TEST_POSTGRES_URL";
+
+const BROWSER: &str = "/usr/bin/chromium";
+const WEBDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Outcome {
+    step: &'static str,
+    result: anyhow::Result<()>,
+    took: Duration,
+}
+
+pub fn test() -> anyhow::Result<()> {
+    let mut outcomes = Vec::new();
+    let mut step = |step: &'static str, work: &mut dyn FnMut() -> anyhow::Result<()>| {
+        eprintln!("\n{}", shell::styled("1;34", &format!("==> {step}")));
+        let started = Instant::now();
+        let result = work();
+        if let Err(error) = &result {
+            eprintln!(
+                "{}",
+                shell::styled("1;31", &format!("{step} failed: {error:#}"))
+            );
+        }
+        outcomes.push(Outcome {
+            step,
+            result,
+            took: started.elapsed(),
+        });
+    };
+
+    step("formatting (cargo fmt --check)", &mut || {
+        shell::run(shell::cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    step("lints (cargo clippy -D warnings)", &mut || {
+        shell::run(shell::cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    step("unit and integration tests on SQLite", &mut || {
+        shell::run(
+            test_runner()
+                .args(["--workspace", "--exclude", "callvault-e2e"])
+                .env_remove(POSTGRES_URL_VAR),
+        )
+    });
+    step("integration tests on PostgreSQL", &mut || {
+        let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| LOCAL_POSTGRES.to_owned());
+        if !postgres_reachable(&url) {
+            bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
+        }
+        shell::run(
+            test_runner()
+                .args(["--package", "callvault-backend", "--test", "api"])
+                .env(POSTGRES_URL_VAR, url),
+        )
+    });
+    let mut web_dir = None;
+    step("web app build (wasm32)", &mut || {
+        web_dir = Some(web::build()?);
+        Ok(())
+    });
+    step("browser tests (Chromium)", &mut || {
+        let Some(web_dir) = &web_dir else {
+            bail!("skipped: the web app did not build");
+        };
+        ensure_browser()?;
+        shell::run(shell::cargo().args([
+            "build",
+            "--quiet",
+            "--package",
+            "callvault-backend",
+            "--bin",
+            "callvault",
+        ]))?;
+        let server = shell::root().join("target/debug/callvault");
+        shell::run(
+            test_runner()
+                .args(["--package", "callvault-e2e"])
+                .env("CALLVAULT_E2E_SERVER", server)
+                .env("CALLVAULT_E2E_WEB_DIR", web_dir),
+        )
+    });
+
+    eprintln!("\n{}", shell::styled("1", "callvault test summary"));
+    let mut failed = 0;
+    for outcome in &outcomes {
+        let verdict = match &outcome.result {
+            Ok(()) => shell::styled("32", "passed"),
+            Err(_) => {
+                failed += 1;
+                shell::styled("31", "FAILED")
+            }
+        };
+        eprintln!(
+            "  {verdict}  {:>6.1}s  {}",
+            outcome.took.as_secs_f64(),
+            outcome.step
+        );
+    }
+    if failed > 0 {
+        bail!("{failed} of {} steps failed", outcomes.len());
+    }
+    eprintln!("all {} steps passed", outcomes.len());
+    Ok(())
+}
+
+/// cargo-nextest where it is installed (it runs each test in its own process, in parallel,
+/// and prints a summary), else `cargo test`.
+fn test_runner() -> Command {
+    let mut command = shell::cargo();
+    if shell::succeeds(shell::cargo().args(["nextest", "--version"])) {
+        command.args(["nextest", "run", "--no-fail-fast"]);
+    } else {
+        command.args(["test", "--no-fail-fast"]);
+    }
+    command
+}
+
+fn postgres_reachable(url: &str) -> bool {
+    // host:port between the `@` (or `//`) and the next `/`.
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split('/').next().unwrap_or_default();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host_port = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    };
+    let address = host_port
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next());
+    address
+        .is_some_and(|address| TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_ok())
+}
+
+/// Debian's Chromium and its WebDriver, installed with apt when they are missing.
+fn ensure_browser() -> anyhow::Result<()> {
+    if Path::new(BROWSER).exists() && Path::new(WEBDRIVER).exists() {
+        return Ok(());
+    }
+    if !Path::new("/usr/bin/apt-get").exists() {
+        bail!(
+            "the browser tests need {BROWSER} and {WEBDRIVER} (Debian: apt-get install chromium chromium-driver)"
+        );
+    }
+    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
+    shell::run(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"]),
+    )
+}
