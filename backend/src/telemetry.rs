@@ -1,5 +1,7 @@
 //! Structured logs with `tracing`: human-readable text by default, JSON Lines for collectors.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
