@@ -8,3 +8,6 @@
 pub mod api;
 pub mod chunked;
 pub mod crypto;
+pub mod keys;
+pub mod sealed;
+pub mod sealing;

@@ -127,12 +127,16 @@ impl Crypto for AwsLc {
         key.key_size_bits()
     }
 
-    fn oaep_encrypt(key: &Self::PublicKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    fn oaep_encrypt(
+        key: &Self::PublicKey,
+        message: &[u8],
+        label: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         let key = OaepPublicEncryptingKey::new(key.clone())
             .map_err(|_| CryptoError("not an OAEP key"))?;
         let mut out = vec![0u8; key.ciphertext_size()];
         let len = key
-            .encrypt(&OAEP_SHA256_MGF1SHA256, message, &mut out, None)
+            .encrypt(&OAEP_SHA256_MGF1SHA256, message, &mut out, Some(label))
             .map_err(|_| CryptoError("RSA-OAEP encryption failed"))?
             .len();
         out.truncate(len);
@@ -142,11 +146,12 @@ impl Crypto for AwsLc {
     fn oaep_decrypt(
         key: &Self::PrivateKey,
         ciphertext: &[u8],
+        label: &[u8],
     ) -> Result<SecretBytes, DecryptError> {
         let key = OaepPrivateDecryptingKey::new(key.clone()).map_err(|_| DecryptError)?;
         let mut out = Zeroizing::new(vec![0u8; key.min_output_size()]);
         let len = key
-            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, None)
+            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, Some(label))
             .map_err(|_| DecryptError)?
             .len();
         Ok(SecretBytes::new(out[..len].to_vec()))

@@ -95,10 +95,17 @@ pub trait Crypto: Send + Sync + 'static {
     fn public_key_to_spki(key: &Self::PublicKey) -> Result<Vec<u8>, CryptoError>;
     fn public_key_bits(key: &Self::PublicKey) -> usize;
 
-    /// RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label.
-    fn oaep_encrypt(key: &Self::PublicKey, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
-    fn oaep_decrypt(key: &Self::PrivateKey, ciphertext: &[u8])
-    -> Result<SecretBytes, DecryptError>;
+    /// RSA-OAEP with SHA-256 and MGF1-SHA-256. callvault's own formats use the empty label.
+    fn oaep_encrypt(
+        key: &Self::PublicKey,
+        message: &[u8],
+        label: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    fn oaep_decrypt(
+        key: &Self::PrivateKey,
+        ciphertext: &[u8],
+        label: &[u8],
+    ) -> Result<SecretBytes, DecryptError>;
 }
 
 /// Something that cannot be decrypted: wrong key, wrong passphrase, or corrupt or truncated
@@ -119,8 +126,10 @@ pub struct CryptoError(pub &'static str);
 pub enum KeyError {
     #[error("RSA keys of {0} bits are not supported (2048, 3072 or 4096)")]
     UnsupportedSize(usize),
-    #[error("not an RSA key, or a malformed one")]
+    #[error("a malformed key")]
     Malformed,
+    #[error("not an RSA key: callvault's encryption keys are RSA")]
+    NotRsa,
     #[error("the key is encrypted and needs its passphrase")]
     NeedsPassphrase,
     #[error("wrong passphrase, or the encrypted key is corrupt")]

@@ -3,6 +3,7 @@
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use hmac::{Hmac, Mac};
+use rsa::Oaep;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use rsa::sha2::Sha256;
 use rsa::traits::PublicKeyParts;
@@ -118,17 +119,48 @@ impl Crypto for RustCrypto {
         key.size() * 8
     }
 
-    fn oaep_encrypt(key: &Self::PublicKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        key.oaep_encrypt_with_rng::<Sha256, _>(&mut getrandom::SysRng, message)
-            .map_err(|_| CryptoError("RSA-OAEP encryption failed"))
+    fn oaep_encrypt(
+        key: &Self::PublicKey,
+        message: &[u8],
+        label: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        key.encrypt(
+            &mut getrandom::SysRng,
+            Oaep::<Sha256>::new_with_label(label),
+            message,
+        )
+        .map_err(|_| CryptoError("RSA-OAEP encryption failed"))
     }
 
+    // Blinded, so that timing does not follow the private exponent.
     fn oaep_decrypt(
         key: &Self::PrivateKey,
         ciphertext: &[u8],
+        label: &[u8],
     ) -> Result<SecretBytes, DecryptError> {
-        key.oaep_decrypt_with_rng::<Sha256, _>(&mut getrandom::SysRng, ciphertext)
+        let message = key
+            .decrypt_blinded(
+                &mut getrandom::SysRng,
+                Oaep::<Sha256>::new_with_label(label),
+                ciphertext,
+            )
             .map(SecretBytes::new)
-            .map_err(|_| DecryptError)
+            .map_err(|_| DecryptError)?;
+        if leading_octet_is_zero(key, ciphertext) {
+            Ok(message)
+        } else {
+            Err(DecryptError)
+        }
     }
+}
+
+/// RFC 8017 §7.1.2 step 3g: the encoded message must start with a zero octet. `rsa` 0.10
+/// ignores that octet on purpose (Wycheproof's "First byte is 1" shows it), so it is checked
+/// here, at the price of a second private-key operation, only after a successful decryption.
+fn leading_octet_is_zero(key: &rsa::PrivateKey, ciphertext: &[u8]) -> bool {
+    let Ok(c) = rsa::BoxedUint::from_be_slice(ciphertext, key.n_bits_precision()) else {
+        return false;
+    };
+    rsa::hazmat::rsa_decrypt(Some(&mut getrandom::SysRng), key, &c)
+        .is_ok_and(|encoded| encoded.bit_width() <= 8 * (key.size() as u32 - 1))
 }
