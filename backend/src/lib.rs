@@ -2,6 +2,7 @@
 //! app it serves. `main.rs` is only the command line around it.
 
 pub mod bootstrap;
+pub mod cli;
 pub mod config;
 pub mod database;
 pub mod entities;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use callvault::bootstrap::{FirstStart, ROOT_USERNAME};
 use callvault::config::Settings;
 use callvault::startup::Application;
-use callvault::{openapi, telemetry};
+use callvault::{cli, openapi, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -31,6 +31,49 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Generate an encryption key pair into a passphrase-protected PKCS#8 file.
+    Keygen {
+        /// 2048, 3072 or 4096.
+        #[arg(long, default_value_t = 3072)]
+        bits: usize,
+        /// The encrypted private key file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Also write the public key here (for `seal`, or to give a provider).
+        #[arg(long, value_name = "FILE")]
+        public_out: Option<PathBuf>,
+        /// Read the passphrase from the first line of FILE instead of asking.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Seal a recording for a public key.
+    Seal {
+        /// A public key file (PEM), or an unencrypted private key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The audio's media type; guessed from the file name when left out.
+        #[arg(long)]
+        content_type: Option<String>,
+        /// The recording's id (a UUID); a new one when left out.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+        input: PathBuf,
+        output: PathBuf,
+    },
+    /// Open a sealed recording with a private key file (`-` as OUTPUT writes to stdout).
+    Open {
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// Only the bytes START-END (inclusive) or START- of the audio.
+        #[arg(long, value_name = "START-END")]
+        range: Option<cli::ByteRange>,
+        input: PathBuf,
+        output: PathBuf,
+    },
+    /// Show a sealed file's version, content type and key fingerprints; needs no key.
+    Inspect { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +83,32 @@ fn main() -> ExitCode {
         Command::Openapi => std::io::stdout()
             .write_all(openapi::document_json().as_bytes())
             .map_err(Into::into),
+        Command::Keygen {
+            bits,
+            out,
+            public_out,
+            passphrase_file,
+        } => cli::keygen(
+            bits,
+            &out,
+            public_out.as_deref(),
+            passphrase_file.as_deref(),
+        ),
+        Command::Seal {
+            key,
+            content_type,
+            id,
+            input,
+            output,
+        } => cli::seal(&key, content_type.as_deref(), id, &input, &output),
+        Command::Open {
+            key,
+            passphrase_file,
+            range,
+            input,
+            output,
+        } => cli::open(&key, passphrase_file.as_deref(), range, &input, &output),
+        Command::Inspect { file } => cli::inspect(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

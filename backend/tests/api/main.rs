@@ -5,6 +5,7 @@
 mod cli;
 mod health;
 mod helpers;
+mod offline_cli;
 mod openapi;
 mod startup;
 mod web_app;

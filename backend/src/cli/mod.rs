@@ -1,0 +1,17 @@
+//! The offline commands of `callvault`: the disaster-recovery tool. They need no server and no
+//! database: a sealed file and an exported key file are enough.
+
+mod inspect;
+mod keygen;
+mod open;
+mod output;
+mod passphrase;
+mod seal;
+
+pub use inspect::inspect;
+pub use keygen::keygen;
+pub use open::{ByteRange, open};
+pub use seal::seal;
+
+/// The implementation the command line uses: aws-lc-rs.
+type Crypto = callvault_shared::crypto::Native;
