@@ -20,6 +20,7 @@ mod sealed;
 mod sealing;
 mod support;
 mod tamper;
+mod vector_file;
 mod wycheproof_aes_gcm;
 mod wycheproof_chunked;
 mod wycheproof_hkdf;
