@@ -1,5 +1,6 @@
 //! callvault's build helper, run as `cargo xtask <command>` from anywhere in the repository.
 
+mod bench_format;
 mod openapi;
 mod run;
 mod shell;
@@ -29,6 +30,12 @@ enum Command {
     Web,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
+    /// Benchmark sealing and opening against age, gpg and OpenSSL, and print the figures.
+    BenchFormat {
+        /// Size of the test file in MiB.
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,6 +44,7 @@ fn main() -> ExitCode {
         Command::Test => test::test(),
         Command::Web => web::build().map(drop),
         Command::Openapi => openapi::write(),
+        Command::BenchFormat { size_mib } => bench_format::bench_format(size_mib),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
