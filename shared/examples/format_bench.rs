@@ -7,6 +7,8 @@
 //! format_bench unwraps <rustcrypto|aws-lc> KEY.pem    SECONDS
 //! ```
 
+#![allow(clippy::print_stdout, reason = "the figures are this program's output")]
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::time::{Duration, Instant};
