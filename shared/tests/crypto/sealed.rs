@@ -152,3 +152,21 @@ for_both_implementations!(
     rewrap_changes_the_header_only,
     generated_keys_seal_and_open,
 );
+
+#[test]
+fn the_plaintext_hash_is_computed_when_asked_for() {
+    use sha2::{Digest, Sha256};
+    let key = test_key::<callvault_shared::crypto::AwsLc>(2048);
+    let data = plaintext(50_000);
+    let (sealer, _) = sealed::Sealer::new(ID, "audio/wav", &[key.public_key()]).expect("sealer");
+    let mut sealer = sealer.hashing_plaintext();
+    let mut out = Vec::new();
+    sealer.update(&data, &mut out).expect("seals");
+    let summary = sealer.finish(&mut out).expect("seals");
+    assert_eq!(
+        summary.plaintext_sha256,
+        Some(<[u8; 32]>::from(Sha256::digest(&data)))
+    );
+    let plain = seal_bytes(&key, b"no hash");
+    assert!(!plain.is_empty());
+}
