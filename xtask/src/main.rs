@@ -6,6 +6,7 @@
 )]
 
 mod bench_format;
+mod fuzz;
 mod openapi;
 mod run;
 mod shell;
@@ -35,6 +36,11 @@ enum Command {
     Web,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
+    /// Fuzz sealed-file parsing and opening for a while (cargo-fuzz, nightly).
+    Fuzz {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// Benchmark sealing and opening against age, gpg and OpenSSL, and print the figures.
     BenchFormat {
         /// Size of the test file in MiB.
@@ -49,6 +55,7 @@ fn main() -> ExitCode {
         Command::Test => test::test(),
         Command::Web => web::build().map(drop),
         Command::Openapi => openapi::write(),
+        Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::BenchFormat { size_mib } => bench_format::bench_format(size_mib),
     };
     match result {
