@@ -106,10 +106,8 @@ impl<C: Crypto> RandomAccess<C> {
 
     /// Opens chunk `index` from its ciphertext (as read from [`Self::chunk_location`]).
     pub fn open_chunk(&self, index: u64, mut ciphertext: Vec<u8>) -> Result<Vec<u8>, DecryptError> {
-        if index > self.last_chunk()
-            || ciphertext.len() as u64
-                != self.chunk_location(index).end - self.chunk_location(index).start
-        {
+        let location = self.chunk_location(index);
+        if index > self.last_chunk() || ciphertext.len() as u64 != location.end - location.start {
             return Err(DecryptError);
         }
         let len = self.keys.open_chunk(index, &mut ciphertext)?;

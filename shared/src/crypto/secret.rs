@@ -4,8 +4,9 @@ use zeroize::Zeroizing;
 
 use super::CryptoError;
 
-/// Bytes that must not outlive their use: zeroed on drop, never printed.
-#[derive(Clone, PartialEq, Eq)]
+/// Bytes that must not outlive their use: zeroed on drop, never printed, and not comparable
+/// with `==` (which would not be constant-time).
+#[derive(Clone)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 
 impl SecretBytes {
