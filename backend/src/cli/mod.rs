@@ -2,6 +2,7 @@
 //! database: a sealed file and an exported key file are enough.
 
 mod inspect;
+mod key_file;
 mod keygen;
 mod open;
 mod output;

@@ -4,10 +4,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
-use callvault_shared::keys::{KeyFile, import_key};
+use callvault_shared::keys::KeyFile;
 use callvault_shared::sealed::{self, open_random_access};
 
-use super::{Crypto, output, passphrase};
+use super::key_file::{self, Unlock};
+use super::output;
 
 /// `START-END` (inclusive, as in HTTP) or `START-` (to the end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,16 +47,7 @@ pub fn open(
     input: &Path,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let key_bytes =
-        std::fs::read(key_file).with_context(|| format!("cannot read {}", key_file.display()))?;
-    let key = match import_key::<Crypto>(&key_bytes, None) {
-        Err(callvault_shared::crypto::KeyError::NeedsPassphrase) => {
-            let passphrase = passphrase::read(passphrase_file, "Passphrase of the key file: ")?;
-            import_key::<Crypto>(&key_bytes, Some(passphrase.as_bytes()))
-        }
-        other => other,
-    }
-    .with_context(|| format!("{}", key_file.display()))?;
+    let key = key_file::load(key_file, Unlock::Passphrase(passphrase_file))?;
     let KeyFile::Private(key) = key else {
         bail!(
             "{} holds a public key only: opening needs the private key",

@@ -2,11 +2,12 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use anyhow::{Context, bail};
-use callvault_shared::keys::{KeyFile, import_key};
+use anyhow::Context;
+use callvault_shared::keys::KeyFile;
 use callvault_shared::sealed;
 
-use super::{Crypto, output};
+use super::key_file::{self, Unlock};
+use super::output;
 
 /// Seals `input` for the key in `key_file` (a public key, or a private key's public half).
 pub fn seal(
@@ -16,20 +17,7 @@ pub fn seal(
     input: &Path,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let key_bytes =
-        std::fs::read(key_file).with_context(|| format!("cannot read {}", key_file.display()))?;
-    let key = match import_key::<Crypto>(&key_bytes, None) {
-        Ok(key) => key,
-        // An encrypted private key holds its public half too, but only behind the passphrase:
-        // sealing should need none. Ask for the public key instead.
-        Err(callvault_shared::crypto::KeyError::NeedsPassphrase) => {
-            bail!(
-                "{} is an encrypted private key: seal with its public key file",
-                key_file.display()
-            )
-        }
-        Err(error) => return Err(error).with_context(|| format!("{}", key_file.display())),
-    };
+    let key = key_file::load(key_file, Unlock::PublicHalfOnly)?;
     let recipient = match &key {
         KeyFile::Private(private) => private.public_key(),
         KeyFile::Public(public) => public,
