@@ -241,6 +241,10 @@ fn failures_are_one_line_and_leave_no_output_behind() {
             vec!["inspect", "call.wav"],
             "not a sealed callvault recording",
         ),
+        (
+            vec!["seal", "--key", "key.pem", "call.wav", "out.wav"],
+            "use its public key file",
+        ),
     ] {
         let output = callvault(path, &args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
