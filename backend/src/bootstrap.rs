@@ -9,7 +9,9 @@ use sea_orm::{
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::entities::{tenant, user};
+use crate::accounts::{self, NewAccount, password_policy};
+use crate::audit::{self, Actor, AuditEntry};
+use crate::entities::tenant;
 use crate::password;
 
 pub const ROOT_USERNAME: &str = "root";
@@ -35,8 +37,6 @@ pub async fn ensure_system_account(
         Some(password) => (password, false),
         None => (password::generate()?, true),
     };
-    let password_hash = password::hash(password.clone()).await?;
-
     let now = Utc::now();
     let txn = db.begin().await?;
     let system = tenant::ActiveModel {
@@ -44,37 +44,49 @@ pub async fn ensure_system_account(
         slug: Set(tenant::SYSTEM_SLUG.to_owned()),
         name: Set("System".to_owned()),
         created_at: Set(now),
+        audit_seq: Set(0),
+        audit_head: Set(None),
     }
     .insert(&txn)
     .await;
     let system = match system {
         Ok(system) => system,
         // Another instance sharing this database won the race to the first start.
-        Err(error) if is_unique_violation(&error) => return Ok(FirstStart::AlreadyDone),
+        Err(error) if accounts::is_unique_violation(&error) => return Ok(FirstStart::AlreadyDone),
         Err(error) => return Err(error.into()),
     };
-    user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(system.id),
-        username: Set(ROOT_USERNAME.to_owned()),
-        password_hash: Set(password_hash),
-        role: Set(Role::Root.as_str().to_owned()),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    let root = accounts::create(
+        &txn,
+        &system,
+        NewAccount {
+            username: ROOT_USERNAME.to_owned(),
+            password: password.clone(),
+            role: Role::Root,
+        },
+        // The operator chose this password (or it was generated): only the absolute floor.
+        password_policy::ABSOLUTE_MINIMUM_LENGTH,
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("the root password cannot be used: {error}"))?;
     txn.commit().await?;
+    audit::record(
+        db,
+        AuditEntry::new(system.id, &Actor::command_line(), "tenant.create")
+            .object("tenant", system.id)
+            .details(serde_json::json!({ "slug": system.slug, "first_start": true })),
+    )
+    .await?;
+    audit::record(
+        db,
+        AuditEntry::new(system.id, &Actor::command_line(), "user.create")
+            .object("user", root.id)
+            .details(serde_json::json!({ "username": root.username, "role": Role::Root })),
+    )
+    .await?;
     tracing::info!(tenant = %system.id, "first start: created the System account and its root administrator");
     Ok(if generated {
         FirstStart::CreatedWithPassword(password)
     } else {
         FirstStart::Created
     })
-}
-
-fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(
-        error.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }

@@ -21,6 +21,14 @@ pub struct Settings {
     pub storage_url: Option<String>,
     pub web_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Shortest password accepted for a user (NIST SP 800-63B: never below 8).
+    pub password_min_length: usize,
+    /// A session ends this long after login, however busy.
+    pub session_hours: u32,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: u32,
+    /// Life of a bearer access token; clients renew it through their session.
+    pub access_token_minutes: u32,
     /// Only read on the very first start, to set the root administrator's password.
     #[serde(skip_serializing)]
     pub root_password: Option<String>,
@@ -35,6 +43,10 @@ impl Default for Settings {
             storage_url: None,
             web_dir: PathBuf::from("target/web/dist"),
             log_format: LogFormat::Text,
+            password_min_length: 12,
+            session_hours: 12,
+            session_idle_minutes: 60,
+            access_token_minutes: 15,
             root_password: None,
         }
     }
@@ -55,7 +67,29 @@ pub struct Config {
     pub storage: StorageLocation,
     pub web_dir: PathBuf,
     pub log_format: LogFormat,
+    pub auth: AuthPolicy,
     pub root_password: Option<Zeroizing<String>>,
+}
+
+/// How long logins last and what passwords must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthPolicy {
+    pub password_min_length: usize,
+    pub session_lifetime: chrono::Duration,
+    pub session_idle: chrono::Duration,
+    pub access_token_lifetime: chrono::Duration,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        let settings = Settings::default();
+        Self {
+            password_min_length: settings.password_min_length,
+            session_lifetime: chrono::Duration::hours(settings.session_hours.into()),
+            session_idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
+            access_token_lifetime: chrono::Duration::minutes(settings.access_token_minutes.into()),
+        }
+    }
 }
 
 // By hand, so that the root password and database credentials never reach a log line.
@@ -68,6 +102,7 @@ impl fmt::Debug for Config {
             .field("storage", &self.storage)
             .field("web_dir", &self.web_dir)
             .field("log_format", &self.log_format)
+            .field("auth", &self.auth)
             .field(
                 "root_password",
                 &self.root_password.as_ref().map(|_| "<set>"),
@@ -104,17 +139,25 @@ pub const DATA_DIR: &str = "CALLVAULT_DATA_DIR";
 pub const DATABASE_URL: &str = "CALLVAULT_DATABASE_URL";
 pub const STORAGE_URL: &str = "CALLVAULT_STORAGE_URL";
 pub const WEB_DIR: &str = "CALLVAULT_WEB_DIR";
+pub const PASSWORD_MIN_LENGTH: &str = "CALLVAULT_PASSWORD_MIN_LENGTH";
+pub const SESSION_HOURS: &str = "CALLVAULT_SESSION_HOURS";
+pub const SESSION_IDLE_MINUTES: &str = "CALLVAULT_SESSION_IDLE_MINUTES";
+pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
 pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 7] = [
+const SETTING_KEYS: [&str; 11] = [
     "bind",
     "data_dir",
     "database_url",
     "storage_url",
     "web_dir",
     "log_format",
+    "password_min_length",
+    "session_hours",
+    "session_idle_minutes",
+    "access_token_minutes",
     "root_password",
 ];
 
@@ -139,6 +182,7 @@ impl Settings {
 
     /// Checks every value and fills in the defaults that depend on others.
     pub fn validate(self) -> Result<Config, ConfigError> {
+        let auth = self.auth_policy()?;
         let bind: SocketAddr = self.bind.trim().parse().map_err(|_| {
             ConfigError::new(
                 BIND,
@@ -184,7 +228,43 @@ impl Settings {
             storage,
             web_dir: self.web_dir,
             log_format: self.log_format,
+            auth,
             root_password: self.root_password.map(Zeroizing::new),
+        })
+    }
+
+    fn auth_policy(&self) -> Result<AuthPolicy, ConfigError> {
+        if !(8..=64).contains(&self.password_min_length) {
+            return Err(ConfigError::new(
+                PASSWORD_MIN_LENGTH,
+                format!(
+                    "{} is out of range: at least 8 (NIST SP 800-63B), at most 64",
+                    self.password_min_length
+                ),
+            ));
+        }
+        let in_range = |setting, value: u32, range: std::ops::RangeInclusive<u32>| {
+            if range.contains(&value) {
+                Ok(i64::from(value))
+            } else {
+                Err(ConfigError::new(
+                    setting,
+                    format!(
+                        "{value} is out of range ({} to {})",
+                        range.start(),
+                        range.end()
+                    ),
+                ))
+            }
+        };
+        let session_hours = in_range(SESSION_HOURS, self.session_hours, 1..=720)?;
+        let idle_minutes = in_range(SESSION_IDLE_MINUTES, self.session_idle_minutes, 1..=43_200)?;
+        let token_minutes = in_range(ACCESS_TOKEN_MINUTES, self.access_token_minutes, 1..=60)?;
+        Ok(AuthPolicy {
+            password_min_length: self.password_min_length,
+            session_lifetime: chrono::Duration::hours(session_hours),
+            session_idle: chrono::Duration::minutes(idle_minutes),
+            access_token_lifetime: chrono::Duration::minutes(token_minutes),
         })
     }
 }
@@ -349,6 +429,24 @@ mod tests {
             assert_eq!(settings.data_dir, PathBuf::from("/tmp/b"));
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_password_minimum_below_eight_is_refused() {
+        let error = Settings {
+            password_min_length: 7,
+            ..settings()
+        }
+        .validate()
+        .expect_err("rejected");
+        assert_eq!(error.setting, PASSWORD_MIN_LENGTH);
+        let config = Settings {
+            password_min_length: 8,
+            ..settings()
+        }
+        .validate()
+        .expect("8 is allowed");
+        assert_eq!(config.auth.password_min_length, 8);
     }
 
     #[test]

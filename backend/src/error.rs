@@ -9,9 +9,25 @@ use callvault_shared::api::Problem;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
+    BadRequest(String),
+    /// No credential, or one that is not (or no longer) valid.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow this, or a key grant is missing.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Missing, or belonging to a tenant the principal cannot see: the two are one answer.
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
-    BadRequest(String),
+    Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -29,13 +45,34 @@ impl ApiError {
         };
         Problem::new(status.as_u16(), title, detail)
     }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        ApiError::Internal(error.into())
+    }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -45,7 +82,25 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(error) = self {
             tracing::error!(error = format!("{error:#}"), "request failed");
         }
-        problem_response(&self.problem())
+        let mut response = problem_response(&self.problem());
+        let headers = response.headers_mut();
+        match self {
+            ApiError::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"callvault\""),
+                );
+            }
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    headers.insert(header::RETRY_AFTER, value);
+                }
+            }
+            _ => {}
+        }
+        response
     }
 }
 
@@ -53,5 +108,37 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, Problem::MEDIA_TYPE))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(serde_json::to_string(problem).unwrap_or_default())
+}
+
+/// Bodies, paths and queries that cannot be parsed answer a problem too, never actix's text.
+pub fn extractor_configs(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::web;
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|error, _| {
+                let detail = match &error {
+                    actix_web::error::JsonPayloadError::ContentType => {
+                        "the body must be JSON, sent as Content-Type: application/json".to_owned()
+                    }
+                    actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                    | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                        return ApiError::TooLarge("the JSON body is larger than 64 KiB".into())
+                            .into();
+                    }
+                    other => format!("the JSON body cannot be read: {other}"),
+                };
+                ApiError::BadRequest(detail).into()
+            }),
+    )
+    .app_data(
+        web::PathConfig::default().error_handler(|error, _| {
+            ApiError::NotFound(format!("no such object: {error}")).into()
+        }),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|error, _| {
+        ApiError::BadRequest(format!("bad query parameters: {error}")).into()
+    }));
 }

@@ -1,6 +1,9 @@
 //! The callvault server: configuration, start-up, the REST API under `/api/v1`, and the web
 //! app it serves. `main.rs` is only the command line around it.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;

@@ -1,7 +1,10 @@
 //! Login passwords, hashed with Argon2id into PHC strings. Hashing is deliberately slow, so it
 //! runs on the blocking pool, never on the async executor.
 
-use argon2::password_hash::PasswordHasher;
+use std::sync::LazyLock;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use zeroize::Zeroizing;
 
@@ -20,6 +23,28 @@ pub async fn hash(password: Zeroizing<String>) -> anyhow::Result<String> {
     })
     .await?
 }
+
+/// Whether `password` matches `hash`. With no hash (an unknown user), a stand-in hash of the
+/// same cost is checked instead, so that both answers take the same time.
+pub async fn verify(hash: Option<String>, password: Zeroizing<String>) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| STAND_IN.clone());
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|error| anyhow::anyhow!("a stored password hash is unreadable: {error}"))?;
+        // The parameters come from the PHC string: older hashes keep verifying after a raise.
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await?
+}
+
+static STAND_IN: LazyLock<String> = LazyLock::new(|| {
+    hasher()
+        .hash_password(b"no user has this password: it only spends the same time")
+        .map(|hash| hash.to_string())
+        .unwrap_or_default()
+});
 
 /// A random password for the first root administrator: 20 characters from a 56-letter
 /// alphabet without look-alikes (about 116 bits).
@@ -40,9 +65,6 @@ pub fn generate() -> anyhow::Result<Zeroizing<String>> {
 
 #[cfg(test)]
 mod tests {
-    use argon2::PasswordVerifier;
-    use argon2::password_hash::phc::PasswordHash;
-
     use super::*;
 
     #[tokio::test]
@@ -65,6 +87,27 @@ mod tests {
                 .verify_password(b"a long enough passwore", &parsed)
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn verification_accepts_the_password_only_and_survives_unknown_users() {
+        let hash = hash(Zeroizing::new("a long enough password".into()))
+            .await
+            .expect("hashes");
+        let verify = |hash: Option<String>, password: &str| {
+            verify(hash, Zeroizing::new(password.to_owned()))
+        };
+        assert!(
+            verify(Some(hash.clone()), "a long enough password")
+                .await
+                .expect("runs")
+        );
+        assert!(
+            !verify(Some(hash), "a long enough passwore")
+                .await
+                .expect("runs")
+        );
+        assert!(!verify(None, "a long enough password").await.expect("runs"));
     }
 
     #[test]

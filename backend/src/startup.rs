@@ -9,6 +9,10 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use std::sync::Arc;
+
+use crate::auth::token::TokenSigner;
+use crate::auth::{self, Auth};
 use crate::bootstrap::{self, FirstStart};
 use crate::config::{BIND, Config, ConfigError, DATA_DIR};
 use crate::state::AppState;
@@ -39,7 +43,12 @@ impl Application {
             .context("listener has no address")?
             .port();
 
-        let state = web::Data::new(AppState { db, store });
+        let signing_key = auth::signing_key::load_or_create(&db).await?;
+        let auth = Arc::new(Auth {
+            policy: config.auth,
+            tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
+        });
+        let state = web::Data::new(AppState { db, store, auth });
         let web_dir = config.web_dir;
         let server = HttpServer::new(move || {
             App::new()

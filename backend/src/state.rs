@@ -1,5 +1,8 @@
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
+use crate::auth::Auth;
 use crate::storage::Store;
 
 /// What every request handler may reach. Cheap to clone; holds no per-instance state, so that
@@ -8,4 +11,5 @@ use crate::storage::Store;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub store: Store,
+    pub auth: Arc<Auth>,
 }

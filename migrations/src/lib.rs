@@ -9,12 +9,16 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_tenants_and_users;
+mod m20261129_000001_sessions_keys_audit;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_tenants_and_users::Migration)]
+        vec![
+            Box::new(m20261128_000001_tenants_and_users::Migration),
+            Box::new(m20261129_000001_sessions_keys_audit::Migration),
+        ]
     }
 }

@@ -10,9 +10,29 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub created_at: ChronoDateTimeUtc,
+    /// The audit chain's head: how many records it has and the last one's hash. Kept here so
+    /// that deleting the newest records is as detectable as deleting any other.
+    pub audit_seq: i64,
+    pub audit_head: Option<Vec<u8>>,
 }
 
 pub const SYSTEM_SLUG: &str = "system";
+
+impl Model {
+    pub fn is_system(&self) -> bool {
+        self.slug == SYSTEM_SLUG
+    }
+
+    pub fn to_api(&self) -> callvault_shared::api::Tenant {
+        callvault_shared::api::Tenant {
+            id: self.id,
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            system: self.is_system(),
+            created_at: self.created_at,
+        }
+    }
+}
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {

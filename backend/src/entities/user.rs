@@ -13,6 +13,11 @@ pub struct Model {
     /// A [`callvault_shared::api::Role`] name.
     pub role: String,
     pub created_at: ChronoDateTimeUtc,
+    /// The user key's public half (SubjectPublicKeyInfo DER): grants are sealed to it.
+    pub public_key: Option<Vec<u8>>,
+    /// The user key's private half (PKCS#8 DER), sealed under the user's password.
+    pub sealed_private_key: Option<Vec<u8>>,
+    pub password_changed_at: Option<ChronoDateTimeUtc>,
 }
 
 // No derived Debug: a password hash has no business in a log line.
@@ -40,6 +45,30 @@ pub enum Relation {
 impl Related<super::tenant::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Tenant.def()
+    }
+}
+
+impl Model {
+    /// The role as stored; a value no version of callvault writes is treated as the least
+    /// privileged role rather than trusted.
+    pub fn role(&self) -> callvault_shared::api::Role {
+        self.role
+            .parse()
+            .unwrap_or(callvault_shared::api::Role::User)
+    }
+
+    pub fn to_api(&self) -> callvault_shared::api::User {
+        callvault_shared::api::User {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            username: self.username.clone(),
+            role: self.role(),
+            created_at: self.created_at,
+            key_fingerprint: self
+                .public_key
+                .as_deref()
+                .map(|spki| callvault_shared::keys::Fingerprint::of_spki(spki).to_hex()),
+        }
     }
 }
 

@@ -1,15 +1,40 @@
 //! The HTTP routes: probes at the root, the REST API under `/api/v1`.
 
+pub mod audit;
+pub mod auth;
 pub mod health;
+pub mod tenants;
+pub mod users;
 
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.configure(crate::error::extractor_configs)
+        .service(health::healthz)
         .service(health::readyz)
         .service(web::resource("/api/openapi.json").get(crate::openapi::document))
+        .service(auth::login)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(auth::renew_token)
+        .service(auth::change_password)
+        .service(auth::list_sessions)
+        .service(auth::end_session)
+        .service(tenants::list)
+        .service(tenants::create)
+        .service(tenants::show)
+        .service(tenants::update)
+        .service(users::list)
+        .service(users::create)
+        .service(users::show)
+        .service(users::update)
+        .service(users::remove)
+        .service(users::reset_password)
+        .service(audit::list)
+        .service(audit::verify_chain)
+        .service(audit::export)
         .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
 }
 

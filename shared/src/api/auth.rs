@@ -1,4 +1,8 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Permission, Tenant, User};
 
 /// `POST /api/v1/auth/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -8,13 +12,85 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-// The password must never reach a log line through `{:?}`.
+/// A successful login. The browser also receives the session cookie; API clients send
+/// `access_token` as `Authorization: Bearer …` and renew it at `POST /api/v1/auth/token`
+/// before `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// A JWT (HS256), valid until `expires_at` and only while its session lasts.
+    pub access_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+    pub session: SessionInfo,
+    /// Send as `X-CSRF-Token` with every unsafe request that relies on the session cookie.
+    pub csrf_token: String,
+}
+
+/// A renewed access token for the same session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessToken {
+    pub access_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/auth/me`: who is signed in, where, and what they may do there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub user: User,
+    pub tenant: Tenant,
+    pub session: SessionInfo,
+    /// What the user's role allows in their own tenant (provider staff: in every tenant).
+    pub permissions: Vec<Permission>,
+    pub csrf_token: String,
+}
+
+/// One login of the current user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The client address the session was opened from.
+    pub origin: String,
+    pub user_agent: String,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// `POST /api/v1/auth/password`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// What a password change did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChanged {
+    /// The user's other sessions, ended by the change.
+    pub sessions_ended: u64,
+}
+
+// Passwords must never reach a log line through `{:?}`.
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginRequest")
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .finish()
+    }
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChange { <redacted> }")
     }
 }
 
@@ -31,5 +107,11 @@ mod tests {
         let printed = format!("{request:?}");
         assert!(printed.contains("root"));
         assert!(!printed.contains("horse"), "{printed}");
+        let change = PasswordChange {
+            current_password: "correct horse battery staple".into(),
+            new_password: "tr0ub4dor and three".into(),
+        };
+        let printed = format!("{change:?}");
+        assert!(!printed.contains("horse") && !printed.contains("tr0ub"));
     }
 }

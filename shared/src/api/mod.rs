@@ -1,11 +1,21 @@
 //! Request and response bodies of the REST API under `/api/v1`, and its probes.
 
+mod audit;
 mod auth;
 mod health;
+mod permission;
 mod problem;
 mod role;
+mod tenant;
+mod user;
 
-pub use auth::LoginRequest;
+pub use audit::{AuditEvent, AuditOutcome, AuditPage, AuditProblem, AuditVerification};
+pub use auth::{
+    AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
+};
 pub use health::{CheckState, Health, Readiness};
+pub use permission::Permission;
 pub use problem::Problem;
 pub use role::Role;
+pub use tenant::{NewTenant, Tenant, TenantUpdate};
+pub use user::{NewUser, PasswordReset, PasswordResetOutcome, User, UserUpdate};

@@ -1,0 +1,153 @@
+//! Users' accounts: creation, password changes and administrator resets, shared by the API,
+//! the first start and the command line, so that every path keeps the key hierarchy intact.
+
+pub mod password_policy;
+pub mod user_key;
+
+use callvault_shared::api::Role;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::entities::{session, tenant, user};
+use crate::error::ApiError;
+use crate::password;
+
+/// What a new account needs.
+pub struct NewAccount {
+    pub username: String,
+    pub password: Zeroizing<String>,
+    pub role: Role,
+}
+
+/// Usernames are what people type at the login: short, printable, unambiguous.
+pub fn check_username(username: &str) -> Result<(), ApiError> {
+    let valid_length = (2..=100).contains(&username.len());
+    let valid_characters = username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if valid_length && valid_characters {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "{username:?} is not a valid username: 2 to 100 of letters, digits, '.', '_', '-' and '@'"
+        )))
+    }
+}
+
+/// Provider roles exist only in the System account, so that no tenant ever holds a user who
+/// may act in other tenants.
+pub fn check_role_fits_tenant(role: Role, tenant: &tenant::Model) -> Result<(), ApiError> {
+    if role.is_provider_staff() && !tenant.is_system() {
+        return Err(ApiError::BadRequest(format!(
+            "the role {role} belongs to the provider's staff and exists only in the System account"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a user with their own key pair, sealed under their password.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    account: NewAccount,
+    password_min_length: usize,
+) -> Result<user::Model, ApiError> {
+    check_username(&account.username)?;
+    check_role_fits_tenant(account.role, tenant)?;
+    password_policy::check(&account.password, password_min_length).map_err(ApiError::BadRequest)?;
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(&account.username))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(taken(&account.username));
+    }
+
+    let id = Uuid::now_v7();
+    let password_hash = password::hash(account.password.clone()).await?;
+    let (key, _) = user_key::generate(id, account.password).await?;
+    let now = Utc::now();
+    user::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(tenant.id),
+        username: Set(account.username.clone()),
+        password_hash: Set(password_hash),
+        role: Set(account.role.as_str().to_owned()),
+        created_at: Set(now),
+        public_key: Set(Some(key.public_key)),
+        sealed_private_key: Set(Some(key.sealed_private_key)),
+        password_changed_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            taken(&account.username)
+        } else {
+            error.into()
+        }
+    })
+}
+
+fn taken(username: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "the username {username:?} is taken (usernames are unique across the whole instance)"
+    ))
+}
+
+/// What an administrator's reset did.
+pub struct ResetOutcome {
+    pub user: user::Model,
+    pub sessions_ended: u64,
+    pub grants_removed: u64,
+}
+
+pub const RESET_NOTICE: &str = "The user has a new key pair: the keys they were granted can no longer be opened with it, so those grants were removed. Someone who holds each key must grant it to them again.";
+
+/// An administrator's reset: a new password and a new key pair, because nobody but the user
+/// can open the old one. Every session ends and every grant to the old key is void.
+pub async fn reset_password(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    target: user::Model,
+    new_password: Zeroizing<String>,
+    password_min_length: usize,
+) -> Result<ResetOutcome, ApiError> {
+    password_policy::check(&new_password, password_min_length).map_err(ApiError::BadRequest)?;
+    let password_hash = password::hash(new_password.clone()).await?;
+    let (key, _) = user_key::generate(target.id, new_password).await?;
+
+    let txn = db.begin().await?;
+    let sessions_ended = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(target.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    // Grants on encryption keys are sealed to the old public key; they are deleted here with
+    // it once keys exist (issue 5), counted into `grants_removed`.
+    let grants_removed = 0;
+    let mut row = target.into_active_model();
+    row.password_hash = Set(password_hash);
+    row.public_key = Set(Some(key.public_key));
+    row.sealed_private_key = Set(Some(key.sealed_private_key));
+    row.password_changed_at = Set(Some(Utc::now()));
+    let user = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(ResetOutcome {
+        user,
+        sessions_ended,
+        grants_removed,
+    })
+}
+
+pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

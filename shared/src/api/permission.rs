@@ -1,0 +1,124 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::Role;
+
+/// What a route needs beyond a signed-in principal who may see the tenant. The matrix of
+/// [`Role::allows`] is the product's permission model: `docs/permissions.md` is generated from
+/// it, and the integration tests walk every route against it.
+///
+/// A permission never opens a key: playing a recording also takes a grant on its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// See the tenant itself (its name and settings).
+    TenantRead,
+    /// Create tenants. Provider-wide, not within a tenant.
+    TenantCreate,
+    /// Rename the tenant and change its settings.
+    TenantUpdate,
+    /// List the tenant's users and see their roles.
+    UsersRead,
+    /// Create, change, delete users and reset their passwords.
+    UsersManage,
+    /// Read, verify and export the tenant's audit log.
+    AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 6] = [
+        Permission::TenantRead,
+        Permission::TenantCreate,
+        Permission::TenantUpdate,
+        Permission::UsersRead,
+        Permission::UsersManage,
+        Permission::AuditRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::TenantRead => "tenant_read",
+            Permission::TenantCreate => "tenant_create",
+            Permission::TenantUpdate => "tenant_update",
+            Permission::UsersRead => "users_read",
+            Permission::UsersManage => "users_manage",
+            Permission::AuditRead => "audit_read",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Permission::TenantRead => "see the tenant",
+            Permission::TenantCreate => "create tenants (provider-wide)",
+            Permission::TenantUpdate => "rename the tenant, change its settings",
+            Permission::UsersRead => "list users and their roles",
+            Permission::UsersManage => "create, change and delete users; reset passwords",
+            Permission::AuditRead => "read, verify and export the audit log",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Role {
+    /// The permission matrix. Provider staff hold their permissions in every tenant; everyone
+    /// else only in their own.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Root | Role::ProviderAdmin => true,
+            Role::TenantAdmin => matches!(
+                permission,
+                TenantRead | TenantUpdate | UsersRead | UsersManage | AuditRead
+            ),
+            Role::Supervisor | Role::User => matches!(permission, TenantRead),
+            Role::Auditor => matches!(permission, TenantRead | AuditRead),
+        }
+    }
+
+    /// Roles this role may give to users it creates or changes. Provider roles are given only
+    /// by root and only in the System account.
+    pub fn may_assign(self, role: Role) -> bool {
+        match self {
+            Role::Root => true,
+            Role::ProviderAdmin => !matches!(role, Role::Root),
+            Role::TenantAdmin => !role.is_provider_staff(),
+            Role::Supervisor | Role::User | Role::Auditor => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for permission in Permission::ALL {
+            assert_eq!(Permission::from_name(permission.as_str()), Some(permission));
+            let json = serde_json::to_string(&permission).expect("serializes");
+            assert_eq!(json, format!("\"{permission}\""));
+        }
+    }
+
+    #[test]
+    fn only_provider_staff_create_tenants_and_only_root_makes_root() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.allows(Permission::TenantCreate),
+                role.is_provider_staff()
+            );
+            assert_eq!(role.may_assign(Role::Root), role == Role::Root);
+        }
+    }
+}
