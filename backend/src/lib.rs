@@ -12,6 +12,7 @@ pub mod entities;
 pub mod error;
 pub mod openapi;
 pub mod password;
+pub mod permissions_doc;
 pub mod routes;
 pub mod startup;
 pub mod state;

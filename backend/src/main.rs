@@ -30,7 +30,11 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Print the OpenAPI document.
-    Openapi,
+    Openapi {
+        /// Print `docs/permissions.md` instead, which is generated from the same routes.
+        #[arg(long, hide = true)]
+        permissions: bool,
+    },
     /// Generate an encryption key pair into a passphrase-protected PKCS#8 file.
     Keygen {
         /// 2048, 3072 or 4096.
@@ -72,17 +76,57 @@ enum Command {
         input: PathBuf,
         output: PathBuf,
     },
+    /// Account rescue for the operator, working on the database directly.
+    Admin {
+        /// A TOML file of settings; environment variables override it.
+        #[arg(long, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Show a sealed file's version, content type and key fingerprints; needs no key.
     Inspect { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user (for example a new root administrator).
+    CreateUser {
+        /// The tenant's slug or id (`system` for provider staff).
+        #[arg(long, default_value = "system")]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+        /// root, provider_admin, tenant_admin, supervisor, user or auditor.
+        #[arg(long)]
+        role: callvault_shared::api::Role,
+        /// Read the password from the first line of FILE instead of asking.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Set a new password. The user gets a new key pair: their grants are void.
+    ResetPassword {
+        username: String,
+        /// Read the password from the first line of FILE instead of asking.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { config: None }) {
         Command::Serve { config } => serve(config.as_deref()),
-        Command::Openapi => std::io::stdout()
-            .write_all(openapi::document_json().as_bytes())
-            .map_err(Into::into),
+        Command::Openapi { permissions } => {
+            let text = if permissions {
+                callvault::permissions_doc::render()
+            } else {
+                openapi::document_json()
+            };
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .map_err(Into::into)
+        }
         Command::Keygen {
             bits,
             out,
@@ -109,6 +153,7 @@ fn main() -> ExitCode {
             output,
         } => cli::open(&key, passphrase_file.as_deref(), range, &input, &output),
         Command::Inspect { file } => cli::inspect(&file),
+        Command::Admin { config, command } => admin(config.as_deref(), command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -117,6 +162,24 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[tokio::main]
+async fn admin(config: Option<&Path>, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUser {
+            tenant,
+            username,
+            role,
+            password_file,
+        } => {
+            cli::admin::create_user(config, &tenant, username, role, password_file.as_deref()).await
+        }
+        AdminCommand::ResetPassword {
+            username,
+            password_file,
+        } => cli::admin::reset_password(config, &username, password_file.as_deref()).await,
     }
 }
 

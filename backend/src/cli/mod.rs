@@ -1,6 +1,8 @@
-//! The offline commands of `callvault`: the disaster-recovery tool. They need no server and no
-//! database: a sealed file and an exported key file are enough.
+//! The commands of `callvault` besides `serve`: the offline ones (the disaster-recovery tool,
+//! which needs no server and no database: a sealed file and an exported key file are enough),
+//! and `admin`, which works on the database for an operator who is locked out.
 
+pub mod admin;
 mod inspect;
 mod key_file;
 mod keygen;

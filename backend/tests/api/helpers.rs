@@ -2,7 +2,9 @@ use std::path::Path;
 
 use callvault::config::{Config, Settings};
 use callvault::startup::Application;
-use sea_orm::{ConnectionTrait, Database};
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -11,6 +13,8 @@ use uuid::Uuid;
 pub const POSTGRES_URL_VAR: &str = "CALLVAULT_TEST_POSTGRES_URL";
 
 pub const ROOT_PASSWORD: &str = "a root password for tests";
+/// What [`TestApp::create_user`] gives every user.
+pub const USER_PASSWORD: &str = "a user password for tests";
 
 /// A database for one test, dropped with it.
 pub struct TestDatabase {
@@ -79,7 +83,28 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub data_dir: TempDir,
+    pub database_url: String,
     _database: TestDatabase,
+}
+
+/// A signed-in client: the bearer token, and the browser's cookie and CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub cookie: String,
+    pub csrf: String,
+    pub user: Value,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    Bearer(&'a Session),
+    /// The cookie, with the CSRF header where the session's page would send it.
+    Cookie(&'a Session),
+    /// The cookie alone, as a forged cross-site request would carry it.
+    CookieWithoutCsrf(&'a Session),
 }
 
 /// Settings for a test server: port 0, everything under `data_dir`.
@@ -120,8 +145,143 @@ impl TestApp {
                 .build()
                 .expect("client"),
             data_dir,
+            database_url: database.url.clone(),
             _database: database,
         }
+    }
+
+    /// A connection of the test's own to the server's database, to look behind the API.
+    pub async fn db(&self) -> DatabaseConnection {
+        Database::connect(&self.database_url)
+            .await
+            .expect("the test database is reachable")
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.address));
+        match auth {
+            Auth::None => {}
+            Auth::Bearer(session) => request = request.bearer_auth(&session.token),
+            Auth::Cookie(session) => {
+                request = request.header("Cookie", &session.cookie);
+                if method != Method::GET {
+                    request = request.header("X-CSRF-Token", &session.csrf);
+                }
+            }
+            Auth::CookieWithoutCsrf(session) => request = request.header("Cookie", &session.cookie),
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn get_as(&self, path: &str, session: &Session) -> reqwest::Response {
+        self.request(Method::GET, path, Auth::Bearer(session), None)
+            .await
+    }
+
+    pub async fn post_as(&self, path: &str, session: &Session, body: &Value) -> reqwest::Response {
+        self.request(Method::POST, path, Auth::Bearer(session), Some(body))
+            .await
+    }
+
+    pub async fn patch_as(&self, path: &str, session: &Session, body: &Value) -> reqwest::Response {
+        self.request(Method::PATCH, path, Auth::Bearer(session), Some(body))
+            .await
+    }
+
+    pub async fn delete_as(&self, path: &str, session: &Session) -> reqwest::Response {
+        self.request(Method::DELETE, path, Auth::Bearer(session), None)
+            .await
+    }
+
+    /// `POST /api/v1/auth/login`, as it answers.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Auth::None,
+            Some(&json!({ "username": username, "password": password })),
+        )
+        .await
+    }
+
+    /// Signs in, expecting success.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Session {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let body: Value = response.json().await.expect("JSON");
+        Session {
+            token: body["access_token"].as_str().expect("token").to_owned(),
+            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
+            user: body["user"].clone(),
+            cookie,
+        }
+    }
+
+    pub async fn sign_in_root(&self) -> Session {
+        self.sign_in("root", ROOT_PASSWORD).await
+    }
+
+    /// `POST /api/v1/tenants`, expecting 201.
+    pub async fn create_tenant(&self, session: &Session, slug: &str) -> Value {
+        let response = self
+            .post_as(
+                "/api/v1/tenants",
+                session,
+                &json!({ "slug": slug, "name": format!("Tenant {slug}") }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create tenant {slug}");
+        response.json().await.expect("JSON")
+    }
+
+    /// `POST /api/v1/tenants/{tenant}/users`, expecting 201.
+    pub async fn create_user(
+        &self,
+        session: &Session,
+        tenant: &str,
+        username: &str,
+        role: &str,
+    ) -> Value {
+        let response = self
+            .post_as(
+                &format!("/api/v1/tenants/{tenant}/users"),
+                session,
+                &json!({ "username": username, "password": USER_PASSWORD, "role": role }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create user {username}");
+        response.json().await.expect("JSON")
+    }
+
+    pub async fn me(&self, auth: Auth<'_>) -> reqwest::Response {
+        self.request(Method::GET, "/api/v1/auth/me", auth, None)
+            .await
+    }
+
+    pub async fn audit_verify(&self, session: &Session, tenant: &str) -> Value {
+        let response = self
+            .get_as(&format!("/api/v1/tenants/{tenant}/audit/verify"), session)
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

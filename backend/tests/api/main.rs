@@ -2,10 +2,15 @@
 //! free port against a fresh database (SQLite, or PostgreSQL when
 //! `CALLVAULT_TEST_POSTGRES_URL` is set) and a fresh object directory.
 
+mod audit;
+mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod matrix;
 mod offline_cli;
 mod openapi;
 mod startup;
+mod tokens;
+mod users;
 mod web_app;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a user may do. Provider roles (`root`, `provider_admin`) belong to the System account;
 /// the others to a tenant. A role alone never opens a key: that takes a grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

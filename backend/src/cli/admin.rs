@@ -1,0 +1,118 @@
+//! `callvault admin`: for the operator who is locked out. Works on the database directly, with
+//! the server's configuration, and leaves the same audit records the API would.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use callvault_shared::api::Role;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use super::passphrase;
+use crate::accounts::{self, NewAccount, RESET_NOTICE};
+use crate::audit::{self, Actor, AuditEntry};
+use crate::config::{Config, Settings};
+use crate::database;
+use crate::entities::{tenant, user};
+
+pub async fn create_user(
+    config_file: Option<&Path>,
+    tenant_selector: &str,
+    username: String,
+    role: Role,
+    password_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let config = load(config_file)?;
+    let db = database::open(&config.database_url).await?;
+    let tenant = match Uuid::try_parse(tenant_selector) {
+        Ok(id) => tenant::Entity::find_by_id(id).one(&db).await?,
+        Err(_) => {
+            tenant::Entity::find()
+                .filter(tenant::Column::Slug.eq(tenant_selector))
+                .one(&db)
+                .await?
+        }
+    }
+    .with_context(|| format!("no tenant {tenant_selector:?}"))?;
+    let password = new_password(password_file)?;
+    let created = accounts::create(
+        &db,
+        &tenant,
+        NewAccount {
+            username,
+            password,
+            role,
+        },
+        config.auth.password_min_length,
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    audit::record(
+        &db,
+        AuditEntry::new(tenant.id, &Actor::command_line(), "user.create")
+            .object("user", created.id)
+            .details(serde_json::json!({ "username": created.username, "role": role })),
+    )
+    .await?;
+    eprintln!(
+        "Created {} ({role}) in {} with id {}.",
+        created.username, tenant.slug, created.id
+    );
+    Ok(())
+}
+
+pub async fn reset_password(
+    config_file: Option<&Path>,
+    username: &str,
+    password_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let config = load(config_file)?;
+    let db = database::open(&config.database_url).await?;
+    let target = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&db)
+        .await?
+        .with_context(|| format!("no user {username:?}"))?;
+    let password = new_password(password_file)?;
+    let outcome = accounts::reset_password(&db, target, password, config.auth.password_min_length)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    audit::record(
+        &db,
+        AuditEntry::new(
+            outcome.user.tenant_id,
+            &Actor::command_line(),
+            "user.password_reset",
+        )
+        .object("user", outcome.user.id)
+        .details(serde_json::json!({
+            "username": outcome.user.username,
+            "grants_removed": outcome.grants_removed,
+            "sessions_ended": outcome.sessions_ended,
+        })),
+    )
+    .await?;
+    eprintln!(
+        "The password of {username} is reset; {} sessions ended, {} grants removed.\n{RESET_NOTICE}",
+        outcome.sessions_ended, outcome.grants_removed
+    );
+    Ok(())
+}
+
+fn load(config_file: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(Settings::load(config_file)?.validate()?)
+}
+
+/// From the file's first line, or typed twice.
+fn new_password(file: Option<&Path>) -> anyhow::Result<Zeroizing<String>> {
+    if file.is_some() {
+        return passphrase::read(file, "");
+    }
+    let first = passphrase::read(None, "New password: ")?;
+    let second = passphrase::read(None, "The same password again: ")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}

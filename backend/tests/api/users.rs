@@ -1,0 +1,182 @@
+//! Tenants and users: the checks on what is created, and the operator's command line.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ROOT_PASSWORD, TestApp, USER_PASSWORD};
+
+#[tokio::test]
+async fn bad_tenants_and_users_are_refused_with_reasons() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    for (slug, status) in [
+        ("A", 400),
+        ("x", 400),
+        ("ok-slug-", 400),
+        ("0abc", 400),
+        ("system", 409),
+    ] {
+        let response = app
+            .post_as(
+                "/api/v1/tenants",
+                &root,
+                &json!({ "slug": slug, "name": "N" }),
+            )
+            .await;
+        assert_eq!(response.status(), status, "slug {slug:?}");
+    }
+    app.create_tenant(&root, "acme").await;
+
+    let (app, root) = (&app, &root);
+    let create = |username: &str, password: &str, role: &str| {
+        let body = json!({ "username": username, "password": password, "role": role });
+        async move { app.post_as("/api/v1/tenants/acme/users", root, &body).await }
+    };
+    let weak = create("frank", "short", "user").await;
+    assert_eq!(weak.status(), 400);
+    assert!(
+        weak.json::<Value>().await.expect("JSON")["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("at least 12")
+    );
+    let common = create("frank", "qwertyuiop123", "user").await;
+    assert_eq!(common.status(), 400);
+    assert!(
+        common.json::<Value>().await.expect("JSON")["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("common")
+    );
+    assert_eq!(
+        create("frank", USER_PASSWORD, "provider_admin")
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(create("root", USER_PASSWORD, "user").await.status(), 409);
+    assert_eq!(
+        create("bad name", USER_PASSWORD, "user").await.status(),
+        400
+    );
+    assert_eq!(create("frank", USER_PASSWORD, "wizard").await.status(), 400);
+    let long = "a long passphrase, never truncated ".repeat(4);
+    assert_eq!(create("frank", &long, "user").await.status(), 201);
+    assert_eq!(
+        app.login("frank", &long[..long.len() - 1]).await.status(),
+        401
+    );
+    assert_eq!(app.login("frank", &long).await.status(), 200);
+}
+
+#[tokio::test]
+async fn tenant_administrators_cannot_make_provider_staff_or_touch_themselves() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+    let grace = app
+        .create_user(&root, "acme", "grace", "tenant_admin")
+        .await;
+    let grace_session = app.sign_in("grace", USER_PASSWORD).await;
+    let id = grace["id"].as_str().expect("id");
+    let response = app
+        .post_as(
+            "/api/v1/tenants/acme/users",
+            &grace_session,
+            &json!({ "username": "heidi", "password": USER_PASSWORD, "role": "root" }),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let own = app
+        .patch_as(
+            &format!("/api/v1/tenants/acme/users/{id}"),
+            &grace_session,
+            &json!({ "role": "user" }),
+        )
+        .await;
+    assert_eq!(own.status(), 409);
+    let own = app
+        .delete_as(&format!("/api/v1/tenants/acme/users/{id}"), &grace_session)
+        .await;
+    assert_eq!(own.status(), 409);
+    // The last root stays.
+    let root_id = root.user["id"].as_str().expect("id");
+    let padmin = app
+        .create_user(&root, "system", "ivan", "provider_admin")
+        .await;
+    assert!(padmin["id"].is_string());
+    let ivan = app.sign_in("ivan", USER_PASSWORD).await;
+    let response = app
+        .delete_as(&format!("/api/v1/tenants/system/users/{root_id}"), &ivan)
+        .await;
+    assert_eq!(response.status(), 403);
+}
+
+fn callvault(app: &TestApp) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callvault"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CALLVAULT_DATABASE_URL", &app.database_url)
+        .env("CALLVAULT_DATA_DIR", app.data_dir.path());
+    command
+}
+
+#[tokio::test]
+async fn the_operator_creates_users_and_resets_passwords_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let password_file = app.data_dir.path().join("password");
+    std::fs::write(&password_file, "an operator's new password\n").expect("written");
+
+    let output = callvault(&app)
+        .args([
+            "admin",
+            "create-user",
+            "--username",
+            "judy",
+            "--role",
+            "root",
+            "--password-file",
+        ])
+        .arg(&password_file)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let judy = app.sign_in("judy", "an operator's new password").await;
+    assert_eq!(judy.user["role"], "root");
+
+    std::fs::write(&password_file, "root's rescued password\n").expect("written");
+    let root = app.sign_in_root().await;
+    let output = callvault(&app)
+        .args(["admin", "reset-password", "root", "--password-file"])
+        .arg(&password_file)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("grant"));
+    assert_eq!(
+        app.me(crate::helpers::Auth::Bearer(&root)).await.status(),
+        401
+    );
+    assert_eq!(app.login("root", ROOT_PASSWORD).await.status(), 401);
+    app.sign_in("root", "root's rescued password").await;
+
+    let log = app.audit_verify(&judy, "system").await;
+    assert_eq!(log["intact"], true);
+    let output = callvault(&app)
+        .args(["admin", "reset-password", "nobody", "--password-file"])
+        .arg(&password_file)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no user \"nobody\""));
+}
