@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Compress;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -52,6 +52,7 @@ impl Application {
         let web_dir = config.web_dir;
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(auth::signed_in_first::require_session))
                 .wrap(Compress::default())
                 .wrap(web_app::security_headers())
                 .wrap(TracingLogger::default())

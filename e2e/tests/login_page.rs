@@ -1,6 +1,6 @@
 //! The web app loads in a real browser from the real server: the login page is rendered by
 //! the wasm, which proves it was served, instantiated under the server's
-//! Content-Security-Policy, and ran.
+//! Content-Security-Policy, and ran; signing in and out works through the session cookie.
 
 use callvault_e2e::{Browser, ROOT_PASSWORD, Server};
 
@@ -34,21 +34,39 @@ async fn the_login_page_renders_in_chromium() -> anyhow::Result<()> {
     let submit = browser.find("#login-form button[type=submit]").await?;
     assert_eq!(submit.text().await?, "Sign in");
 
-    // The form reaches the server through the typed client; sign-in itself is not served yet,
-    // and the page says so in words rather than failing silently.
+    // A wrong password is said in words, on the same screen.
     browser
         .find("#login-username")
         .await?
         .send_keys("root")
         .await?;
-    browser
-        .find("#login-password")
-        .await?
-        .send_keys(ROOT_PASSWORD)
-        .await?;
+    let password = browser.find("#login-password").await?;
+    password.send_keys("not the root password").await?;
     submit.click().await?;
     let alert = browser.find("#login-form [role=alert]").await?;
-    assert_eq!(alert.text().await?, "This server does not offer that yet.");
+    assert_eq!(alert.text().await?, "wrong username or password");
+
+    // The right one signs in: the session cookie (HttpOnly, so the page never sees it) carries
+    // the next request, which fetches who is signed in.
+    password.clear().await?;
+    password.send_keys(ROOT_PASSWORD).await?;
+    submit.click().await?;
+    let heading = browser.find("#home-title").await?;
+    assert_eq!(heading.text().await?, "Signed in as root");
+    let cookies: String = browser
+        .client
+        .execute("return document.cookie", vec![])
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!cookies.contains("callvault_session"), "{cookies}");
+
+    // Signing out ends the session and returns to the sign-in screen.
+    browser.find("#sign-out").await?.click().await?;
+    browser.find("#login-title").await?;
+    browser.client.goto(&format!("{}/", server.url)).await?;
+    browser.find("#login-title").await?;
 
     browser.close().await
 }

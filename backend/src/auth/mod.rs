@@ -5,6 +5,7 @@ pub mod access;
 pub mod principal;
 pub mod secret;
 pub mod session;
+pub mod signed_in_first;
 pub mod signing_key;
 pub mod throttle;
 pub mod token;

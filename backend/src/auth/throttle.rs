@@ -31,13 +31,11 @@ pub async fn locked_until(
     let now = Utc::now();
     let mut until = None;
     for subject in subjects {
-        if let Some(row) = login_throttle::Entity::find_by_id(subject.clone())
+        let row = login_throttle::Entity::find_by_id(subject.clone())
             .one(&txn)
-            .await?
-        {
-            if let Some(locked) = row.locked_until.filter(|locked| *locked > now) {
-                until = until.max(Some(locked));
-            }
+            .await?;
+        if let Some(locked) = row.and_then(|row| row.locked_until).filter(|l| *l > now) {
+            until = until.max(Some(locked));
         }
     }
     txn.commit().await?;

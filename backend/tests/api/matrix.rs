@@ -222,6 +222,21 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         let path = world.fill(route, own_tenant).await;
         let status = world.send(route, &path, Auth::None).await.status();
         assert_eq!(status, 401, "{label} without a credential");
+        let method = Method::from_bytes(route.method.as_bytes()).expect("method");
+        let garbage = world
+            .app
+            .client
+            .request(method, format!("{}{path}", world.app.address))
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            garbage.status(),
+            401,
+            "{label} without a credential, with a bad body"
+        );
 
         let Access::Permission(permission) = route.access else {
             // The caller's own account: every role may, with a session of its own.

@@ -9,6 +9,8 @@ pub enum ApiError {
     Network(String),
     /// The server answered with an error.
     Problem(Problem),
+    /// Not signed in, or the session ended: the way on is the sign-in screen.
+    SignedOut(Problem),
 }
 
 impl fmt::Display for ApiError {
@@ -21,6 +23,7 @@ impl fmt::Display for ApiError {
                 f.write_str("This server does not offer that yet.")
             }
             ApiError::Problem(problem) => f.write_str(problem.message()),
+            ApiError::SignedOut(_) => f.write_str("You are signed out. Sign in to go on."),
         }
     }
 }

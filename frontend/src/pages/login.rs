@@ -1,5 +1,6 @@
 use callvault_shared::api::LoginRequest;
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 use web_sys::SubmitEvent;
 
 use crate::api;
@@ -15,6 +16,12 @@ pub fn LoginPage() -> impl IntoView {
     });
     let pending = sign_in.pending();
     let failure = move || sign_in.value().get().and_then(Result::err);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if sign_in.value().get().is_some_and(|result| result.is_ok()) {
+            navigate("/", Default::default());
+        }
+    });
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
