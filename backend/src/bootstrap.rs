@@ -44,8 +44,8 @@ pub async fn ensure_system_account(
         slug: Set(tenant::SYSTEM_SLUG.to_owned()),
         name: Set("System".to_owned()),
         created_at: Set(now),
-        audit_seq: Set(0),
-        audit_head: Set(None),
+        // The audit chain starts empty; encryption starts off, provider-held, without a key.
+        ..Default::default()
     }
     .insert(&txn)
     .await;

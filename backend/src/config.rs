@@ -29,6 +29,8 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     /// Life of a bearer access token; clients renew it through their session.
     pub access_token_minutes: u32,
+    /// Largest recording accepted, in MiB.
+    pub max_upload_mib: u64,
     /// Only read on the very first start, to set the root administrator's password.
     #[serde(skip_serializing)]
     pub root_password: Option<String>,
@@ -47,6 +49,7 @@ impl Default for Settings {
             session_hours: 12,
             session_idle_minutes: 60,
             access_token_minutes: 15,
+            max_upload_mib: 2048,
             root_password: None,
         }
     }
@@ -68,6 +71,7 @@ pub struct Config {
     pub web_dir: PathBuf,
     pub log_format: LogFormat,
     pub auth: AuthPolicy,
+    pub max_upload_bytes: u64,
     pub root_password: Option<Zeroizing<String>>,
 }
 
@@ -103,6 +107,7 @@ impl fmt::Debug for Config {
             .field("web_dir", &self.web_dir)
             .field("log_format", &self.log_format)
             .field("auth", &self.auth)
+            .field("max_upload_bytes", &self.max_upload_bytes)
             .field(
                 "root_password",
                 &self.root_password.as_ref().map(|_| "<set>"),
@@ -143,11 +148,13 @@ pub const PASSWORD_MIN_LENGTH: &str = "CALLVAULT_PASSWORD_MIN_LENGTH";
 pub const SESSION_HOURS: &str = "CALLVAULT_SESSION_HOURS";
 pub const SESSION_IDLE_MINUTES: &str = "CALLVAULT_SESSION_IDLE_MINUTES";
 pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
+pub const MAX_UPLOAD_MIB: &str = "CALLVAULT_MAX_UPLOAD_MIB";
 pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 11] = [
+const SETTING_KEYS: [&str; 12] = [
+    "max_upload_mib",
     "bind",
     "data_dir",
     "database_url",
@@ -183,6 +190,12 @@ impl Settings {
     /// Checks every value and fills in the defaults that depend on others.
     pub fn validate(self) -> Result<Config, ConfigError> {
         let auth = self.auth_policy()?;
+        if !(1..=1024 * 1024).contains(&self.max_upload_mib) {
+            return Err(ConfigError::new(
+                MAX_UPLOAD_MIB,
+                format!("{} is out of range (1 to 1048576)", self.max_upload_mib),
+            ));
+        }
         let bind: SocketAddr = self.bind.trim().parse().map_err(|_| {
             ConfigError::new(
                 BIND,
@@ -229,6 +242,7 @@ impl Settings {
             web_dir: self.web_dir,
             log_format: self.log_format,
             auth,
+            max_upload_bytes: self.max_upload_mib * 1024 * 1024,
             root_password: self.root_password.map(Zeroizing::new),
         })
     }

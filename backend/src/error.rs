@@ -23,6 +23,14 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Existed, and can never be served again (its key was destroyed).
+    #[error("{0}")]
+    Gone(String),
+    /// A `Range` beyond the end; carries the whole length for `Content-Range`.
+    #[error("the range starts beyond the end ({0} bytes)")]
+    RangeNotSatisfiable(u64),
     #[error("{detail}")]
     TooManyRequests {
         detail: String,
@@ -72,6 +80,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -90,6 +101,11 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     header::HeaderValue::from_static("Bearer realm=\"callvault\""),
                 );
+            }
+            ApiError::RangeNotSatisfiable(len) => {
+                if let Ok(value) = header::HeaderValue::from_str(&format!("bytes */{len}")) {
+                    headers.insert(header::CONTENT_RANGE, value);
+                }
             }
             ApiError::TooManyRequests {
                 retry_after_secs, ..

@@ -10,7 +10,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{audit, auth, health, tenants, users};
+use crate::routes::{audit, auth, encryption, health, jobs, keys, recordings, tenants, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,6 +41,27 @@ use crate::routes::{audit, auth, health, tenants, users};
         audit::list,
         audit::verify_chain,
         audit::export,
+        keys::list,
+        keys::create,
+        keys::show,
+        keys::public_key,
+        keys::export,
+        keys::activate,
+        keys::retire,
+        keys::destroy,
+        keys::list_grants,
+        keys::grant,
+        keys::revoke,
+        encryption::show,
+        encryption::update,
+        recordings::upload,
+        recordings::list,
+        recordings::show,
+        recordings::update,
+        recordings::remove,
+        recordings::audio,
+        jobs::start_rewrap,
+        jobs::show,
     ),
     components(schemas(callvault_shared::api::Problem, callvault_shared::api::Permission)),
     modifiers(&SecuritySchemes),
@@ -50,6 +71,8 @@ use crate::routes::{audit, auth, health, tenants, users};
         (name = "tenants", description = "The provider's tenants; the System account is `system`"),
         (name = "users", description = "A tenant's users and their roles"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "recordings", description = "Upload, the catalogue, playback with seeking"),
+        (name = "keys", description = "Encryption keys, grants, and each tenant's encryption settings"),
     )
 )]
 pub struct ApiDoc;

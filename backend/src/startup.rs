@@ -15,7 +15,7 @@ use crate::auth::token::TokenSigner;
 use crate::auth::{self, Auth};
 use crate::bootstrap::{self, FirstStart};
 use crate::config::{BIND, Config, ConfigError, DATA_DIR};
-use crate::state::AppState;
+use crate::state::{AppState, Limits};
 use crate::{database, routes, storage, web_app};
 
 pub struct Application {
@@ -48,7 +48,15 @@ impl Application {
             policy: config.auth,
             tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
         });
-        let state = web::Data::new(AppState { db, store, auth });
+        let limits = Limits {
+            max_upload_bytes: config.max_upload_bytes,
+        };
+        let state = web::Data::new(AppState {
+            db,
+            store,
+            auth,
+            limits,
+        });
         let web_dir = config.web_dir;
         let server = HttpServer::new(move || {
             App::new()

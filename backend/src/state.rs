@@ -12,4 +12,11 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub store: Store,
     pub auth: Arc<Auth>,
+    pub limits: Limits,
+}
+
+/// Bounds on what a request may make the server do.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_upload_bytes: u64,
 }

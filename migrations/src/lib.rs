@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_tenants_and_users;
 mod m20261129_000001_sessions_keys_audit;
+mod m20261129_000002_keys_and_recordings;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_tenants_and_users::Migration),
             Box::new(m20261129_000001_sessions_keys_audit::Migration),
+            Box::new(m20261129_000002_keys_and_recordings::Migration),
         ]
     }
 }

@@ -128,9 +128,8 @@ pub async fn reset_password(
         .exec(&txn)
         .await?
         .rows_affected;
-    // Grants on encryption keys are sealed to the old public key; they are deleted here with
-    // it once keys exist (issue 5), counted into `grants_removed`.
-    let grants_removed = 0;
+    // Grants are sealed to the old public key: with it gone they are void.
+    let grants_removed = crate::keys::grants::remove_all_of(&txn, target.id).await?;
     let mut row = target.into_active_model();
     row.password_hash = Set(password_hash);
     row.public_key = Set(Some(key.public_key));

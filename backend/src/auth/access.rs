@@ -42,7 +42,14 @@ pub mod need {
         TenantUpdate,
         UsersRead,
         UsersManage,
-        AuditRead
+        AuditRead,
+        KeysRead,
+        KeysManage,
+        RecordingsUpload,
+        RecordingsRead,
+        RecordingsPlay,
+        RecordingsManage,
+        RecordingsExport,
     );
 }
 

@@ -14,6 +14,12 @@ pub struct Model {
     /// that deleting the newest records is as detectable as deleting any other.
     pub audit_seq: i64,
     pub audit_head: Option<Vec<u8>>,
+    /// Whether new recordings are sealed (with the active key).
+    pub encryption_enabled: bool,
+    /// A [`callvault_shared::api::KeyMode`] name.
+    pub key_mode: String,
+    /// The key new recordings are sealed with.
+    pub active_key_id: Option<Uuid>,
 }
 
 pub const SYSTEM_SLUG: &str = "system";

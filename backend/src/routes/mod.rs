@@ -2,7 +2,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod encryption;
 pub mod health;
+pub mod jobs;
+pub mod keys;
+pub mod recordings;
 pub mod tenants;
 pub mod users;
 
@@ -35,6 +39,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit::list)
         .service(audit::verify_chain)
         .service(audit::export)
+        .service(keys::list)
+        .service(keys::create)
+        .service(keys::show)
+        .service(keys::public_key)
+        .service(keys::export)
+        .service(keys::activate)
+        .service(keys::retire)
+        .service(keys::destroy)
+        .service(keys::list_grants)
+        .service(keys::grant)
+        .service(keys::revoke)
+        .service(encryption::show)
+        .service(encryption::update)
+        .service(recordings::upload)
+        .service(recordings::list)
+        .service(recordings::show)
+        .service(recordings::update)
+        .service(recordings::remove)
+        .service(recordings::audio)
+        .service(jobs::start_rewrap)
+        .service(jobs::show)
         .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
 }
 

@@ -74,8 +74,8 @@ pub async fn create(
         slug: Set(slug.clone()),
         name: Set(name),
         created_at: Set(Utc::now()),
-        audit_seq: Set(0),
-        audit_head: Set(None),
+        // The audit chain starts empty; encryption starts off, provider-held, without a key.
+        ..Default::default()
     }
     .insert(&state.db)
     .await

@@ -3,8 +3,10 @@
 mod audit;
 mod auth;
 mod health;
+mod keys;
 mod permission;
 mod problem;
+mod recording;
 mod role;
 mod tenant;
 mod user;
@@ -14,8 +16,13 @@ pub use auth::{
     AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
 };
 pub use health::{CheckState, Health, Readiness};
+pub use keys::{
+    Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, Job, KeyDestroy, KeyDestroyed,
+    KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, NewGrant, NewKey,
+};
 pub use permission::Permission;
 pub use problem::Problem;
+pub use recording::{Direction, Recording, RecordingPage};
 pub use role::Role;
 pub use tenant::{NewTenant, Tenant, TenantUpdate};
 pub use user::{NewUser, PasswordReset, PasswordResetOutcome, User, UserUpdate};

@@ -25,16 +25,38 @@ pub enum Permission {
     UsersManage,
     /// Read, verify and export the tenant's audit log.
     AuditRead,
+    /// See the tenant's keys, their holders and encryption settings; fetch public keys.
+    KeysRead,
+    /// Create, import, activate, retire, destroy keys; grant and revoke (a grant also takes
+    /// holding one); change the encryption settings; re-wrap recordings.
+    KeysManage,
+    /// Upload recordings.
+    RecordingsUpload,
+    /// List and search recordings, read their metadata.
+    RecordingsRead,
+    /// Play and download recordings (a sealed one also takes a grant on its key).
+    RecordingsPlay,
+    /// Change recordings' metadata and delete recordings.
+    RecordingsManage,
+    /// Download recordings as a sealed archive, and import archives.
+    RecordingsExport,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 13] = [
         Permission::TenantRead,
         Permission::TenantCreate,
         Permission::TenantUpdate,
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
+        Permission::KeysRead,
+        Permission::KeysManage,
+        Permission::RecordingsUpload,
+        Permission::RecordingsRead,
+        Permission::RecordingsPlay,
+        Permission::RecordingsManage,
+        Permission::RecordingsExport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +67,13 @@ impl Permission {
             Permission::UsersRead => "users_read",
             Permission::UsersManage => "users_manage",
             Permission::AuditRead => "audit_read",
+            Permission::KeysRead => "keys_read",
+            Permission::KeysManage => "keys_manage",
+            Permission::RecordingsUpload => "recordings_upload",
+            Permission::RecordingsRead => "recordings_read",
+            Permission::RecordingsPlay => "recordings_play",
+            Permission::RecordingsManage => "recordings_manage",
+            Permission::RecordingsExport => "recordings_export",
         }
     }
 
@@ -56,6 +85,15 @@ impl Permission {
             Permission::UsersRead => "list users and their roles",
             Permission::UsersManage => "create, change and delete users; reset passwords",
             Permission::AuditRead => "read, verify and export the audit log",
+            Permission::KeysRead => "see keys, their holders and the encryption settings",
+            Permission::KeysManage => {
+                "create, import, activate, retire, destroy keys; grant and revoke (holders only); encryption settings; rewrap"
+            }
+            Permission::RecordingsUpload => "upload recordings",
+            Permission::RecordingsRead => "list and search recordings, read their metadata",
+            Permission::RecordingsPlay => "play and download recordings (sealed: with a grant)",
+            Permission::RecordingsManage => "change recordings' metadata, delete recordings",
+            Permission::RecordingsExport => "download sealed archives, import archives",
         }
     }
 
@@ -77,11 +115,12 @@ impl Role {
         use Permission::*;
         match self {
             Role::Root | Role::ProviderAdmin => true,
-            Role::TenantAdmin => matches!(
+            Role::TenantAdmin => !matches!(permission, TenantCreate),
+            Role::Supervisor => matches!(
                 permission,
-                TenantRead | TenantUpdate | UsersRead | UsersManage | AuditRead
+                TenantRead | KeysRead | RecordingsRead | RecordingsPlay | RecordingsExport
             ),
-            Role::Supervisor | Role::User => matches!(permission, TenantRead),
+            Role::User => matches!(permission, TenantRead | RecordingsUpload | RecordingsRead),
             Role::Auditor => matches!(permission, TenantRead | AuditRead),
         }
     }

@@ -1,0 +1,271 @@
+//! Upload: the audio streams from the request into the object store, sealed on the way when
+//! the tenant's encryption is on, so that no plaintext copy touches disk or store. The
+//! catalogue row is written only once the bytes are complete.
+
+use actix_web::web;
+use callvault_shared::api::{Direction, KeyState};
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::RsaPublicKey;
+use callvault_shared::sealed::Sealer;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStoreExt, WriteMultipart};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::sniff;
+use crate::entities::{encryption_key, recording, tenant};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Keep at most this many part uploads in flight: memory stays bounded whatever the size.
+const MAX_PARTS_IN_FLIGHT: usize = 2;
+
+/// A recording's metadata, as query parameters of a raw upload.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    /// When the call started (RFC 3339).
+    pub started_at: Option<DateTime<Utc>>,
+    /// The call's length, where the container does not tell it.
+    pub duration_ms: Option<u64>,
+    /// `inbound`, `outbound` or `internal`.
+    pub direction: Option<String>,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    /// The recorder's own id for the call.
+    pub external_id: Option<String>,
+    /// Comma-separated.
+    pub tags: Option<String>,
+}
+
+impl Metadata {
+    fn check(&self) -> Result<(Option<Direction>, Vec<String>), ApiError> {
+        let direction = match &self.direction {
+            Some(name) => Some(Direction::from_name(name).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "direction {name:?} is not inbound, outbound or internal"
+                ))
+            })?),
+            None => None,
+        };
+        for (name, value) in [
+            ("caller", &self.caller),
+            ("callee", &self.callee),
+            ("agent", &self.agent),
+            ("external_id", &self.external_id),
+        ] {
+            if value.as_ref().is_some_and(|value| {
+                value.chars().count() > 200 || value.chars().any(char::is_control)
+            }) {
+                return Err(ApiError::BadRequest(format!(
+                    "{name} must have at most 200 characters and no control characters"
+                )));
+            }
+        }
+        let tags: Vec<String> = self
+            .tags
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|tag| !tag.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if tags.len() > 32 || tags.iter().any(|tag| tag.chars().count() > 64) {
+            return Err(ApiError::BadRequest(
+                "at most 32 tags of at most 64 characters".into(),
+            ));
+        }
+        Ok((direction, tags))
+    }
+}
+
+/// Stores one recording from `body`, sealed if the tenant's encryption is on.
+pub async fn ingest(
+    state: &AppState,
+    tenant: &tenant::Model,
+    uploader: Option<Uuid>,
+    metadata: Metadata,
+    mut body: web::Payload,
+    max_bytes: u64,
+) -> Result<recording::Model, ApiError> {
+    let (direction, tags) = metadata.check()?;
+
+    // Enough of the start to recognise the audio, and to read a WAV header's duration.
+    let mut head = Vec::new();
+    let mut ended = false;
+    while head.len() < 4096 {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk.map_err(payload_error)?),
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if head.is_empty() {
+        return Err(ApiError::BadRequest("the upload is empty".into()));
+    }
+    let content_type =
+        sniff::audio_type(&head[..head.len().min(sniff::NEEDED * 4)]).ok_or_else(|| {
+            ApiError::UnsupportedMediaType(
+                "not a recognised audio file: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM".into(),
+            )
+        })?;
+    let duration_ms = metadata.duration_ms.or_else(|| {
+        (content_type == "audio/wav")
+            .then(|| sniff::wav_duration_ms(&head))
+            .flatten()
+    });
+
+    let id = Uuid::now_v7();
+    let sealing = if tenant.encryption_enabled {
+        Some(sealing_key(&state.db, tenant).await?)
+    } else {
+        None
+    };
+    let (mut sealer, start) = match &sealing {
+        Some((_, public)) => {
+            let (sealer, start) =
+                Sealer::new(*id.as_bytes(), content_type, &[public]).map_err(ApiError::internal)?;
+            (Some(sealer), start)
+        }
+        None => (None, Vec::new()),
+    };
+
+    let object_key = super::object_key(tenant.id, id);
+    let location = ObjectPath::from(object_key.as_str());
+    let upload = state
+        .store
+        .put_multipart(&location)
+        .await
+        .map_err(storage_error)?;
+    let mut upload = WriteMultipart::new(upload);
+    upload.write(&start);
+    let mut stored = start.len() as u64;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut sealed_chunk = Vec::new();
+
+    let mut pending = Some(web::Bytes::from(head));
+    let outcome: Result<(), ApiError> = async {
+        loop {
+            let chunk = match pending.take() {
+                Some(chunk) => chunk,
+                None if ended => break,
+                None => match body.next().await {
+                    Some(chunk) => chunk.map_err(payload_error)?,
+                    None => break,
+                },
+            };
+            size += chunk.len() as u64;
+            if size > max_bytes {
+                return Err(ApiError::TooLarge(format!(
+                    "the recording is larger than the limit of {max_bytes} bytes"
+                )));
+            }
+            hasher.update(&chunk);
+            match &mut sealer {
+                Some(sealer) => {
+                    sealer
+                        .update(&chunk, &mut sealed_chunk)
+                        .map_err(ApiError::internal)?;
+                    upload.write(&sealed_chunk);
+                    stored += sealed_chunk.len() as u64;
+                    sealed_chunk.clear();
+                }
+                None => {
+                    upload.write(&chunk);
+                    stored += chunk.len() as u64;
+                }
+            }
+            upload
+                .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
+                .await
+                .map_err(storage_error)?;
+        }
+        if let Some(sealer) = sealer.take() {
+            sealer
+                .finish(&mut sealed_chunk)
+                .map_err(ApiError::internal)?;
+            upload.write(&sealed_chunk);
+            stored += sealed_chunk.len() as u64;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        // Nothing visible was written; the parts go with the aborted upload.
+        let _ = upload.abort().await;
+        return Err(error);
+    }
+    upload.finish().await.map_err(storage_error)?;
+
+    let row = recording::Model {
+        id,
+        tenant_id: tenant.id,
+        object_key: object_key.clone(),
+        content_type: content_type.to_owned(),
+        size_bytes: size as i64,
+        stored_bytes: stored as i64,
+        sha256: hex::encode(hasher.finalize()),
+        sealed: sealing.is_some(),
+        key_id: sealing.as_ref().map(|(key, _)| key.id),
+        started_at: metadata.started_at,
+        duration_ms: duration_ms.and_then(|ms| i64::try_from(ms).ok()),
+        direction: direction.map(|direction| direction.as_str().to_owned()),
+        caller: metadata.caller,
+        callee: metadata.callee,
+        agent: metadata.agent,
+        external_id: metadata.external_id,
+        tags: serde_json::to_string(&tags).map_err(ApiError::internal)?,
+        created_at: Utc::now(),
+        created_by: uploader,
+    };
+    match row.into_active_model().insert(&state.db).await {
+        Ok(row) => Ok(row),
+        Err(error) => {
+            // The row never existed: take the bytes back too (the sweeper would, later).
+            let _ = state.store.delete(&location).await;
+            Err(error.into())
+        }
+    }
+}
+
+/// The tenant's active key, which must be usable for sealing.
+async fn sealing_key(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<(encryption_key::Model, RsaPublicKey<Native>), ApiError> {
+    let no_key = || {
+        ApiError::Conflict("encryption is on but the tenant has no active key: activate one".into())
+    };
+    let key = encryption_key::Entity::find_by_id(tenant.active_key_id.ok_or_else(no_key)?)
+        .filter(encryption_key::Column::TenantId.eq(tenant.id))
+        .one(db)
+        .await?
+        .ok_or_else(no_key)?;
+    if key.state != KeyState::Active.as_str() {
+        return Err(no_key());
+    }
+    let public = RsaPublicKey::<Native>::from_spki_der(&key.public_key)
+        .map_err(|error| ApiError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
+    Ok((key, public))
+}
+
+fn payload_error(error: actix_web::error::PayloadError) -> ApiError {
+    ApiError::BadRequest(format!("the upload broke off: {error}"))
+}
+
+pub fn storage_error(error: object_store::Error) -> ApiError {
+    tracing::error!(error = %error, "object store failed");
+    ApiError::Unavailable("the object store is not available; try again later".into())
+}

@@ -1,0 +1,243 @@
+//! Playback: the audio decrypted in flight, as a stream, with `Range` so that a player can
+//! seek. Only the chunks that cover the range are fetched and opened.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use callvault_shared::api::KeyState;
+use callvault_shared::chunked::{CHUNK_SIZE, RandomAccess};
+use callvault_shared::crypto::Native;
+use callvault_shared::sealed::{self, SealedHeader, open_payload};
+use futures_util::stream;
+use object_store::ObjectStoreExt;
+use object_store::path::Path as ObjectPath;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::ingest::storage_error;
+use crate::auth::principal::Principal;
+use crate::entities::{encryption_key, recording};
+use crate::error::ApiError;
+use crate::keys::grants;
+use crate::state::AppState;
+
+/// Chunks fetched from the store per request to it: 256 KiB of audio.
+const CHUNKS_PER_FETCH: u64 = 16;
+
+/// Plain bytes of the stream as served, and what the response must say about them.
+pub async fn respond(
+    state: &AppState,
+    principal: &Principal,
+    row: &recording::Model,
+    range_header: Option<&str>,
+    download: bool,
+) -> Result<HttpResponse, ApiError> {
+    let location = ObjectPath::from(row.object_key.as_str());
+    let total = u64::try_from(row.size_bytes).unwrap_or_default();
+    let range = parse_range(range_header, total)?;
+    let wanted = range.clone().unwrap_or(0..total);
+
+    let body: stream::BoxStream<'static, Result<Bytes, ApiError>> = if row.sealed {
+        let access = Arc::new(open(state, principal, row, &location).await?);
+        if access.plaintext_len() != total {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "recording {}: stored length disagrees with the catalogue",
+                row.id
+            )));
+        }
+        let store = state.store.clone();
+        let chunks = access.chunks_covering(&wanted);
+        Box::pin(stream::try_unfold(chunks.start, move |next| {
+            let (store, access, location, wanted) = (
+                store.clone(),
+                access.clone(),
+                location.clone(),
+                wanted.clone(),
+            );
+            async move {
+                if next >= chunks.end || wanted.is_empty() {
+                    return Ok(None);
+                }
+                let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
+                let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
+                let bytes = store
+                    .get_range(&location, span.clone())
+                    .await
+                    .map_err(storage_error)?;
+                let mut out = Vec::with_capacity(((last - next) as usize) * CHUNK_SIZE);
+                for index in next..last {
+                    let at = access.chunk_location(index);
+                    let ciphertext = bytes
+                        .get((at.start - span.start) as usize..(at.end - span.start) as usize)
+                        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("short read")))?
+                        .to_vec();
+                    let chunk = access.open_chunk(index, ciphertext).map_err(|_| {
+                        ApiError::internal(anyhow::anyhow!("a stored chunk does not open"))
+                    })?;
+                    out.extend_from_slice(access.slice_of_chunk(index, &chunk, &wanted));
+                }
+                Ok(Some((Bytes::from(out), last)))
+            }
+        }))
+    } else {
+        let store = state.store.clone();
+        Box::pin(stream::once(async move {
+            if wanted.is_empty() {
+                return Ok(Bytes::new());
+            }
+            store
+                .get_range(&location, wanted)
+                .await
+                .map_err(storage_error)
+        }))
+    };
+
+    let mut response = match &range {
+        Some(range) => {
+            let mut response = HttpResponse::PartialContent();
+            response.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{total}", range.start, range.end - 1),
+            ));
+            response
+        }
+        None => HttpResponse::Ok(),
+    };
+    response
+        .content_type(row.content_type.as_str())
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .no_chunking(wanted_len(&range, total));
+    if download {
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"recording-{}.{}\"",
+                row.id,
+                extension(&row.content_type)
+            ),
+        ));
+    }
+    Ok(response.streaming(body))
+}
+
+fn wanted_len(range: &Option<Range<u64>>, total: u64) -> u64 {
+    range
+        .as_ref()
+        .map_or(total, |range| range.end - range.start)
+}
+
+/// The header of a sealed recording opened through the principal's grant on its key.
+async fn open(
+    state: &AppState,
+    principal: &Principal,
+    row: &recording::Model,
+    location: &ObjectPath,
+) -> Result<RandomAccess<Native>, ApiError> {
+    let key_id = row
+        .key_id
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a sealed recording without a key")))?;
+    let key = encryption_key::Entity::find_by_id(key_id)
+        .filter(encryption_key::Column::TenantId.eq(row.tenant_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a recording's key is missing")))?;
+    if key.state == KeyState::Destroyed.as_str() {
+        return Err(ApiError::Gone(
+            "this recording is unrecoverable here: the key it is sealed with was destroyed".into(),
+        ));
+    }
+    if key.origin == callvault_shared::api::KeyOrigin::PublicOnly.as_str() {
+        return Err(ApiError::Forbidden(
+            "this recording is sealed with a tenant-held key: the server cannot open it; play it with the tenant's key file in the browser, or in the tenant's own instance".into(),
+        ));
+    }
+    let private = grants::open_for(&state.db, principal, &key).await?;
+    let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
+    let head = state
+        .store
+        .get_range(location, 0..stored.min(sealed::MAX_HEADER_LEN as u64))
+        .await
+        .map_err(storage_error)?;
+    tokio::task::spawn_blocking(move || {
+        let corrupt =
+            || ApiError::internal(anyhow::anyhow!("a stored sealed header does not open"));
+        let parsed = SealedHeader::parse(&head).map_err(|_| corrupt())?;
+        let chunk_header = head
+            .get(parsed.len..parsed.len + callvault_shared::chunked::HEADER_LEN)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(corrupt)?;
+        let opened = open_payload(parsed, &chunk_header, &private).map_err(|_| corrupt())?;
+        RandomAccess::new(opened.keys, opened.payload_offset, stored).map_err(|_| corrupt())
+    })
+    .await?
+}
+
+/// One `bytes=` range of RFC 9110 (`a-b`, `a-`, `-n`), clamped to the length. Several ranges,
+/// or a malformed header, serve the whole (as the RFC allows); a start beyond the end is 416.
+pub fn parse_range(header: Option<&str>, len: u64) -> Result<Option<Range<u64>>, ApiError> {
+    let Some(spec) = header.and_then(|value| value.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((start, end)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (start, end) = (start.trim(), end.trim());
+    let range = match (start.parse::<u64>().ok(), end.parse::<u64>().ok()) {
+        (Some(start), _) if start >= len => return Err(ApiError::RangeNotSatisfiable(len)),
+        (Some(start), Some(end)) if end >= start => start..(end + 1).min(len),
+        (Some(start), None) if end.is_empty() => start..len,
+        (None, Some(suffix)) if start.is_empty() => {
+            if suffix == 0 || len == 0 {
+                return Err(ApiError::RangeNotSatisfiable(len));
+            }
+            len.saturating_sub(suffix)..len
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(range))
+}
+
+fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "audio/wav" => "wav",
+        "audio/flac" => "flac",
+        "audio/ogg" => "ogg",
+        "audio/webm" => "webm",
+        "audio/mp4" => "m4a",
+        "audio/mpeg" => "mp3",
+        _ => "bin",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        let parse = |header: &str| parse_range(Some(header), 1000);
+        assert_eq!(parse("bytes=0-99").ok().flatten(), Some(0..100));
+        assert_eq!(parse("bytes=900-").ok().flatten(), Some(900..1000));
+        assert_eq!(parse("bytes=-100").ok().flatten(), Some(900..1000));
+        assert_eq!(parse("bytes=-5000").ok().flatten(), Some(0..1000));
+        assert_eq!(parse("bytes=990-5000").ok().flatten(), Some(990..1000));
+        assert!(matches!(
+            parse("bytes=1000-"),
+            Err(ApiError::RangeNotSatisfiable(1000))
+        ));
+        assert!(matches!(
+            parse("bytes=-0"),
+            Err(ApiError::RangeNotSatisfiable(1000))
+        ));
+        assert_eq!(parse("bytes=5-1").ok().flatten(), None);
+        assert_eq!(parse("bytes=0-1,5-6").ok().flatten(), None);
+        assert_eq!(parse("items=0-1").ok().flatten(), None);
+        assert_eq!(parse_range(None, 1000).ok().flatten(), None);
+    }
+}

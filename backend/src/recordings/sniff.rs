@@ -1,0 +1,92 @@
+//! Recognising audio from its first bytes, whatever the client declared: the stored content
+//! type drives playback, so it must be what the bytes are.
+
+/// Bytes enough to recognise every supported container.
+pub const NEEDED: usize = 16;
+
+/// The media type of a supported audio container, or `None`.
+pub fn audio_type(head: &[u8]) -> Option<&'static str> {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if head.len() >= 12 && starts(b"RIFF") && &head[8..12] == b"WAVE" {
+        Some("audio/wav")
+    } else if starts(b"fLaC") {
+        Some("audio/flac")
+    } else if starts(b"OggS") {
+        Some("audio/ogg")
+    } else if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some("audio/webm")
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        Some("audio/mp4")
+    } else if starts(b"ID3") || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) {
+        Some("audio/mpeg")
+    } else {
+        None
+    }
+}
+
+/// A WAV file's duration from its `fmt ` byte rate and `data` size, when its header says.
+pub fn wav_duration_ms(head: &[u8]) -> Option<u64> {
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(head.get(at..at + 4)?.try_into().ok()?))
+    };
+    let mut position = 12;
+    let mut byte_rate = None;
+    while position + 8 <= head.len() {
+        let id = head.get(position..position + 4)?;
+        let size = u32_at(position + 4)? as usize;
+        match id {
+            b"fmt " => byte_rate = u32_at(position + 16),
+            b"data" => {
+                let rate = u64::from(byte_rate.filter(|rate| *rate > 0)?);
+                return Some(size as u64 * 1000 / rate);
+            }
+            _ => {}
+        }
+        position += 8 + size + size % 2;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav(seconds: u32) -> Vec<u8> {
+        let rate = 8000u32;
+        let data = rate * seconds * 2;
+        let mut bytes = b"RIFF".to_vec();
+        bytes.extend_from_slice(&(36 + data).to_le_bytes());
+        bytes.extend_from_slice(b"WAVEfmt ");
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(&1u16.to_le_bytes());
+        bytes.extend_from_slice(&1u16.to_le_bytes());
+        bytes.extend_from_slice(&rate.to_le_bytes());
+        bytes.extend_from_slice(&(rate * 2).to_le_bytes());
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&16u16.to_le_bytes());
+        bytes.extend_from_slice(b"data");
+        bytes.extend_from_slice(&data.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn containers_are_told_apart_by_their_bytes() {
+        assert_eq!(audio_type(&wav(1)), Some("audio/wav"));
+        assert_eq!(audio_type(b"fLaC\0\0\0\x22"), Some("audio/flac"));
+        assert_eq!(audio_type(b"OggS\0\x02\0\0"), Some("audio/ogg"));
+        assert_eq!(audio_type(b"ID3\x04\0\0\0\0"), Some("audio/mpeg"));
+        assert_eq!(audio_type(b"\0\0\0\x20ftypM4A "), Some("audio/mp4"));
+        assert_eq!(
+            audio_type(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F]),
+            Some("audio/webm")
+        );
+        assert_eq!(audio_type(b"%PDF-1.7 not audio"), None);
+        assert_eq!(audio_type(b"RIFF\0\0\0\0AVI LIST"), None);
+    }
+
+    #[test]
+    fn a_wav_header_gives_the_duration() {
+        assert_eq!(wav_duration_ms(&wav(3)), Some(3000));
+        assert_eq!(wav_duration_ms(b"RIFF\0\0\0\0WAVE"), None);
+    }
+}

@@ -1,0 +1,398 @@
+//! `/api/v1/tenants/{tenant}/recordings`: upload, the catalogue, playback.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use callvault_shared::api::{Direction, Problem, Recording, RecordingPage};
+use chrono::{DateTime, Utc};
+use object_store::ObjectStoreExt;
+use object_store::path::Path as ObjectPath;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::auth::access::{InTenant, need};
+use crate::entities::recording;
+use crate::error::ApiError;
+use crate::recordings::{self, ingest, playback};
+use crate::state::AppState;
+
+/// Uploads a recording: the audio as the raw body with its own `Content-Type`, the metadata
+/// as query parameters. It is sealed with the tenant's active key when encryption is on.
+#[utoipa::path(
+    tag = "recordings",
+    params(("tenant" = String, Path, description = "The tenant's id or slug"), ingest::Metadata),
+    request_body(content = Vec<u8>, description = "The audio: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM", content_type = "audio/*"),
+    responses(
+        (status = 201, description = "Stored", body = Recording),
+        (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Encryption is on without an active key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a recognised audio file", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
+)]
+#[post("/api/v1/tenants/{tenant}/recordings")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsUpload>,
+    metadata: web::Query<ingest::Metadata>,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let row = ingest::ingest(
+        &state,
+        &access.tenant,
+        Some(access.principal.user().id),
+        metadata.into_inner(),
+        body,
+        state.limits.max_upload_bytes,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        AuditEntry::new(access.tenant.id, &access.actor(), "recording.upload")
+            .object("recording", row.id)
+            .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(recordings::to_api(&state.db, row).await?))
+}
+
+/// Filters of the catalogue; all optional, combined with "and".
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingQuery {
+    /// Calls that started at or after this instant.
+    from: Option<DateTime<Utc>>,
+    /// Calls that started before this instant.
+    to: Option<DateTime<Utc>>,
+    caller: Option<String>,
+    callee: Option<String>,
+    agent: Option<String>,
+    direction: Option<Direction>,
+    external_id: Option<String>,
+    /// Recordings carrying this tag.
+    tag: Option<String>,
+    min_duration_ms: Option<u64>,
+    max_duration_ms: Option<u64>,
+    /// `newest` (the default) or `oldest` first, by upload.
+    sort: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<Uuid>,
+    /// 1 to 500 (default 50).
+    limit: Option<u64>,
+}
+
+/// Searches the tenant's recordings.
+#[utoipa::path(
+    tag = "recordings",
+    params(("tenant" = String, Path, description = "The tenant's id or slug"), RecordingQuery),
+    responses(
+        (status = 200, description = "A page of recordings", body = RecordingPage),
+        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
+)]
+#[get("/api/v1/tenants/{tenant}/recordings")]
+pub async fn list(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsRead>,
+    query: web::Query<RecordingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be 1 to 500".into()));
+    }
+    let oldest_first = match query.sort.as_deref() {
+        None | Some("newest") => false,
+        Some("oldest") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "sort {other:?} is not newest or oldest"
+            )));
+        }
+    };
+    let mut select =
+        recording::Entity::find().filter(recording::Column::TenantId.eq(access.tenant.id));
+    if let Some(from) = query.from {
+        select = select.filter(recording::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(recording::Column::StartedAt.lt(to));
+    }
+    for (column, value) in [
+        (recording::Column::Caller, &query.caller),
+        (recording::Column::Callee, &query.callee),
+        (recording::Column::Agent, &query.agent),
+        (recording::Column::ExternalId, &query.external_id),
+    ] {
+        if let Some(value) = value {
+            select = select.filter(column.eq(value.as_str()));
+        }
+    }
+    if let Some(direction) = query.direction {
+        select = select.filter(recording::Column::Direction.eq(direction.as_str()));
+    }
+    if let Some(tag) = &query.tag {
+        // Tags are stored as a JSON array of strings; a quoted match finds whole tags only.
+        let quoted = serde_json::to_string(tag).map_err(ApiError::internal)?;
+        select = select.filter(recording::Column::Tags.contains(quoted.as_str()));
+    }
+    if let Some(min) = query.min_duration_ms {
+        select = select.filter(recording::Column::DurationMs.gte(min as i64));
+    }
+    if let Some(max) = query.max_duration_ms {
+        select = select.filter(recording::Column::DurationMs.lte(max as i64));
+    }
+    if let Some(cursor) = query.cursor {
+        select = if oldest_first {
+            select.filter(recording::Column::Id.gt(cursor))
+        } else {
+            select.filter(recording::Column::Id.lt(cursor))
+        };
+    }
+    select = if oldest_first {
+        select.order_by_asc(recording::Column::Id)
+    } else {
+        select.order_by_desc(recording::Column::Id)
+    };
+    let mut rows = select.limit(limit + 1).all(&state.db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| rows.last().map(|row| row.id.to_string()))
+        .flatten();
+    let mut recordings = Vec::with_capacity(rows.len());
+    for row in rows {
+        recordings.push(recordings::to_api(&state.db, row).await?);
+    }
+    Ok(HttpResponse::Ok().json(RecordingPage {
+        recordings,
+        next_cursor,
+    }))
+}
+
+/// One recording's metadata.
+#[utoipa::path(
+    tag = "recordings",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        ("id" = Uuid, Path, description = "The recording's id"),
+    ),
+    responses(
+        (status = 200, description = "The recording", body = Recording),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
+)]
+#[get("/api/v1/tenants/{tenant}/recordings/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsRead>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    Ok(HttpResponse::Ok().json(recordings::to_api(&state.db, row).await?))
+}
+
+/// The fields of a recording that may change after upload.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingUpdate {
+    tags: Option<Vec<String>>,
+    agent: Option<String>,
+    external_id: Option<String>,
+}
+
+/// Changes a recording's tags, agent or external id.
+#[utoipa::path(
+    tag = "recordings",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        ("id" = Uuid, Path, description = "The recording's id"),
+    ),
+    request_body = RecordingUpdate,
+    responses(
+        (status = 200, description = "The changed recording", body = Recording),
+        (status = 400, description = "Bad values", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
+)]
+#[patch("/api/v1/tenants/{tenant}/recordings/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsManage>,
+    path: web::Path<(String, Uuid)>,
+    body: web::Json<RecordingUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    let RecordingUpdate {
+        tags,
+        agent,
+        external_id,
+    } = body.into_inner();
+    let short = |value: &Option<String>| {
+        value
+            .as_ref()
+            .is_none_or(|v| v.chars().count() <= 200 && !v.chars().any(char::is_control))
+    };
+    if !short(&agent) || !short(&external_id) {
+        return Err(ApiError::BadRequest(
+            "agent and external_id have at most 200 characters and no control characters".into(),
+        ));
+    }
+    let mut active = row.into_active_model();
+    if let Some(tags) = tags {
+        if tags.len() > 32
+            || tags
+                .iter()
+                .any(|tag| tag.is_empty() || tag.chars().count() > 64)
+        {
+            return Err(ApiError::BadRequest(
+                "at most 32 tags of 1 to 64 characters".into(),
+            ));
+        }
+        active.tags = Set(serde_json::to_string(&tags).map_err(ApiError::internal)?);
+    }
+    if agent.is_some() {
+        active.agent = Set(agent);
+    }
+    if external_id.is_some() {
+        active.external_id = Set(external_id);
+    }
+    let row = active.update(&state.db).await?;
+    audit::record(
+        &state.db,
+        AuditEntry::new(access.tenant.id, &access.actor(), "recording.update")
+            .object("recording", row.id),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(recordings::to_api(&state.db, row).await?))
+}
+
+/// Deletes a recording and its bytes.
+#[utoipa::path(
+    tag = "recordings",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        ("id" = Uuid, Path, description = "The recording's id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
+)]
+#[delete("/api/v1/tenants/{tenant}/recordings/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsManage>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    let (id, object_key) = (row.id, row.object_key.clone());
+    // The row first: once it is gone nothing lists the recording, and bytes left behind by a
+    // failure below are a stray for the sweeper, never a recording without bytes.
+    row.delete(&state.db).await?;
+    if let Err(error) = state
+        .store
+        .delete(&ObjectPath::from(object_key.as_str()))
+        .await
+    {
+        tracing::warn!(recording = %id, error = %error, "deleted recording's bytes stay for the sweeper");
+    }
+    audit::record(
+        &state.db,
+        AuditEntry::new(access.tenant.id, &access.actor(), "recording.delete")
+            .object("recording", id),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AudioQuery {
+    /// `1`: as a download (`Content-Disposition: attachment`).
+    download: Option<u8>,
+}
+
+/// The audio, decrypted in flight, with `Range` support for seeking. A sealed recording needs
+/// a grant on its key.
+#[utoipa::path(
+    tag = "recordings",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        ("id" = Uuid, Path, description = "The recording's id"),
+        AudioQuery,
+    ),
+    responses(
+        (status = 200, description = "The whole audio", content_type = "audio/*", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "audio/*", body = Vec<u8>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Unrecoverable: its key was destroyed", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range starts beyond the end", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_play"]), ("session_cookie" = ["recordings_play"]))
+)]
+#[get("/api/v1/tenants/{tenant}/recordings/{id}/audio")]
+pub async fn audio(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsPlay>,
+    path: web::Path<(String, Uuid)>,
+    query: web::Query<AudioQuery>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    let range = request
+        .headers()
+        .get(actix_web::http::header::RANGE)
+        .and_then(|value| value.to_str().ok());
+    let download = query.download == Some(1);
+    let result = playback::respond(&state, &access.principal, &row, range, download).await;
+    // Each request of a seeking player is one record: what was heard is what was served.
+    let outcome = match &result {
+        Ok(_) => callvault_shared::api::AuditOutcome::Success,
+        Err(ApiError::Forbidden(_)) => callvault_shared::api::AuditOutcome::Denied,
+        Err(_) => callvault_shared::api::AuditOutcome::Failure,
+    };
+    audit::record(
+        &state.db,
+        AuditEntry::new(
+            access.tenant.id,
+            &access.actor(),
+            if download {
+                "recording.download"
+            } else {
+                "recording.play"
+            },
+        )
+        .object("recording", row.id)
+        .outcome(outcome)
+        .details(serde_json::json!({ "range": range })),
+    )
+    .await?;
+    result
+}
