@@ -150,6 +150,45 @@ impl TestApp {
         }
     }
 
+    /// Another server on the same database and object store: a restarted instance, or a
+    /// second one behind the same load balancer.
+    pub async fn another_instance(&self) -> String {
+        let config = test_settings(self.data_dir.path(), &self.database_url)
+            .validate()
+            .expect("test configuration is valid");
+        let app = Application::build(config).await.expect("the server starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// Uploads `audio` as WAV, answering as the server does.
+    pub async fn upload(&self, session: &Session, tenant: &str, audio: &[u8]) -> reqwest::Response {
+        self.client
+            .post(format!(
+                "{}/api/v1/tenants/{tenant}/recordings",
+                self.address
+            ))
+            .bearer_auth(&session.token)
+            .header("content-type", "audio/wav")
+            .body(audio.to_vec())
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// The whole audio of a recording, expecting 200.
+    pub async fn play(&self, session: &Session, tenant: &str, id: &str) -> Vec<u8> {
+        let response = self
+            .get_as(
+                &format!("/api/v1/tenants/{tenant}/recordings/{id}/audio"),
+                session,
+            )
+            .await;
+        assert_eq!(response.status(), 200, "play {id}");
+        response.bytes().await.expect("bytes").to_vec()
+    }
+
     /// A connection of the test's own to the server's database, to look behind the API.
     pub async fn db(&self) -> DatabaseConnection {
         Database::connect(&self.database_url)

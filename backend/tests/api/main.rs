@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod keys;
 mod matrix;
 mod offline_cli;
 mod openapi;

@@ -1,0 +1,800 @@
+//! Encryption keys: the check-list, the grant rule, export and import, tenant-held mode,
+//! rotation with rewrap, and destruction.
+
+use std::process::Command;
+
+use callvault::entities::{job, recording};
+use callvault_shared::crypto::{Native, RsaBits};
+use callvault_shared::keys::RsaPrivateKey;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{Session, TestApp, USER_PASSWORD};
+use crate::matrix::wav;
+
+const EXPORT_PASSPHRASE: &str = "an export passphrase for tests";
+
+async fn create_key(app: &TestApp, session: &Session, tenant: &str, body: Value) -> Value {
+    let response = app
+        .post_as(&format!("/api/v1/tenants/{tenant}/keys"), session, &body)
+        .await;
+    assert_eq!(response.status(), 201, "create key in {tenant}");
+    response.json().await.expect("JSON")
+}
+
+async fn export(app: &TestApp, session: &Session, tenant: &str, key: &Value) -> String {
+    let response = app
+        .post_as(
+            &format!(
+                "/api/v1/tenants/{tenant}/keys/{}/export",
+                key["id"].as_str().expect("id")
+            ),
+            session,
+            &json!({ "passphrase": EXPORT_PASSPHRASE }),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "export");
+    response.text().await.expect("PEM")
+}
+
+async fn encryption(app: &TestApp, session: &Session, tenant: &str) -> Value {
+    app.get_as(&format!("/api/v1/tenants/{tenant}/encryption"), session)
+        .await
+        .json()
+        .await
+        .expect("JSON")
+}
+
+async fn enable(app: &TestApp, session: &Session, tenant: &str) {
+    let response = app
+        .patch_as(
+            &format!("/api/v1/tenants/{tenant}/encryption"),
+            session,
+            &json!({ "enabled": true }),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "enable encryption in {tenant}");
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A tenant with an administrator who holds its key, and encryption on.
+struct Tenant {
+    admin: Session,
+    key: Value,
+}
+
+async fn encrypted_tenant(app: &TestApp, root: &Session, slug: &str) -> Tenant {
+    app.create_tenant(root, slug).await;
+    let admin_name = format!("{slug}-admin");
+    app.create_user(root, slug, &admin_name, "tenant_admin")
+        .await;
+    let admin = app.sign_in(&admin_name, USER_PASSWORD).await;
+    let key = create_key(app, &admin, slug, json!({ "bits": 2048 })).await;
+    enable(app, &admin, slug).await;
+    Tenant { admin, key }
+}
+
+async fn system_key(app: &TestApp, root: &Session) -> Value {
+    create_key(app, root, "system", json!({ "bits": 2048 })).await
+}
+
+#[tokio::test]
+async fn the_checklist_completes_for_the_system_account_and_a_tenant() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+    app.create_user(&root, "acme", "ada", "tenant_admin").await;
+    let ada = app.sign_in("ada", USER_PASSWORD).await;
+
+    // No tenant key before the System account's.
+    let early = app
+        .post_as("/api/v1/tenants/acme/keys", &ada, &json!({ "bits": 2048 }))
+        .await;
+    assert_eq!(early.status(), 409);
+    assert!(
+        early
+            .text()
+            .await
+            .expect("text")
+            .contains("System account's key")
+    );
+
+    // The System account: key (default size), export, grant (root holds it), encryption on.
+    let fresh = encryption(&app, &root, "system").await;
+    assert_eq!(
+        fresh["checklist"],
+        json!({ "key_present": false, "key_exported": false, "grants_present": false, "encryption_on": false })
+    );
+    let key = create_key(&app, &root, "system", json!({ "bits": 3072 })).await;
+    assert_eq!(key["bits"], 3072);
+    assert_eq!(key["origin"], "generated");
+    assert_eq!(key["active"], true);
+    assert_eq!(key["holders"][0]["username"], "root");
+    assert_eq!(key["fingerprint"].as_str().expect("hex").len(), 64);
+    let short = app
+        .post_as(
+            &format!(
+                "/api/v1/tenants/system/keys/{}/export",
+                key["id"].as_str().expect("id")
+            ),
+            &root,
+            &json!({ "passphrase": "too short" }),
+        )
+        .await;
+    assert_eq!(short.status(), 400);
+    let pem = export(&app, &root, "system", &key).await;
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    enable(&app, &root, "system").await;
+    let done = encryption(&app, &root, "system").await;
+    assert_eq!(
+        done["checklist"],
+        json!({ "key_present": true, "key_exported": true, "grants_present": true, "encryption_on": true })
+    );
+
+    // A tenant, by its administrator.
+    let tenant_key = create_key(&app, &ada, "acme", json!({ "bits": 2048 })).await;
+    export(&app, &ada, "acme", &tenant_key).await;
+    enable(&app, &ada, "acme").await;
+    let done = encryption(&app, &ada, "acme").await;
+    assert!(
+        done["checklist"]
+            .as_object()
+            .expect("object")
+            .values()
+            .all(|v| v == true),
+        "{done}"
+    );
+
+    // Bad input names the problem and stores nothing.
+    for (body, expected) in [
+        (json!({ "bits": 1024 }), "too small"),
+        (json!({ "bits": 2500 }), "not supported"),
+        (
+            json!({ "private_key_pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }),
+            "malformed",
+        ),
+        (
+            json!({ "private_key_pem": pem, "passphrase": "the wrong passphrase" }),
+            "wrong passphrase",
+        ),
+        (json!({ "private_key_pem": pem }), "needs its passphrase"),
+        (
+            json!({ "private_key_pem": RsaPrivateKey::<Native>::generate(RsaBits::Rsa2048).expect("key").public_key().to_pem() }),
+            "public key",
+        ),
+    ] {
+        let response = app.post_as("/api/v1/tenants/acme/keys", &ada, &body).await;
+        let status = response.status();
+        let text = response.text().await.expect("text");
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    let duplicate = app
+        .post_as(
+            "/api/v1/tenants/system/keys",
+            &root,
+            &json!({ "private_key_pem": pem, "passphrase": EXPORT_PASSPHRASE }),
+        )
+        .await;
+    assert_eq!(duplicate.status(), 409);
+    let keys: Vec<Value> = app
+        .get_as("/api/v1/tenants/acme/keys", &ada)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(keys.len(), 1);
+}
+
+#[tokio::test]
+async fn only_a_holder_grants_within_the_tenant_and_a_role_never_suffices() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let sam = app.create_user(&root, "acme", "sam", "supervisor").await;
+    app.create_user(&root, "acme", "tom", "tenant_admin").await;
+    app.sign_in("sam", USER_PASSWORD).await;
+    app.sign_in("tom", USER_PASSWORD).await;
+    app.create_tenant(&root, "beta").await;
+    let stranger = app.create_user(&root, "beta", "stranger", "user").await;
+    let key_id = acme.key["id"].as_str().expect("id");
+    let grants = format!("/api/v1/tenants/acme/keys/{key_id}/grants");
+
+    // Root, without a grant, cannot grant, export or play.
+    let response = app
+        .post_as(&grants, &root, &json!({ "user_id": sam["id"] }))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert!(response.text().await.expect("text").contains("no grant"));
+    let uploaded: Value = app
+        .upload(&root, "acme", &wav(40_000))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(uploaded["sealed"], true);
+    assert_eq!(uploaded["key_fingerprint"], acme.key["fingerprint"]);
+    let id = uploaded["id"].as_str().expect("id");
+    let audio = format!("/api/v1/tenants/acme/recordings/{id}/audio");
+    assert_eq!(app.get_as(&audio, &root).await.status(), 403);
+
+    // Tom is an administrator too, without a grant: refused as well.
+    let tom_session = app.sign_in("tom", USER_PASSWORD).await;
+    assert_eq!(
+        app.post_as(&grants, &tom_session, &json!({ "user_id": sam["id"] }))
+            .await
+            .status(),
+        403
+    );
+
+    // A user of another tenant is not found from here.
+    let response = app
+        .post_as(&grants, &acme.admin, &json!({ "user_id": stranger["id"] }))
+        .await;
+    assert_eq!(response.status(), 404);
+
+    // The holder grants; the supervisor plays exactly what was uploaded.
+    let response = app
+        .post_as(&grants, &acme.admin, &json!({ "user_id": sam["id"] }))
+        .await;
+    assert_eq!(response.status(), 201);
+    let again = app
+        .post_as(&grants, &acme.admin, &json!({ "user_id": sam["id"] }))
+        .await;
+    assert_eq!(again.status(), 409);
+    let sam_session = app.sign_in("sam", USER_PASSWORD).await;
+    let played = app.play(&sam_session, "acme", id).await;
+    assert_eq!(played, wav(40_000));
+    assert_eq!(sha256(&played), uploaded["sha256"]);
+
+    // Seeking: a range, a suffix, and beyond the end.
+    let ranged = |range: &'static str| {
+        app.client
+            .get(format!("{}{audio}", app.address))
+            .bearer_auth(&sam_session.token)
+            .header("range", range)
+            .send()
+    };
+    let part = ranged("bytes=20000-40999").await.expect("sent");
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 20000-40999/{}", played.len())
+    );
+    assert_eq!(part.bytes().await.expect("bytes"), played[20000..41000]);
+    let tail = ranged("bytes=-100").await.expect("sent");
+    assert_eq!(
+        tail.bytes().await.expect("bytes"),
+        played[played.len() - 100..]
+    );
+    let beyond = ranged("bytes=999999999-").await.expect("sent");
+    assert_eq!(beyond.status(), 416);
+
+    // Revoking takes it away at once; a reset voids the grant too.
+    let revoke = format!("{grants}/{}", sam["id"].as_str().expect("id"));
+    assert_eq!(app.delete_as(&revoke, &acme.admin).await.status(), 204);
+    assert_eq!(app.get_as(&audio, &sam_session).await.status(), 403);
+    app.post_as(&grants, &acme.admin, &json!({ "user_id": sam["id"] }))
+        .await;
+    assert_eq!(app.get_as(&audio, &sam_session).await.status(), 200);
+    let reset: Value = app
+        .post_as(
+            &format!(
+                "/api/v1/tenants/acme/users/{}/reset-password",
+                sam["id"].as_str().expect("id")
+            ),
+            &acme.admin,
+            &json!({ "password": "sam's brand new password" }),
+        )
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(reset["grants_removed"], 1);
+    let sam_session = app.sign_in("sam", "sam's brand new password").await;
+    assert_eq!(app.get_as(&audio, &sam_session).await.status(), 403);
+}
+
+#[tokio::test]
+async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let audio = wav(30_000);
+    let uploaded: Value = app
+        .upload(&acme.admin, "acme", &audio)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let pem = export(&app, &acme.admin, "acme", &acme.key).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let key_file = dir.path().join("key.pem");
+    std::fs::write(&key_file, &pem).expect("written");
+
+    // OpenSSL opens it, and its public key has the fingerprint the API shows.
+    let der = Command::new("openssl")
+        .args(["pkey", "-in"])
+        .arg(&key_file)
+        .args([
+            "-passin",
+            &format!("pass:{EXPORT_PASSPHRASE}"),
+            "-pubout",
+            "-outform",
+            "DER",
+        ])
+        .output()
+        .expect("openssl runs");
+    assert!(
+        der.status.success(),
+        "{}",
+        String::from_utf8_lossy(&der.stderr)
+    );
+    assert_eq!(sha256(&der.stdout), acme.key["fingerprint"]);
+
+    // The stored object is a sealed file the command line opens with the exported key.
+    let db = app.db().await;
+    let row = recording::Entity::find_by_id(
+        uuid::Uuid::parse_str(uploaded["id"].as_str().expect("id")).expect("uuid"),
+    )
+    .one(&db)
+    .await
+    .expect("query")
+    .expect("row");
+    let object = app.data_dir.path().join("objects").join(&row.object_key);
+    let stored = std::fs::read(&object).expect("the stored object");
+    assert!(stored.starts_with(b"CVREC\r\n\x1a"));
+    assert!(
+        !stored
+            .windows(64)
+            .any(|w| audio.windows(64).next() == Some(w))
+    );
+    let passphrase_file = dir.path().join("passphrase");
+    std::fs::write(&passphrase_file, EXPORT_PASSPHRASE).expect("written");
+    let opened = dir.path().join("opened.wav");
+    let output = Command::new(env!("CARGO_BIN_EXE_callvault"))
+        .args(["open", "--key"])
+        .arg(&key_file)
+        .arg("--passphrase-file")
+        .arg(&passphrase_file)
+        .arg(&object)
+        .arg(&opened)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read(&opened).expect("opened"), audio);
+
+    // A fresh instance: the imported file opens what the first one sealed.
+    let second = TestApp::spawn().await;
+    let root2 = second.sign_in_root().await;
+    system_key(&second, &root2).await;
+    second.create_tenant(&root2, "acme").await;
+    second
+        .create_user(&root2, "acme", "ada2", "tenant_admin")
+        .await;
+    let ada2 = second.sign_in("ada2", USER_PASSWORD).await;
+    let imported = create_key(
+        &second,
+        &ada2,
+        "acme",
+        json!({ "private_key_pem": pem, "passphrase": EXPORT_PASSPHRASE }),
+    )
+    .await;
+    assert_eq!(imported["fingerprint"], acme.key["fingerprint"]);
+    assert_eq!(imported["origin"], "imported");
+    // The recording moves over as the archive import will move it: the sealed object as it
+    // is, and its catalogue row pointing at the imported key.
+    let db2 = second.db().await;
+    let target = second.data_dir.path().join("objects").join(&row.object_key);
+    std::fs::create_dir_all(target.parent().expect("parent")).expect("dirs");
+    std::fs::copy(&object, &target).expect("copied");
+    let tenant2: Value = second
+        .get_as("/api/v1/tenants/acme", &ada2)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let mut moved = row.clone().into_active_model();
+    moved.tenant_id = sea_orm::ActiveValue::Set(
+        uuid::Uuid::parse_str(tenant2["id"].as_str().expect("id")).expect("uuid"),
+    );
+    moved.key_id = sea_orm::ActiveValue::Set(Some(
+        uuid::Uuid::parse_str(imported["id"].as_str().expect("id")).expect("uuid"),
+    ));
+    moved.created_by = sea_orm::ActiveValue::Set(None);
+    moved.reset_all().insert(&db2).await.expect("inserted");
+    let played = second
+        .play(&ada2, "acme", uploaded["id"].as_str().expect("id"))
+        .await;
+    assert_eq!(played, audio);
+}
+
+#[tokio::test]
+async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    app.create_tenant(&root, "vault").await;
+    app.create_user(&root, "vault", "val", "tenant_admin").await;
+    let val = app.sign_in("val", USER_PASSWORD).await;
+    let mode = app
+        .patch_as(
+            "/api/v1/tenants/vault/encryption",
+            &val,
+            &json!({ "mode": "tenant_held" }),
+        )
+        .await;
+    assert_eq!(mode.status(), 200);
+
+    // The tenant's own key pair, made on its side; the provider gets the public half.
+    let private = RsaPrivateKey::<Native>::generate(RsaBits::Rsa2048).expect("key");
+    let private_der = private.to_pkcs8_der().expect("DER");
+    let private_pem = private
+        .to_encrypted_pem(EXPORT_PASSPHRASE.as_bytes())
+        .expect("PEM");
+    let public_pem = private.public_key().to_pem();
+    let key = create_key(&app, &val, "vault", json!({ "public_key_pem": public_pem })).await;
+    assert_eq!(key["origin"], "public_only");
+    assert!(key["holders"].as_array().expect("list").is_empty());
+    enable(&app, &val, "vault").await;
+    let settings = encryption(&app, &val, "vault").await;
+    assert!(
+        settings["checklist"]
+            .as_object()
+            .expect("object")
+            .values()
+            .all(|v| v == true),
+        "{settings}"
+    );
+
+    let audio = wav(20_000);
+    let uploaded: Value = app
+        .upload(&val, "vault", &audio)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(uploaded["key_fingerprint"], key["fingerprint"]);
+    let id = uploaded["id"].as_str().expect("id");
+    let key_id = key["id"].as_str().expect("id");
+
+    // Every key endpoint, tried: nothing takes a private key, nothing opens the recordings.
+    let tries = [
+        app.post_as("/api/v1/tenants/vault/keys", &val, &json!({ "bits": 2048 }))
+            .await,
+        app.post_as(
+            "/api/v1/tenants/vault/keys",
+            &val,
+            &json!({ "private_key_pem": *private_pem, "passphrase": EXPORT_PASSPHRASE }),
+        )
+        .await,
+        app.post_as(
+            &format!("/api/v1/tenants/vault/keys/{key_id}/export"),
+            &val,
+            &json!({ "passphrase": EXPORT_PASSPHRASE }),
+        )
+        .await,
+        app.post_as(
+            &format!("/api/v1/tenants/vault/keys/{key_id}/grants"),
+            &val,
+            &json!({ "user_id": val.user["id"] }),
+        )
+        .await,
+        app.get_as(
+            &format!("/api/v1/tenants/vault/recordings/{id}/audio"),
+            &val,
+        )
+        .await,
+        app.get_as(
+            &format!("/api/v1/tenants/vault/recordings/{id}/audio"),
+            &root,
+        )
+        .await,
+    ];
+    let statuses: Vec<u16> = tries.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [409, 409, 409, 409, 403, 403]);
+    let said = app
+        .get_as(
+            &format!("/api/v1/tenants/vault/recordings/{id}/audio"),
+            &root,
+        )
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(said.contains("tenant-held"), "{said}");
+    let public = app
+        .get_as(
+            &format!("/api/v1/tenants/vault/keys/{key_id}/public-key"),
+            &val,
+        )
+        .await;
+    assert_eq!(public.text().await.expect("PEM"), public_pem);
+
+    // The tenant's side opens the file with its own key.
+    let db = app.db().await;
+    let row = recording::Entity::find_by_id(uuid::Uuid::parse_str(id).expect("uuid"))
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("row");
+    let stored =
+        std::fs::read(app.data_dir.path().join("objects").join(&row.object_key)).expect("object");
+    let mut opened = Vec::new();
+    callvault_shared::sealed::open(&private, stored.as_slice(), &mut opened).expect("opens");
+    assert_eq!(opened, audio);
+
+    // Scan everything the server wrote: database, object store (the data directory holds
+    // both on SQLite), and every database row when it is PostgreSQL.
+    let needles: Vec<Vec<u8>> = vec![
+        private_der.expose()[..64].to_vec(),
+        private_der.expose()[private_der.len() - 64..].to_vec(),
+        private_pem.as_bytes()[40..100].to_vec(),
+    ];
+    let mut files = vec![app.data_dir.path().to_path_buf()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .expect("dir")
+                    .map(|entry| entry.expect("entry").path()),
+            );
+        } else {
+            let bytes = std::fs::read(&path).expect("file");
+            for needle in &needles {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                    "private key bytes in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    let rows = format!(
+        "{:?}{:?}",
+        callvault::entities::encryption_key::Entity::find()
+            .all(&db)
+            .await
+            .expect("keys"),
+        callvault::entities::audit_event::Entity::find()
+            .all(&db)
+            .await
+            .expect("audit"),
+    );
+    for needle in &needles {
+        assert!(!rows.contains(&format!("{:?}", &needle[..16])[1..40]));
+    }
+}
+
+#[tokio::test]
+async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let old_key = acme.key["id"].as_str().expect("id").to_owned();
+    let mut uploads = Vec::new();
+    for size in [10_000, 17_000, 33_000] {
+        let audio = wav(size);
+        let uploaded: Value = app
+            .upload(&acme.admin, "acme", &audio)
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        uploads.push((uploaded, audio));
+    }
+
+    // A new key, active; the old one retired: new recordings use the new one, old ones play.
+    let new_key = create_key(&app, &acme.admin, "acme", json!({ "bits": 2048 })).await;
+    let new_id = new_key["id"].as_str().expect("id");
+    assert_eq!(new_key["active"], false);
+    let activate = app
+        .post_as(
+            &format!("/api/v1/tenants/acme/keys/{new_id}/activate"),
+            &acme.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(activate.status(), 200);
+    let retire = app
+        .post_as(
+            &format!("/api/v1/tenants/acme/keys/{old_key}/retire"),
+            &acme.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(retire.status(), 200);
+    let again = app
+        .post_as(
+            &format!("/api/v1/tenants/acme/keys/{old_key}/activate"),
+            &acme.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 409, "a retired key never seals again");
+    let audio = wav(5_000);
+    let newest: Value = app
+        .upload(&acme.admin, "acme", &audio)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(newest["key_fingerprint"], new_key["fingerprint"]);
+    uploads.push((newest, audio));
+    for (uploaded, audio) in &uploads {
+        assert_eq!(
+            &app.play(&acme.admin, "acme", uploaded["id"].as_str().expect("id"))
+                .await,
+            audio
+        );
+    }
+
+    // A rewrap that an instance began and died in: its lease ran out, its progress is kept.
+    let db = app.db().await;
+    let tenant: Value = app
+        .get_as("/api/v1/tenants/acme", &acme.admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let tenant_id = uuid::Uuid::parse_str(tenant["id"].as_str().expect("id")).expect("uuid");
+    let interrupted = job::Model {
+        id: uuid::Uuid::now_v7(),
+        tenant_id,
+        kind: "rewrap".into(),
+        state: "running".into(),
+        done: 0,
+        total: 3,
+        failed: 0,
+        lease_owner: Some("instance-that-died".into()),
+        lease_expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        error: None,
+        created_by: None,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    }
+    .into_active_model()
+    .insert(&db)
+    .await
+    .expect("job");
+
+    // The restarted server (another process on the same database and store) resumes it.
+    let restarted = app.another_instance().await;
+    let response = app
+        .client
+        .post(format!("{restarted}/api/v1/tenants/acme/rewrap"))
+        .bearer_auth(&acme.admin.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 202);
+    let started: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        started["id"],
+        interrupted.id.to_string(),
+        "the interrupted job resumes"
+    );
+    let mut finished = Value::Null;
+    for _ in 0..100 {
+        finished = app
+            .get_as(&format!("/api/v1/jobs/{}", interrupted.id), &acme.admin)
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        if finished["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(finished["state"], "done", "{finished}");
+    assert_eq!(
+        (finished["done"].as_u64(), finished["failed"].as_u64()),
+        (Some(3), Some(0))
+    );
+
+    // Every recording is on the new key, and plays byte for byte as before.
+    let rows = recording::Entity::find()
+        .filter(recording::Column::TenantId.eq(tenant_id))
+        .all(&db)
+        .await
+        .expect("rows");
+    assert!(
+        rows.iter()
+            .all(|row| row.key_id.map(|k| k.to_string()) == Some(new_id.to_owned()))
+    );
+    for (uploaded, audio) in &uploads {
+        let played = app
+            .play(&acme.admin, "acme", uploaded["id"].as_str().expect("id"))
+            .await;
+        assert_eq!(&played, audio);
+        assert_eq!(sha256(&played), uploaded["sha256"]);
+    }
+    // The old objects are gone: only the rewritten ones are left.
+    let mut objects = 0;
+    let mut dirs = vec![app.data_dir.path().join("objects/recordings")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path)
+            } else {
+                objects += 1
+            }
+        }
+    }
+    assert_eq!(objects, uploads.len());
+}
+
+#[tokio::test]
+async fn destroying_a_key_says_what_becomes_unrecoverable() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let first: Value = app
+        .upload(&acme.admin, "acme", &wav(9_000))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    app.upload(&acme.admin, "acme", &wav(9_500)).await;
+    let key_id = acme.key["id"].as_str().expect("id");
+    let destroy = format!("/api/v1/tenants/acme/keys/{key_id}/destroy");
+
+    let active = app
+        .post_as(
+            &destroy,
+            &acme.admin,
+            &json!({ "recordings_become_unrecoverable": true }),
+        )
+        .await;
+    assert_eq!(
+        active.status(),
+        409,
+        "the active key while encryption is on"
+    );
+    app.patch_as(
+        "/api/v1/tenants/acme/encryption",
+        &acme.admin,
+        &json!({ "enabled": false }),
+    )
+    .await;
+    let refused = app.post_as(&destroy, &acme.admin, &json!({})).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.expect("text").contains("2 recordings"));
+    let destroyed = app
+        .post_as(
+            &destroy,
+            &acme.admin,
+            &json!({ "recordings_become_unrecoverable": true }),
+        )
+        .await;
+    assert_eq!(destroyed.status(), 200);
+    let outcome: Value = destroyed.json().await.expect("JSON");
+    assert_eq!(outcome["recordings_unrecoverable"], 2);
+    assert_eq!(outcome["grants_removed"], 1);
+    assert_eq!(outcome["key"]["state"], "destroyed");
+    let played = app
+        .get_as(
+            &format!(
+                "/api/v1/tenants/acme/recordings/{}/audio",
+                first["id"].as_str().expect("id")
+            ),
+            &acme.admin,
+        )
+        .await;
+    assert_eq!(played.status(), 410);
+    assert!(played.text().await.expect("text").contains("unrecoverable"));
+}
