@@ -48,6 +48,7 @@ impl Application {
             policy: config.auth,
             tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
         });
+        crate::recordings::sweeper::spawn(db.clone(), store.clone());
         let limits = Limits {
             max_upload_bytes: config.max_upload_bytes,
         };

@@ -6,6 +6,7 @@
 pub mod ingest;
 pub mod playback;
 pub mod sniff;
+pub mod sweeper;
 
 use callvault_shared::api::{Direction, Recording};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

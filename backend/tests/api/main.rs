@@ -11,6 +11,7 @@ mod keys;
 mod matrix;
 mod offline_cli;
 mod openapi;
+mod recordings;
 mod startup;
 mod tokens;
 mod users;
