@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::config::LogFormat;
 
@@ -12,6 +13,9 @@ pub fn init(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // One line per request as its span closes (method, route, status, time): the access
+        // log. Spans carry no bodies and no credentials.
+        .with_span_events(FmtSpan::CLOSE)
         // Colours for a person at a terminal, none in files and collectors.
         .with_ansi(std::io::stderr().is_terminal());
     // A second call (tests build many apps in one process) keeps the first subscriber.

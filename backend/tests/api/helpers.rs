@@ -84,8 +84,22 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: TempDir,
     pub database_url: String,
+    /// The server's own process, when it runs as one ([`TestApp::spawn_process`]).
+    process: Option<std::process::Child>,
     _database: TestDatabase,
 }
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(process) = &mut self.process {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+/// Where [`TestApp::spawn_process`] sends the server's log (debug level), inside the data dir.
+pub const SERVER_LOG: &str = "server.log";
 
 /// A signed-in client: the bearer token, and the browser's cookie and CSRF token.
 #[derive(Debug, Clone)]
@@ -146,6 +160,59 @@ impl TestApp {
                 .expect("client"),
             data_dir,
             database_url: database.url.clone(),
+            process: None,
+            _database: database,
+        }
+    }
+
+    /// The real `callvault` binary as its own process, logging at debug level into
+    /// [`SERVER_LOG`] in its data directory, so that a test can read everything it logged.
+    pub async fn spawn_process() -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let database = TestDatabase::create(data_dir.path()).await;
+        let web_dir = data_dir.path().join("web");
+        write_web_app(&web_dir);
+        let log_path = data_dir.path().join(SERVER_LOG);
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let process = std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "debug")
+            .env("CALLVAULT_BIND", "127.0.0.1:0")
+            .env("CALLVAULT_DATA_DIR", data_dir.path())
+            .env("CALLVAULT_DATABASE_URL", &database.url)
+            .env("CALLVAULT_WEB_DIR", &web_dir)
+            .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("the server starts");
+        let mut port = None;
+        for _ in 0..200 {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            port = text
+                .lines()
+                .find(|line| line.contains("callvault is listening"))
+                .and_then(|line| line.split("port=").nth(1))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|port| port.parse::<u16>().ok());
+            if port.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let port = port.expect("the server logs its port");
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            data_dir,
+            database_url: database.url.clone(),
+            process: Some(process),
             _database: database,
         }
     }

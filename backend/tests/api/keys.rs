@@ -421,7 +421,8 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
 
 #[tokio::test]
 async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
-    let app = TestApp::spawn().await;
+    // The real binary, so that its whole log (at debug level) can be searched too.
+    let app = TestApp::spawn_process().await;
     let root = app.sign_in_root().await;
     system_key(&app, &root).await;
     app.create_tenant(&root, "vault").await;
@@ -534,8 +535,14 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
     callvault_shared::sealed::open(&private, stored.as_slice(), &mut opened).expect("opens");
     assert_eq!(opened, audio);
 
-    // Scan everything the server wrote: database, object store (the data directory holds
-    // both on SQLite), and every database row when it is PostgreSQL.
+    // Scan everything the server wrote: its log, the database and the object store (the data
+    // directory holds all three on SQLite), and every database row when it is PostgreSQL.
+    let log =
+        std::fs::read_to_string(app.data_dir.path().join(crate::helpers::SERVER_LOG)).expect("log");
+    assert!(
+        log.contains("/api/v1/tenants/vault/keys"),
+        "the log is the server's"
+    );
     let needles: Vec<Vec<u8>> = vec![
         private_der.expose()[..64].to_vec(),
         private_der.expose()[private_der.len() - 64..].to_vec(),
