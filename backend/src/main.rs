@@ -84,6 +84,14 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Back up recordings into an archive, or restore one.
+    Backup {
+        /// A TOML file of settings; environment variables override it.
+        #[arg(long, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
     /// Show a sealed file's version, content type and key fingerprints; needs no key.
     Inspect { file: PathBuf },
 }
@@ -111,6 +119,26 @@ enum AdminCommand {
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Write every recording of one tenant (or all) into an archive; plaintext recordings are
+    /// sealed on the way.
+    Create {
+        /// The tenant's slug.
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        tenant: Option<String>,
+        /// Every tenant.
+        #[arg(long)]
+        all: bool,
+        /// The archive to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Register the recordings of an archive (missing tenants are created); recordings that
+    /// are here already are left alone.
+    Restore { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -154,6 +182,7 @@ fn main() -> ExitCode {
         } => cli::open(&key, passphrase_file.as_deref(), range, &input, &output),
         Command::Inspect { file } => cli::inspect(&file),
         Command::Admin { config, command } => admin(config.as_deref(), command),
+        Command::Backup { config, command } => backup(config.as_deref(), command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,6 +209,24 @@ async fn admin(config: Option<&Path>, command: AdminCommand) -> anyhow::Result<(
             username,
             password_file,
         } => cli::admin::reset_password(config, &username, password_file.as_deref()).await,
+    }
+}
+
+#[tokio::main]
+async fn backup(config: Option<&Path>, command: BackupCommand) -> anyhow::Result<()> {
+    match command {
+        BackupCommand::Create {
+            tenant,
+            all: _,
+            output,
+        } => {
+            let scope = match tenant {
+                Some(slug) => cli::backup::Scope::Tenant(slug),
+                None => cli::backup::Scope::All,
+            };
+            cli::backup::create(config, scope, &output).await
+        }
+        BackupCommand::Restore { file } => cli::backup::restore(config, &file).await,
     }
 }
 

@@ -10,7 +10,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{audit, auth, encryption, health, jobs, keys, recordings, tenants, users};
+use crate::routes::{
+    archives, audit, auth, encryption, health, jobs, keys, recordings, tenants, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +62,8 @@ use crate::routes::{audit, auth, encryption, health, jobs, keys, recordings, ten
         recordings::update,
         recordings::remove,
         recordings::audio,
+        archives::export,
+        archives::import,
         jobs::start_rewrap,
         jobs::show,
     ),

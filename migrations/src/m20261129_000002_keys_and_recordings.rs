@@ -61,6 +61,7 @@ enum Recordings {
     Sha256,
     Sealed,
     KeyId,
+    KeyFingerprint,
     StartedAt,
     DurationMs,
     Direction,
@@ -259,6 +260,13 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Recordings::Sha256).string_len(64).not_null())
                     .col(ColumnDef::new(Recordings::Sealed).boolean().not_null())
                     .col(ColumnDef::new(Recordings::KeyId).uuid().null())
+                    // The key it is sealed to, even before that key is in this instance (an
+                    // imported archive): the key is linked by fingerprint when it arrives.
+                    .col(
+                        ColumnDef::new(Recordings::KeyFingerprint)
+                            .string_len(64)
+                            .null(),
+                    )
                     .col(optional_timestamp(Recordings::StartedAt))
                     .col(ColumnDef::new(Recordings::DurationMs).big_integer().null())
                     .col(ColumnDef::new(Recordings::Direction).string_len(16).null())

@@ -3,6 +3,7 @@
 //! and `admin`, which works on the database for an operator who is locked out.
 
 pub mod admin;
+pub mod backup;
 mod inspect;
 mod key_file;
 mod keygen;

@@ -18,6 +18,8 @@ pub struct Model {
     pub sha256: String,
     pub sealed: bool,
     pub key_id: Option<Uuid>,
+    /// SHA-256 of the sealing key's SubjectPublicKeyInfo, lowercase hex.
+    pub key_fingerprint: Option<String>,
     pub started_at: Option<ChronoDateTimeUtc>,
     pub duration_ms: Option<i64>,
     pub direction: Option<String>,

@@ -159,6 +159,10 @@ async fn rewrap_one(
     let switched = recording::Entity::update_many()
         .col_expr(recording::Column::ObjectKey, Expr::value(object_key))
         .col_expr(recording::Column::KeyId, Expr::value(keys.target_id))
+        .col_expr(
+            recording::Column::KeyFingerprint,
+            Expr::value(keys.target.fingerprint().to_hex()),
+        )
         .col_expr(recording::Column::StoredBytes, Expr::value(new_len as i64))
         .filter(recording::Column::Id.eq(row.id))
         .filter(recording::Column::ObjectKey.eq(row.object_key.as_str()))

@@ -219,6 +219,7 @@ pub async fn ingest(
         sha256: hex::encode(hasher.finalize()),
         sealed: sealing.is_some(),
         key_id: sealing.as_ref().map(|(key, _)| key.id),
+        key_fingerprint: sealing.as_ref().map(|(key, _)| key.fingerprint.clone()),
         started_at: metadata.started_at,
         duration_ms: duration_ms.and_then(|ms| i64::try_from(ms).ok()),
         direction: direction.map(|direction| direction.as_str().to_owned()),

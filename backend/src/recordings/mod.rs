@@ -12,7 +12,7 @@ use callvault_shared::api::{Direction, Recording};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::entities::{encryption_key, recording, tenant};
+use crate::entities::{recording, tenant};
 use crate::error::ApiError;
 
 /// A fresh object name for a recording's bytes (a new one each time they are rewritten).
@@ -33,25 +33,15 @@ pub async fn find_in_tenant(
         .ok_or_else(|| ApiError::NotFound(format!("no recording {id} in this tenant")))
 }
 
-pub async fn to_api(
-    db: &impl ConnectionTrait,
-    row: recording::Model,
-) -> Result<Recording, ApiError> {
-    let key_fingerprint = match row.key_id {
-        Some(key_id) => encryption_key::Entity::find_by_id(key_id)
-            .one(db)
-            .await?
-            .map(|key| key.fingerprint),
-        None => None,
-    };
-    Ok(Recording {
+pub fn to_api(row: recording::Model) -> Recording {
+    Recording {
         id: row.id,
         tenant_id: row.tenant_id,
         content_type: row.content_type,
         size_bytes: u64::try_from(row.size_bytes).unwrap_or_default(),
         sha256: row.sha256,
         sealed: row.sealed,
-        key_fingerprint,
+        key_fingerprint: row.key_fingerprint,
         key_id: row.key_id,
         started_at: row.started_at,
         duration_ms: row.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
@@ -62,5 +52,5 @@ pub async fn to_api(
         external_id: row.external_id,
         tags: serde_json::from_str(&row.tags).unwrap_or_default(),
         created_at: row.created_at,
-    })
+    }
 }

@@ -136,14 +136,24 @@ async fn open(
     row: &recording::Model,
     location: &ObjectPath,
 ) -> Result<RandomAccess<Native>, ApiError> {
-    let key_id = row
-        .key_id
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a sealed recording without a key")))?;
-    let key = encryption_key::Entity::find_by_id(key_id)
-        .filter(encryption_key::Column::TenantId.eq(row.tenant_id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a recording's key is missing")))?;
+    let by_tenant =
+        encryption_key::Entity::find().filter(encryption_key::Column::TenantId.eq(row.tenant_id));
+    let key = match (row.key_id, &row.key_fingerprint) {
+        (Some(id), _) => by_tenant.filter(encryption_key::Column::Id.eq(id)).one(&state.db).await?,
+        (None, Some(fingerprint)) => {
+            by_tenant
+                .filter(encryption_key::Column::Fingerprint.eq(fingerprint.as_str()))
+                .one(&state.db)
+                .await?
+        }
+        (None, None) => None,
+    }
+    .ok_or_else(|| {
+        ApiError::Conflict(format!(
+            "this recording is sealed with the key {}, which is not in this tenant: import that key and have it granted",
+            row.key_fingerprint.as_deref().map_or("?", |f| &f[..16.min(f.len())])
+        ))
+    })?;
     if key.state == KeyState::Destroyed.as_str() {
         return Err(ApiError::Gone(
             "this recording is unrecoverable here: the key it is sealed with was destroyed".into(),

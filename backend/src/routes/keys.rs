@@ -205,6 +205,17 @@ pub async fn create(
         .insert(&txn)
         .await?;
     }
+    // Recordings that arrived sealed to this key before it did (an imported archive).
+    recording::Entity::update_many()
+        .col_expr(
+            recording::Column::KeyId,
+            sea_orm::sea_query::Expr::value(key.id),
+        )
+        .filter(recording::Column::TenantId.eq(tenant.id))
+        .filter(recording::Column::KeyFingerprint.eq(key.fingerprint.as_str()))
+        .filter(recording::Column::KeyId.is_null())
+        .exec(&txn)
+        .await?;
     let tenant = if tenant.active_key_id.is_none() {
         let mut row = tenant.clone().into_active_model();
         row.active_key_id = Set(Some(key.id));

@@ -1,5 +1,6 @@
 //! The HTTP routes: probes at the root, the REST API under `/api/v1`.
 
+pub mod archives;
 pub mod audit;
 pub mod auth;
 pub mod encryption;
@@ -52,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(keys::revoke)
         .service(encryption::show)
         .service(encryption::update)
+        .service(archives::export)
+        .service(archives::import)
         .service(recordings::upload)
         .service(recordings::list)
         .service(recordings::show)

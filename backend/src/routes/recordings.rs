@@ -61,11 +61,11 @@ pub async fn upload(
             .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
     )
     .await?;
-    Ok(HttpResponse::Created().json(recordings::to_api(&state.db, row).await?))
+    Ok(HttpResponse::Created().json(recordings::to_api(row)))
 }
 
 /// Filters of the catalogue; all optional, combined with "and".
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecordingQuery {
@@ -88,6 +88,46 @@ pub struct RecordingQuery {
     cursor: Option<Uuid>,
     /// 1 to 500 (default 50).
     limit: Option<u64>,
+}
+
+impl RecordingQuery {
+    /// The tenant's recordings that pass every filter given.
+    pub fn select(&self, tenant_id: Uuid) -> Result<sea_orm::Select<recording::Entity>, ApiError> {
+        let query = self;
+        let mut select =
+            recording::Entity::find().filter(recording::Column::TenantId.eq(tenant_id));
+        if let Some(from) = query.from {
+            select = select.filter(recording::Column::StartedAt.gte(from));
+        }
+        if let Some(to) = query.to {
+            select = select.filter(recording::Column::StartedAt.lt(to));
+        }
+        for (column, value) in [
+            (recording::Column::Caller, &query.caller),
+            (recording::Column::Callee, &query.callee),
+            (recording::Column::Agent, &query.agent),
+            (recording::Column::ExternalId, &query.external_id),
+        ] {
+            if let Some(value) = value {
+                select = select.filter(column.eq(value.as_str()));
+            }
+        }
+        if let Some(direction) = query.direction {
+            select = select.filter(recording::Column::Direction.eq(direction.as_str()));
+        }
+        if let Some(tag) = &query.tag {
+            // Tags are stored as a JSON array of strings; a quoted match finds whole tags only.
+            let quoted = serde_json::to_string(tag).map_err(ApiError::internal)?;
+            select = select.filter(recording::Column::Tags.contains(quoted.as_str()));
+        }
+        if let Some(min) = query.min_duration_ms {
+            select = select.filter(recording::Column::DurationMs.gte(min as i64));
+        }
+        if let Some(max) = query.max_duration_ms {
+            select = select.filter(recording::Column::DurationMs.lte(max as i64));
+        }
+        Ok(select)
+    }
 }
 
 /// Searches the tenant's recordings.
@@ -123,38 +163,7 @@ pub async fn list(
             )));
         }
     };
-    let mut select =
-        recording::Entity::find().filter(recording::Column::TenantId.eq(access.tenant.id));
-    if let Some(from) = query.from {
-        select = select.filter(recording::Column::StartedAt.gte(from));
-    }
-    if let Some(to) = query.to {
-        select = select.filter(recording::Column::StartedAt.lt(to));
-    }
-    for (column, value) in [
-        (recording::Column::Caller, &query.caller),
-        (recording::Column::Callee, &query.callee),
-        (recording::Column::Agent, &query.agent),
-        (recording::Column::ExternalId, &query.external_id),
-    ] {
-        if let Some(value) = value {
-            select = select.filter(column.eq(value.as_str()));
-        }
-    }
-    if let Some(direction) = query.direction {
-        select = select.filter(recording::Column::Direction.eq(direction.as_str()));
-    }
-    if let Some(tag) = &query.tag {
-        // Tags are stored as a JSON array of strings; a quoted match finds whole tags only.
-        let quoted = serde_json::to_string(tag).map_err(ApiError::internal)?;
-        select = select.filter(recording::Column::Tags.contains(quoted.as_str()));
-    }
-    if let Some(min) = query.min_duration_ms {
-        select = select.filter(recording::Column::DurationMs.gte(min as i64));
-    }
-    if let Some(max) = query.max_duration_ms {
-        select = select.filter(recording::Column::DurationMs.lte(max as i64));
-    }
+    let mut select = query.select(access.tenant.id)?;
     if let Some(cursor) = query.cursor {
         select = if oldest_first {
             select.filter(recording::Column::Id.gt(cursor))
@@ -175,7 +184,7 @@ pub async fn list(
         .flatten();
     let mut recordings = Vec::with_capacity(rows.len());
     for row in rows {
-        recordings.push(recordings::to_api(&state.db, row).await?);
+        recordings.push(recordings::to_api(row));
     }
     Ok(HttpResponse::Ok().json(RecordingPage {
         recordings,
@@ -205,7 +214,7 @@ pub async fn show(
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
-    Ok(HttpResponse::Ok().json(recordings::to_api(&state.db, row).await?))
+    Ok(HttpResponse::Ok().json(recordings::to_api(row)))
 }
 
 /// The fields of a recording that may change after upload.
@@ -283,7 +292,7 @@ pub async fn update(
             .object("recording", row.id),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(recordings::to_api(&state.db, row).await?))
+    Ok(HttpResponse::Ok().json(recordings::to_api(row)))
 }
 
 /// Deletes a recording and its bytes.

@@ -13,9 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{Session, TestApp, USER_PASSWORD};
 use crate::matrix::wav;
 
-const EXPORT_PASSPHRASE: &str = "an export passphrase for tests";
+pub const EXPORT_PASSPHRASE: &str = "an export passphrase for tests";
 
-async fn create_key(app: &TestApp, session: &Session, tenant: &str, body: Value) -> Value {
+pub async fn create_key(app: &TestApp, session: &Session, tenant: &str, body: Value) -> Value {
     let response = app
         .post_as(&format!("/api/v1/tenants/{tenant}/keys"), session, &body)
         .await;
@@ -23,7 +23,7 @@ async fn create_key(app: &TestApp, session: &Session, tenant: &str, body: Value)
     response.json().await.expect("JSON")
 }
 
-async fn export(app: &TestApp, session: &Session, tenant: &str, key: &Value) -> String {
+pub async fn export(app: &TestApp, session: &Session, tenant: &str, key: &Value) -> String {
     let response = app
         .post_as(
             &format!(
@@ -46,7 +46,7 @@ async fn encryption(app: &TestApp, session: &Session, tenant: &str) -> Value {
         .expect("JSON")
 }
 
-async fn enable(app: &TestApp, session: &Session, tenant: &str) {
+pub async fn enable(app: &TestApp, session: &Session, tenant: &str) {
     let response = app
         .patch_as(
             &format!("/api/v1/tenants/{tenant}/encryption"),
@@ -57,17 +57,17 @@ async fn enable(app: &TestApp, session: &Session, tenant: &str) {
     assert_eq!(response.status(), 200, "enable encryption in {tenant}");
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// A tenant with an administrator who holds its key, and encryption on.
-struct Tenant {
-    admin: Session,
-    key: Value,
+pub struct Tenant {
+    pub admin: Session,
+    pub key: Value,
 }
 
-async fn encrypted_tenant(app: &TestApp, root: &Session, slug: &str) -> Tenant {
+pub async fn encrypted_tenant(app: &TestApp, root: &Session, slug: &str) -> Tenant {
     app.create_tenant(root, slug).await;
     let admin_name = format!("{slug}-admin");
     app.create_user(root, slug, &admin_name, "tenant_admin")
@@ -78,7 +78,7 @@ async fn encrypted_tenant(app: &TestApp, root: &Session, slug: &str) -> Tenant {
     Tenant { admin, key }
 }
 
-async fn system_key(app: &TestApp, root: &Session) -> Value {
+pub async fn system_key(app: &TestApp, root: &Session) -> Value {
     create_key(app, root, "system", json!({ "bits": 2048 })).await
 }
 

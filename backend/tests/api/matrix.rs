@@ -38,7 +38,7 @@ fn unique(prefix: &str) -> String {
 enum Body {
     None,
     Json(Value),
-    Audio(Vec<u8>),
+    Raw(Vec<u8>, &'static str),
 }
 
 /// A small valid WAV file: what a recorder uploads.
@@ -349,7 +349,16 @@ impl World {
             ("PATCH", "/api/v1/tenants/{tenant}/encryption") => {
                 body = Body::Json(json!({ "enabled": false }))
             }
-            ("POST", "/api/v1/tenants/{tenant}/recordings") => body = Body::Audio(wav(800)),
+            ("POST", "/api/v1/tenants/{tenant}/recordings") => {
+                body = Body::Raw(wav(800), "audio/wav")
+            }
+            ("POST", "/api/v1/tenants/{tenant}/recordings/export") => {
+                body = Body::Json(json!({ "filter": {} }))
+            }
+            // Refused as an archive, but past the guard.
+            ("POST", "/api/v1/tenants/{tenant}/recordings/import") => {
+                body = Body::Raw(b"PK not an archive".to_vec(), "application/zip")
+            }
             ("PATCH", "/api/v1/tenants/{tenant}/recordings/{id}") => {
                 body = Body::Json(json!({ "tags": ["matrix"] }))
             }
@@ -372,12 +381,12 @@ impl World {
         match body {
             Body::None => self.app.request(method, path, auth, None).await,
             Body::Json(json) => self.app.request(method, path, auth, Some(json)).await,
-            Body::Audio(bytes) => {
+            Body::Raw(bytes, content_type) => {
                 let mut request = self
                     .app
                     .client
                     .request(method, format!("{}{path}", self.app.address))
-                    .header("content-type", "audio/wav")
+                    .header("content-type", *content_type)
                     .body(bytes.clone());
                 if let Auth::Bearer(session) = auth {
                     request = request.bearer_auth(&session.token);

@@ -1,0 +1,17 @@
+//! The archive: one format for bulk download, backup and moving recordings to another
+//! instance. A ZIP (stored, ZIP64) of the recordings' files as stored (sealed, or sealed on the
+//! fly for a backup) and a manifest that lists each with its metadata, size and SHA-256. It is
+//! written as a stream and never decrypts anything; reading checks every entry against the
+//! manifest before anything is registered.
+
+pub mod channel_writer;
+pub mod manifest;
+pub mod read;
+pub mod write;
+
+pub use manifest::{Manifest, ManifestEntry};
+
+/// The manifest's name inside the archive; the last entry, since it carries every file's hash.
+pub const MANIFEST: &str = "manifest.json";
+pub const FORMAT: &str = "callvault-archive";
+pub const VERSION: u32 = 1;

@@ -1,0 +1,214 @@
+//! `callvault backup create` and `callvault backup restore`: the archive format of bulk
+//! downloads, for whole tenants or the whole instance, with progress bars. Recordings stored in
+//! plaintext are sealed on the fly with their tenant's active key, else the System key: a
+//! backup never holds audio anyone could play without a key.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use callvault_shared::api::KeyState;
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::RsaPublicKey;
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::archive::read::{ArchiveError, Destination, import_archive};
+use crate::archive::write::{Item, write_archive};
+use crate::audit::{self, Actor, AuditEntry};
+use crate::config::Settings;
+use crate::entities::{encryption_key, recording, tenant};
+use crate::{database, storage};
+
+/// Which tenants a backup covers.
+pub enum Scope {
+    Tenant(String),
+    All,
+}
+
+pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> anyhow::Result<()> {
+    let config = Settings::load(config_file)?.validate()?;
+    let db = database::open(&config.database_url).await?;
+    let store = storage::open(&config.storage).await?;
+    let tenants = match scope {
+        Scope::All => {
+            tenant::Entity::find()
+                .order_by_asc(tenant::Column::Slug)
+                .all(&db)
+                .await?
+        }
+        Scope::Tenant(slug) => vec![
+            tenant::Entity::find()
+                .filter(tenant::Column::Slug.eq(slug.as_str()))
+                .one(&db)
+                .await?
+                .with_context(|| format!("no tenant {slug:?}"))?,
+        ],
+    };
+    let system_key = active_key(
+        &db,
+        tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+            .one(&db)
+            .await?
+            .as_ref(),
+    )
+    .await?;
+
+    let mut items = Vec::new();
+    let mut total = 0u64;
+    for tenant in &tenants {
+        let rows = recording::Entity::find()
+            .filter(recording::Column::TenantId.eq(tenant.id))
+            .order_by_asc(recording::Column::Id)
+            .all(&db)
+            .await?;
+        let seal_with = match active_key(&db, Some(tenant)).await? {
+            Some(key) => Some(key),
+            None => system_key.clone(),
+        };
+        if seal_with.is_none() && rows.iter().any(|row| !row.sealed) {
+            bail!(
+                "{} has recordings stored in plaintext and neither it nor the System account has an active key to seal them with: create the System key first",
+                tenant.slug
+            );
+        }
+        for row in rows {
+            total += u64::try_from(row.stored_bytes).unwrap_or_default();
+            items.push(Item {
+                row,
+                tenant_slug: tenant.slug.clone(),
+                tenant_name: tenant.name.clone(),
+                seal_with: seal_with.clone(),
+            });
+        }
+    }
+    let count = items.len();
+
+    let directory = output
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let temporary = tempfile::NamedTempFile::new_in(directory)
+        .with_context(|| format!("cannot write in {}", directory.display()))?;
+    let bar = progress_bar(total, "backing up");
+    let handle = tokio::runtime::Handle::current();
+    let (file, progress) = (temporary.reopen()?, bar.clone());
+    let manifest = tokio::task::spawn_blocking(move || {
+        write_archive(
+            &handle,
+            &store,
+            items,
+            std::io::BufWriter::new(file),
+            |bytes| progress.inc(bytes),
+        )
+    })
+    .await??;
+    bar.finish_and_clear();
+    temporary.as_file().sync_all()?;
+    temporary
+        .persist(output)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    for tenant in &tenants {
+        let in_tenant = manifest
+            .recordings
+            .iter()
+            .filter(|entry| entry.tenant_slug == tenant.slug)
+            .count();
+        audit::record(
+            &db,
+            AuditEntry::new(tenant.id, &Actor::command_line(), "backup.create")
+                .details(serde_json::json!({ "recordings": in_tenant })),
+        )
+        .await?;
+    }
+    eprintln!(
+        "Backed up {count} recordings of {} tenants into {}.",
+        tenants.len(),
+        output.display()
+    );
+    Ok(())
+}
+
+pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result<()> {
+    let config = Settings::load(config_file)?.validate()?;
+    let db = database::open(&config.database_url).await?;
+    let store = storage::open(&config.storage).await?;
+    let file =
+        std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let bar = progress_bar(file.metadata()?.len(), "restoring");
+    let handle = tokio::runtime::Handle::current();
+    let (worker_db, progress) = (db.clone(), bar.clone());
+    let report = tokio::task::spawn_blocking(move || {
+        import_archive(
+            &handle,
+            &worker_db,
+            &store,
+            file,
+            &Destination::Origin,
+            |bytes| progress.inc(bytes),
+        )
+    })
+    .await?;
+    bar.finish_and_clear();
+    let report = match report {
+        Ok(report) => report,
+        Err(ArchiveError::Invalid(reason)) => bail!(
+            "{} is refused: {reason}; nothing was restored",
+            input.display()
+        ),
+        Err(ArchiveError::Failed(error)) => return Err(error),
+    };
+    if let Some(system) = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+        .one(&db)
+        .await?
+    {
+        audit::record(
+            &db,
+            AuditEntry::new(system.id, &Actor::command_line(), "backup.restore").details(
+                serde_json::json!({
+                    "imported": report.imported,
+                    "already_present": report.already_present,
+                }),
+            ),
+        )
+        .await?;
+    }
+    eprintln!(
+        "Restored {} recordings ({} were here already). They play once their keys are imported and granted.",
+        report.imported, report.already_present
+    );
+    Ok(())
+}
+
+async fn active_key(
+    db: &DatabaseConnection,
+    tenant: Option<&tenant::Model>,
+) -> anyhow::Result<Option<Arc<RsaPublicKey<Native>>>> {
+    let Some(id) = tenant.and_then(|tenant| tenant.active_key_id) else {
+        return Ok(None);
+    };
+    let Some(key) = encryption_key::Entity::find_by_id(id)
+        .filter(encryption_key::Column::State.eq(KeyState::Active.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(RsaPublicKey::from_spki_der(
+        &key.public_key,
+    )?)))
+}
+
+fn progress_bar(total: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(total).with_message(message);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}

@@ -1,0 +1,266 @@
+//! `/api/v1/tenants/{tenant}/recordings/export` and `/import`: sealed archives, in and out.
+
+use std::io::Write;
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use callvault_shared::api::Problem;
+use futures_util::{StreamExt, stream};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::archive::channel_writer::ChannelWriter;
+use crate::archive::read::{ArchiveError, Destination, ImportReport, import_archive};
+use crate::archive::write::{Item, write_archive};
+use crate::audit::{self, AuditEntry};
+use crate::auth::access::{InTenant, need};
+use crate::entities::recording;
+use crate::error::ApiError;
+use crate::routes::recordings::RecordingQuery;
+use crate::state::AppState;
+
+/// At most this many recordings per archive download.
+const MAX_EXPORT: usize = 10_000;
+
+/// Which recordings to export: by id, or every one a filter finds.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    #[serde(default)]
+    ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    filter: Option<RecordingQuery>,
+}
+
+/// The selected recordings as a ZIP archive, streamed: the files exactly as stored (sealed
+/// recordings stay sealed; nothing is decrypted, so no grant is needed) and `manifest.json`.
+#[utoipa::path(
+    tag = "recordings",
+    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    request_body = ExportRequest,
+    responses(
+        (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
+        (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
+)]
+#[post("/api/v1/tenants/{tenant}/recordings/export")]
+pub async fn export(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsExport>,
+    body: web::Json<ExportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = access.tenant.clone();
+    let rows = match body.into_inner() {
+        ExportRequest {
+            ids: Some(ids),
+            filter: None,
+        } => {
+            if ids.is_empty() || ids.len() > MAX_EXPORT {
+                return Err(ApiError::BadRequest(format!("1 to {MAX_EXPORT} ids")));
+            }
+            let rows = recording::Entity::find()
+                .filter(recording::Column::TenantId.eq(tenant.id))
+                .filter(recording::Column::Id.is_in(ids.iter().copied()))
+                .order_by_asc(recording::Column::Id)
+                .all(&state.db)
+                .await?;
+            if let Some(missing) = ids.iter().find(|id| !rows.iter().any(|row| row.id == **id)) {
+                return Err(ApiError::BadRequest(format!(
+                    "no recording {missing} in this tenant"
+                )));
+            }
+            rows
+        }
+        ExportRequest {
+            ids: None,
+            filter: Some(filter),
+        } => {
+            let rows = filter
+                .select(tenant.id)?
+                .order_by_asc(recording::Column::Id)
+                .all(&state.db)
+                .await?;
+            if rows.len() > MAX_EXPORT {
+                return Err(ApiError::BadRequest(format!(
+                    "{} recordings match: narrow the filter to at most {MAX_EXPORT}",
+                    rows.len()
+                )));
+            }
+            rows
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "send either {\"ids\": [...]} or {\"filter\": {...}}".into(),
+            ));
+        }
+    };
+    audit::record(
+        &state.db,
+        AuditEntry::new(tenant.id, &access.actor(), "recording.export").details(
+            serde_json::json!({
+                "recordings": rows.len(),
+                "ids": rows.iter().map(|row| row.id).collect::<Vec<_>>(),
+            }),
+        ),
+    )
+    .await?;
+
+    let items: Vec<Item> = rows
+        .into_iter()
+        .map(|row| Item {
+            row,
+            tenant_slug: tenant.slug.clone(),
+            tenant_name: tenant.name.clone(),
+            seal_with: None,
+        })
+        .collect();
+    let (sender, receiver) = mpsc::channel(8);
+    let store = state.store.clone();
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let failure = sender.clone();
+        let mut writer = ChannelWriter::new(sender);
+        let written = write_archive(&handle, &store, items, &mut writer, |_| {})
+            .and_then(|_| writer.flush().map_err(Into::into));
+        if let Err(error) = written {
+            // The client sees a cut-off download, which a ZIP reader rejects; the log says why.
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "an archive download broke off"
+            );
+            let _ = failure.blocking_send(Err(std::io::Error::other("the archive broke off")));
+        }
+    });
+    let body = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|piece| (piece, receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"callvault-{}-recordings.zip\"",
+                tenant.slug
+            ),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .streaming(body))
+}
+
+/// What an import did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportOutcome {
+    /// Recordings registered now.
+    pub imported: u64,
+    /// Recordings that were here already (importing the same archive twice adds nothing).
+    pub already_present: u64,
+}
+
+/// Imports an archive (the ZIP as the raw body): every file is checked against the manifest,
+/// then the recordings are registered in this tenant, still sealed. They play once the key they
+/// are sealed with is imported here and granted.
+#[utoipa::path(
+    tag = "recordings",
+    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
+    responses(
+        (status = 200, description = "Imported", body = ImportOutcome),
+        (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/zip", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
+)]
+#[post("/api/v1/tenants/{tenant}/recordings/import")]
+pub async fn import(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsExport>,
+    request: HttpRequest,
+    mut body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/zip") {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the archive as Content-Type: application/zip".into(),
+        ));
+    }
+    // The archive is read from the end (its directory), so it is spooled to a private,
+    // already-unlinked temporary file first.
+    let spool = tempfile::tempfile().map_err(ApiError::internal)?;
+    let mut spool = tokio::fs::File::from_std(spool);
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk
+            .map_err(|error| ApiError::BadRequest(format!("the upload broke off: {error}")))?;
+        size += chunk.len() as u64;
+        if size > state.limits.max_upload_bytes {
+            return Err(ApiError::TooLarge(format!(
+                "the archive is larger than the limit of {} bytes",
+                state.limits.max_upload_bytes
+            )));
+        }
+        tokio::io::AsyncWriteExt::write_all(&mut spool, &chunk)
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    let spool = spool.into_std().await;
+    let (db, store, tenant) = (state.db.clone(), state.store.clone(), access.tenant.clone());
+    let handle = tokio::runtime::Handle::current();
+    let report = tokio::task::spawn_blocking(move || {
+        import_archive(
+            &handle,
+            &db,
+            &store,
+            spool,
+            &Destination::Tenant(tenant),
+            |_| {},
+        )
+    })
+    .await?;
+    let outcome = match &report {
+        Ok(_) => callvault_shared::api::AuditOutcome::Success,
+        Err(_) => callvault_shared::api::AuditOutcome::Failure,
+    };
+    let ImportReport {
+        imported,
+        already_present,
+    } = match report {
+        Ok(report) => report,
+        Err(ArchiveError::Invalid(reason)) => {
+            audit::record(
+                &state.db,
+                AuditEntry::new(access.tenant.id, &access.actor(), "recording.import")
+                    .outcome(outcome)
+                    .details(serde_json::json!({ "refused": reason })),
+            )
+            .await?;
+            return Err(ApiError::BadRequest(format!(
+                "the archive is refused: {reason}"
+            )));
+        }
+        Err(ArchiveError::Failed(error)) => return Err(ApiError::Internal(error)),
+    };
+    audit::record(
+        &state.db,
+        AuditEntry::new(access.tenant.id, &access.actor(), "recording.import").details(
+            serde_json::json!({ "imported": imported, "already_present": already_present }),
+        ),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(ImportOutcome {
+        imported,
+        already_present,
+    }))
+}

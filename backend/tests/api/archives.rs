@@ -1,0 +1,415 @@
+//! Archives: export, import into another instance, refusal of bad archives, and the backup
+//! restore drill through the command line.
+
+use std::io::Write;
+use std::process::Command;
+
+use serde_json::{Value, json};
+use zip::write::SimpleFileOptions;
+
+use crate::helpers::{Session, TestApp, USER_PASSWORD};
+use crate::keys::{EXPORT_PASSPHRASE, create_key, encrypted_tenant, export, sha256, system_key};
+use crate::matrix::wav;
+
+async fn export_archive(app: &TestApp, session: &Session, tenant: &str, body: Value) -> Vec<u8> {
+    let response = app
+        .post_as(
+            &format!("/api/v1/tenants/{tenant}/recordings/export"),
+            session,
+            &body,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    response.bytes().await.expect("bytes").to_vec()
+}
+
+async fn import_archive(
+    app: &TestApp,
+    session: &Session,
+    tenant: &str,
+    archive: Vec<u8>,
+) -> reqwest::Response {
+    app.client
+        .post(format!(
+            "{}/api/v1/tenants/{tenant}/recordings/import",
+            app.address
+        ))
+        .bearer_auth(&session.token)
+        .header("content-type", "application/zip")
+        .body(archive)
+        .send()
+        .await
+        .expect("sent")
+}
+
+async fn count(app: &TestApp, session: &Session, tenant: &str) -> usize {
+    let page: Value = app
+        .get_as(&format!("/api/v1/tenants/{tenant}/recordings"), session)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    page["recordings"].as_array().expect("list").len()
+}
+
+#[tokio::test]
+async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is_there() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let audio = [wav(12_000), wav(31_000)];
+    let mut ids = Vec::new();
+    for (index, bytes) in audio.iter().enumerate() {
+        let response = app
+            .client
+            .post(format!(
+                "{}/api/v1/tenants/acme/recordings?caller=caller-{index}",
+                app.address
+            ))
+            .bearer_auth(&acme.admin.token)
+            .body(bytes.clone())
+            .send()
+            .await
+            .expect("sent");
+        let uploaded: Value = response.json().await.expect("JSON");
+        ids.push(uploaded["id"].as_str().expect("id").to_owned());
+    }
+    let archive = export_archive(&app, &acme.admin, "acme", json!({ "ids": ids })).await;
+    // Nothing decrypted went into it.
+    for bytes in &audio {
+        assert!(
+            !archive
+                .windows(256)
+                .any(|window| window == &bytes[4096..4352])
+        );
+    }
+    let filtered = export_archive(
+        &app,
+        &acme.admin,
+        "acme",
+        json!({ "filter": { "caller": "caller-1" } }),
+    )
+    .await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(filtered)).expect("a ZIP");
+    assert_eq!(zip.len(), 2, "one recording and the manifest");
+    let manifest: Value =
+        serde_json::from_reader(zip.by_name("manifest.json").expect("manifest")).expect("JSON");
+    assert_eq!(manifest["recordings"][0]["id"], ids[1].as_str());
+    assert_eq!(
+        manifest["recordings"][0]["key_fingerprint"],
+        acme.key["fingerprint"]
+    );
+    let key_file = export(&app, &acme.admin, "acme", &acme.key).await;
+
+    // The tenant's own instance.
+    let second = TestApp::spawn().await;
+    let root2 = second.sign_in_root().await;
+    system_key(&second, &root2).await;
+    second.create_tenant(&root2, "acme-own").await;
+    second
+        .create_user(&root2, "acme-own", "owner", "tenant_admin")
+        .await;
+    let owner = second.sign_in("owner", USER_PASSWORD).await;
+    let imported = import_archive(&second, &owner, "acme-own", archive.clone()).await;
+    assert_eq!(imported.status(), 200);
+    assert_eq!(
+        imported.json::<Value>().await.expect("JSON"),
+        json!({ "imported": 2, "already_present": 0 })
+    );
+    let again = import_archive(&second, &owner, "acme-own", archive).await;
+    assert_eq!(
+        again.json::<Value>().await.expect("JSON"),
+        json!({ "imported": 0, "already_present": 2 })
+    );
+    assert_eq!(count(&second, &owner, "acme-own").await, 2);
+
+    let audio_path = format!("/api/v1/tenants/acme-own/recordings/{}/audio", ids[0]);
+    let before_key = second.get_as(&audio_path, &owner).await;
+    assert_eq!(before_key.status(), 409);
+    assert!(
+        before_key
+            .text()
+            .await
+            .expect("text")
+            .contains("import that key")
+    );
+    create_key(
+        &second,
+        &owner,
+        "acme-own",
+        json!({ "private_key_pem": key_file, "passphrase": EXPORT_PASSPHRASE }),
+    )
+    .await;
+    for (id, bytes) in ids.iter().zip(&audio) {
+        assert_eq!(&second.play(&owner, "acme-own", id).await, bytes);
+    }
+}
+
+/// A valid archive of one recording, as `(archive, manifest, file name, file bytes)`.
+async fn one_recording_archive() -> (TestApp, Session, Vec<u8>, Value, String, Vec<u8>) {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+    let uploaded: Value = app
+        .upload(&root, "acme", &wav(3_000))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let archive = export_archive(&app, &root, "acme", json!({ "ids": [uploaded["id"]] })).await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive.clone())).expect("ZIP");
+    let manifest: Value =
+        serde_json::from_reader(zip.by_name("manifest.json").expect("manifest")).expect("JSON");
+    let name = manifest["recordings"][0]["file"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(&name).expect("file"), &mut bytes).expect("read");
+    app.delete_as(
+        &format!(
+            "/api/v1/tenants/acme/recordings/{}",
+            uploaded["id"].as_str().expect("id")
+        ),
+        &root,
+    )
+    .await;
+    (app, root, archive, manifest, name, bytes)
+}
+
+fn build(entries: &[(&str, &[u8])], manifest: &Value) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in entries {
+        zip.start_file(*name, options).expect("entry");
+        zip.write_all(bytes).expect("written");
+    }
+    zip.start_file("manifest.json", options).expect("entry");
+    zip.write_all(manifest.to_string().as_bytes())
+        .expect("written");
+    zip.finish().expect("finished").into_inner()
+}
+
+#[tokio::test]
+async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
+    let (app, root, archive, manifest, name, bytes) = one_recording_archive().await;
+    // The genuine archive is accepted: the cases below differ from it in one thing each.
+    let mut wrong_size = manifest.clone();
+    wrong_size["recordings"][0]["file_size"] = json!(bytes.len() + 1);
+    let mut wrong_hash = manifest.clone();
+    wrong_hash["recordings"][0]["file_sha256"] = json!("00".repeat(32));
+    let mut traversal = manifest.clone();
+    traversal["recordings"][0]["file"] = json!("../../etc/evil");
+    let mut absolute = manifest.clone();
+    absolute["recordings"][0]["file"] = json!("/etc/evil");
+    let mut twice = manifest.clone();
+    twice["recordings"] = json!([manifest["recordings"][0], manifest["recordings"][0]]);
+    let mut altered = bytes.clone();
+    altered[100] ^= 1;
+
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "not a ZIP",
+            b"PK but not really an archive".to_vec(),
+            "not a ZIP",
+        ),
+        (
+            "no manifest",
+            {
+                let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+                zip.start_file("x", SimpleFileOptions::default())
+                    .expect("entry");
+                zip.finish().expect("done").into_inner()
+            },
+            "no manifest",
+        ),
+        (
+            "size differs",
+            build(&[(&name, &bytes)], &wrong_size),
+            "bytes",
+        ),
+        (
+            "hash differs",
+            build(&[(&name, &bytes)], &wrong_hash),
+            "SHA-256",
+        ),
+        (
+            "content altered",
+            build(&[(&name, &altered)], &manifest),
+            "SHA-256",
+        ),
+        (
+            "traversal",
+            build(&[("../../etc/evil", &bytes)], &traversal),
+            "not the file name",
+        ),
+        (
+            "absolute",
+            build(&[("/etc/evil", &bytes)], &absolute),
+            "not the file name",
+        ),
+        (
+            "listed twice",
+            build(&[(&name, &bytes)], &twice),
+            "listed twice",
+        ),
+        (
+            "unlisted entry",
+            build(&[(&name, &bytes), ("extra.bin", b"hidden")], &manifest),
+            "not in the manifest",
+        ),
+        ("missing entry", build(&[], &manifest), "missing"),
+    ];
+    for (what, archive, reason) in cases {
+        let response = import_archive(&app, &root, "acme", archive).await;
+        let status = response.status();
+        let text = response.text().await.expect("text");
+        assert_eq!(status, 400, "{what}: {text}");
+        assert!(text.contains(reason), "{what}: {reason:?} not in {text}");
+    }
+    let not_zip = app
+        .client
+        .post(format!(
+            "{}/api/v1/tenants/acme/recordings/import",
+            app.address
+        ))
+        .bearer_auth(&root.token)
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(not_zip.status(), 415);
+    assert_eq!(count(&app, &root, "acme").await, 0);
+    let staged = app.data_dir.path().join("objects/imports");
+    assert!(
+        !staged.exists() || std::fs::read_dir(&staged).expect("dir").next().is_none(),
+        "no staged file stays"
+    );
+
+    let accepted = import_archive(&app, &root, "acme", archive).await;
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(count(&app, &root, "acme").await, 1);
+}
+
+fn callvault(app: &TestApp) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callvault"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CALLVAULT_DATABASE_URL", &app.database_url)
+        .env("CALLVAULT_DATA_DIR", app.data_dir.path());
+    command
+}
+
+#[tokio::test]
+async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everything() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    let system = system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    app.create_tenant(&root, "plain").await;
+    let mut originals = Vec::new();
+    for (tenant, session, size) in [
+        ("acme", &acme.admin, 14_000),
+        ("acme", &acme.admin, 2_000),
+        ("plain", &root, 9_000),
+    ] {
+        let uploaded: Value = app
+            .upload(session, tenant, &wav(size))
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        originals.push((tenant, uploaded));
+    }
+    assert_eq!(originals[2].1["sealed"], false);
+    let acme_key_file = export(&app, &acme.admin, "acme", &acme.key).await;
+    let system_key_file = export(&app, &root, "system", &system).await;
+
+    let backup = app.data_dir.path().join("backup.zip");
+    let output = callvault(&app)
+        .args(["backup", "create", "--all", "-o"])
+        .arg(&backup)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read(&backup).expect("backup");
+    let wav_body = &wav(9_000)[4096..4352];
+    assert!(
+        !written.windows(256).any(|w| w == wav_body),
+        "plaintext recordings are sealed in a backup"
+    );
+
+    // A fresh instance.
+    let fresh = TestApp::spawn().await;
+    let output = callvault(&fresh)
+        .args(["backup", "restore"])
+        .arg(&backup)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let again = callvault(&fresh)
+        .args(["backup", "restore"])
+        .arg(&backup)
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("Restored 0 recordings (3 were here already)")
+    );
+
+    let root2 = fresh.sign_in_root().await;
+    create_key(
+        &fresh,
+        &root2,
+        "system",
+        json!({ "private_key_pem": system_key_file, "passphrase": EXPORT_PASSPHRASE }),
+    )
+    .await;
+    fresh
+        .create_user(&root2, "acme", "acme-owner", "tenant_admin")
+        .await;
+    fresh
+        .create_user(&root2, "plain", "plain-owner", "tenant_admin")
+        .await;
+    let acme_owner = fresh.sign_in("acme-owner", USER_PASSWORD).await;
+    let plain_owner = fresh.sign_in("plain-owner", USER_PASSWORD).await;
+    create_key(
+        &fresh,
+        &acme_owner,
+        "acme",
+        json!({ "private_key_pem": acme_key_file, "passphrase": EXPORT_PASSPHRASE }),
+    )
+    .await;
+    // The plaintext tenant's recordings were sealed with the System key: its file, imported
+    // into that tenant, opens them.
+    create_key(
+        &fresh,
+        &plain_owner,
+        "plain",
+        json!({ "private_key_pem": system_key_file, "passphrase": EXPORT_PASSPHRASE }),
+    )
+    .await;
+    for (tenant, uploaded) in &originals {
+        let session = if *tenant == "acme" {
+            &acme_owner
+        } else {
+            &plain_owner
+        };
+        let played = fresh
+            .play(session, tenant, uploaded["id"].as_str().expect("id"))
+            .await;
+        assert_eq!(sha256(&played), uploaded["sha256"], "{tenant}");
+    }
+}
