@@ -48,7 +48,10 @@ impl Application {
             policy: config.auth,
             tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
         });
-        crate::recordings::sweeper::spawn(db.clone(), store.clone());
+        let local_root = match &config.storage {
+            crate::config::StorageLocation::Directory(dir) => Some(dir.clone()),
+        };
+        crate::recordings::sweeper::spawn(db.clone(), store.clone(), local_root);
         let limits = Limits {
             max_upload_bytes: config.max_upload_bytes,
         };

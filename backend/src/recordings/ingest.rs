@@ -8,7 +8,7 @@ use callvault_shared::crypto::Native;
 use callvault_shared::keys::RsaPublicKey;
 use callvault_shared::sealed::Sealer;
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use sea_orm::{
@@ -27,7 +27,7 @@ use crate::state::AppState;
 const MAX_PARTS_IN_FLIGHT: usize = 2;
 
 /// A recording's metadata, as query parameters of a raw upload.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
@@ -44,6 +44,36 @@ pub struct Metadata {
     pub external_id: Option<String>,
     /// Comma-separated.
     pub tags: Option<String>,
+}
+
+/// The same metadata as the JSON part of a multipart upload, with tags as a list.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetadataJson {
+    pub started_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<u64>,
+    pub direction: Option<String>,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl From<MetadataJson> for Metadata {
+    fn from(json: MetadataJson) -> Self {
+        Self {
+            started_at: json.started_at,
+            duration_ms: json.duration_ms,
+            direction: json.direction,
+            caller: json.caller,
+            callee: json.callee,
+            agent: json.agent,
+            external_id: json.external_id,
+            tags: (!json.tags.is_empty()).then(|| json.tags.join(",")),
+        }
+    }
 }
 
 impl Metadata {
@@ -94,7 +124,7 @@ pub async fn ingest(
     tenant: &tenant::Model,
     uploader: Option<Uuid>,
     metadata: Metadata,
-    mut body: web::Payload,
+    mut body: impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
     max_bytes: u64,
 ) -> Result<recording::Model, ApiError> {
     let (direction, tags) = metadata.check()?;
@@ -104,7 +134,7 @@ pub async fn ingest(
     let mut ended = false;
     while head.len() < 4096 {
         match body.next().await {
-            Some(chunk) => head.extend_from_slice(&chunk.map_err(payload_error)?),
+            Some(chunk) => head.extend_from_slice(&chunk?),
             None => {
                 ended = true;
                 break;
@@ -162,7 +192,7 @@ pub async fn ingest(
                 Some(chunk) => chunk,
                 None if ended => break,
                 None => match body.next().await {
-                    Some(chunk) => chunk.map_err(payload_error)?,
+                    Some(chunk) => chunk?,
                     None => break,
                 },
             };
@@ -262,7 +292,7 @@ async fn sealing_key(
     Ok((key, public))
 }
 
-fn payload_error(error: actix_web::error::PayloadError) -> ApiError {
+pub fn payload_error(error: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("the upload broke off: {error}"))
 }
 

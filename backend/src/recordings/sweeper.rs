@@ -3,6 +3,7 @@
 //! bytes, so a stray is recognisable once it is older than any such gap can be.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -26,13 +27,29 @@ pub struct SweepReport {
     pub removed: u64,
 }
 
+/// Sweeps the store; `local_root` is the directory of a local store, whose interrupted
+/// uploads leave staging files (`<name>#<n>`) that the store itself never lists.
 pub async fn sweep(
     db: &DatabaseConnection,
     store: &Store,
+    local_root: Option<&Path>,
     grace: chrono::Duration,
 ) -> anyhow::Result<SweepReport> {
     let cutoff = Utc::now() - grace;
     let mut report = SweepReport::default();
+    // An archive import stages its copies here and renames them on success: what is left
+    // here is always a stray.
+    let mut staged = store.list(Some(&ObjectPath::from("imports")));
+    while let Some(meta) = staged.next().await.transpose()? {
+        report.checked += 1;
+        if meta.last_modified < cutoff {
+            store.delete(&meta.location).await?;
+            report.removed += 1;
+        }
+    }
+    if let Some(root) = local_root {
+        report.removed += remove_staging_files(root, cutoff).await?;
+    }
     let prefix = ObjectPath::from("recordings");
     let mut listing = store.list(Some(&prefix));
     let mut batch = Vec::with_capacity(BATCH);
@@ -83,13 +100,46 @@ async fn remove_unnamed(
     Ok(removed)
 }
 
+/// Staging files of interrupted local uploads, older than `cutoff`.
+async fn remove_staging_files(root: &Path, cutoff: chrono::DateTime<Utc>) -> anyhow::Result<u64> {
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut removed = 0;
+        let mut directories = vec![root];
+        while let Some(directory) = directories.pop() {
+            let Ok(entries) = std::fs::read_dir(&directory) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(meta) = entry.metadata() else { continue };
+                if meta.is_dir() {
+                    directories.push(path);
+                    continue;
+                }
+                let staging = path
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().contains('#'));
+                let old = meta
+                    .modified()
+                    .is_ok_and(|modified| chrono::DateTime::<Utc>::from(modified) < cutoff);
+                if staging && old && std::fs::remove_file(&path).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    })
+    .await?
+}
+
 /// Sweeps every [`INTERVAL`] for as long as the server runs.
-pub fn spawn(db: DatabaseConnection, store: Store) {
+pub fn spawn(db: DatabaseConnection, store: Store, local_root: Option<PathBuf>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(INTERVAL);
         loop {
             ticks.tick().await;
-            if let Err(error) = sweep(&db, &store, GRACE).await {
+            if let Err(error) = sweep(&db, &store, local_root.as_deref(), GRACE).await {
                 tracing::warn!(
                     error = format!("{error:#}"),
                     "a sweep failed; the next one retries"

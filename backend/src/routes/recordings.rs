@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use callvault_shared::api::{Direction, Problem, Recording, RecordingPage};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use sea_orm::{
@@ -19,12 +20,17 @@ use crate::error::ApiError;
 use crate::recordings::{self, ingest, playback};
 use crate::state::AppState;
 
-/// Uploads a recording: the audio as the raw body with its own `Content-Type`, the metadata
-/// as query parameters. It is sealed with the tenant's active key when encryption is on.
+/// Uploads a recording: the audio as the raw body with its own `Content-Type` and the metadata
+/// as query parameters, or as `multipart/form-data` with a JSON part `metadata` followed by
+/// the audio as the part `file`. It is sealed with the tenant's active key when encryption is
+/// on, as it streams in.
 #[utoipa::path(
     tag = "recordings",
     params(("tenant" = String, Path, description = "The tenant's id or slug"), ingest::Metadata),
-    request_body(content = Vec<u8>, description = "The audio: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM", content_type = "audio/*"),
+    request_body(content(
+        (Vec<u8> = "audio/*"),
+        (UploadForm = "multipart/form-data"),
+    ), description = "The audio (WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM), raw or as a form"),
     responses(
         (status = 201, description = "Stored", body = Recording),
         (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
@@ -43,17 +49,53 @@ pub async fn upload(
     state: web::Data<AppState>,
     access: InTenant<need::RecordingsUpload>,
     metadata: web::Query<ingest::Metadata>,
+    request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let row = ingest::ingest(
-        &state,
-        &access.tenant,
-        Some(access.principal.user().id),
-        metadata.into_inner(),
-        body,
-        state.limits.max_upload_bytes,
-    )
-    .await?;
+    let uploader = Some(access.principal.user().id);
+    let limit = state.limits.max_upload_bytes;
+    let is_form = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/form-data"));
+    let row = if is_form {
+        let mut form = actix_multipart::Multipart::new(request.headers(), body);
+        let metadata = read_metadata_part(&mut form).await?;
+        let file = form
+            .next()
+            .await
+            .ok_or_else(|| {
+                ApiError::BadRequest("the form has no part \"file\" after \"metadata\"".into())
+            })?
+            .map_err(ingest::payload_error)?;
+        if file.name() != Some("file") {
+            return Err(ApiError::BadRequest(
+                "the form's parts must be \"metadata\" (JSON), then \"file\" (the audio)".into(),
+            ));
+        }
+        let file = file.map(|chunk| chunk.map_err(ingest::payload_error));
+        ingest::ingest(
+            &state,
+            &access.tenant,
+            uploader,
+            metadata.into(),
+            Box::pin(file),
+            limit,
+        )
+        .await?
+    } else {
+        let body = body.map(|chunk| chunk.map_err(ingest::payload_error));
+        ingest::ingest(
+            &state,
+            &access.tenant,
+            uploader,
+            metadata.into_inner(),
+            body,
+            limit,
+        )
+        .await?
+    };
     audit::record(
         &state.db,
         AuditEntry::new(access.tenant.id, &access.actor(), "recording.upload")
@@ -62,6 +104,44 @@ pub async fn upload(
     )
     .await?;
     Ok(HttpResponse::Created().json(recordings::to_api(row)))
+}
+
+/// A multipart upload, as the OpenAPI document describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The recording's metadata, as JSON.
+    metadata: ingest::MetadataJson,
+    /// The audio.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The first part of a multipart upload: the metadata, as JSON of at most 64 KiB.
+async fn read_metadata_part(
+    form: &mut actix_multipart::Multipart,
+) -> Result<ingest::MetadataJson, ApiError> {
+    let mut part = form
+        .next()
+        .await
+        .ok_or_else(|| ApiError::BadRequest("the form is empty".into()))?
+        .map_err(ingest::payload_error)?;
+    if part.name() != Some("metadata") {
+        return Err(ApiError::BadRequest(
+            "the form's parts must be \"metadata\" (JSON), then \"file\" (the audio)".into(),
+        ));
+    }
+    let mut json = Vec::new();
+    while let Some(chunk) = part.next().await {
+        json.extend_from_slice(&chunk.map_err(ingest::payload_error)?);
+        if json.len() > 64 * 1024 {
+            return Err(ApiError::TooLarge(
+                "the metadata part is larger than 64 KiB".into(),
+            ));
+        }
+    }
+    serde_json::from_slice(&json)
+        .map_err(|error| ApiError::BadRequest(format!("the metadata part is not valid: {error}")))
 }
 
 /// Filters of the catalogue; all optional, combined with "and".

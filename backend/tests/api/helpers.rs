@@ -170,42 +170,10 @@ impl TestApp {
     pub async fn spawn_process() -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let database = TestDatabase::create(data_dir.path()).await;
-        let web_dir = data_dir.path().join("web");
-        write_web_app(&web_dir);
-        let log_path = data_dir.path().join(SERVER_LOG);
-        let log = std::fs::File::create(&log_path).expect("log file");
-        let process = std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "debug")
-            .env("CALLVAULT_BIND", "127.0.0.1:0")
-            .env("CALLVAULT_DATA_DIR", data_dir.path())
-            .env("CALLVAULT_DATABASE_URL", &database.url)
-            .env("CALLVAULT_WEB_DIR", &web_dir)
-            .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .expect("the server starts");
-        let mut port = None;
-        for _ in 0..200 {
-            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-            port = text
-                .lines()
-                .find(|line| line.contains("callvault is listening"))
-                .and_then(|line| line.split("port=").nth(1))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|port| port.parse::<u16>().ok());
-            if port.is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        let port = port.expect("the server logs its port");
+        write_web_app(&data_dir.path().join("web"));
+        let (process, address) = start_process(data_dir.path(), &database.url).await;
         Self {
-            address: format!("http://127.0.0.1:{port}"),
+            address,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -215,6 +183,22 @@ impl TestApp {
             process: Some(process),
             _database: database,
         }
+    }
+
+    /// SIGKILL: the process ends at once, whatever it was doing.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill().expect("killed");
+            process.wait().expect("reaped");
+        }
+    }
+
+    /// Starts the binary again on the same database and data directory.
+    pub async fn restart_process(&mut self) {
+        self.kill();
+        let (process, address) = start_process(self.data_dir.path(), &self.database_url).await;
+        self.process = Some(process);
+        self.address = address;
     }
 
     /// Another server on the same database and object store: a restarted instance, or a
@@ -405,6 +389,46 @@ impl TestApp {
     pub async fn readyz(&self) -> reqwest::Response {
         self.get("/readyz").await
     }
+}
+
+/// Starts `callvault serve` on a free port and waits until it says which.
+async fn start_process(data_dir: &Path, database_url: &str) -> (std::process::Child, String) {
+    let log_path = data_dir.join(SERVER_LOG);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .expect("log file");
+    let already = std::fs::read_to_string(&log_path).unwrap_or_default().len();
+    let process = std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "debug")
+        .env("CALLVAULT_BIND", "127.0.0.1:0")
+        .env("CALLVAULT_DATA_DIR", data_dir)
+        .env("CALLVAULT_DATABASE_URL", database_url)
+        .env("CALLVAULT_WEB_DIR", data_dir.join("web"))
+        .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
+        .spawn()
+        .expect("the server starts");
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let port = text[already.min(text.len())..]
+            .lines()
+            .find(|line| line.contains("callvault is listening"))
+            .and_then(|line| line.split("port=").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse::<u16>().ok());
+        if let Some(port) = port {
+            return (process, format!("http://127.0.0.1:{port}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server did not say which port it listens on");
 }
 
 /// A small built web app: what `cargo xtask web` puts in the web directory, in miniature.
