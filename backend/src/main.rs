@@ -92,6 +92,12 @@ enum Command {
         #[command(subcommand)]
         command: BackupCommand,
     },
+    /// Seed a demo tenant with users, a key and a few dozen synthetic calls.
+    Demo {
+        /// A TOML file of settings; environment variables override it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Show a sealed file's version, content type and key fingerprints; needs no key.
     Inspect { file: PathBuf },
 }
@@ -183,6 +189,7 @@ fn main() -> ExitCode {
         Command::Inspect { file } => cli::inspect(&file),
         Command::Admin { config, command } => admin(config.as_deref(), command),
         Command::Backup { config, command } => backup(config.as_deref(), command),
+        Command::Demo { config } => demo(config.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -228,6 +235,11 @@ async fn backup(config: Option<&Path>, command: BackupCommand) -> anyhow::Result
         }
         BackupCommand::Restore { file } => cli::backup::restore(config, &file).await,
     }
+}
+
+#[tokio::main]
+async fn demo(config: Option<&Path>) -> anyhow::Result<()> {
+    cli::demo::run(config).await
 }
 
 #[tokio::main]

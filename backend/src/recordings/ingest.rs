@@ -12,7 +12,8 @@ use futures_util::{Stream, StreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -21,7 +22,7 @@ use uuid::Uuid;
 use super::sniff;
 use crate::entities::{encryption_key, recording, tenant};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::storage::Store;
 
 /// Keep at most this many part uploads in flight: memory stays bounded whatever the size.
 const MAX_PARTS_IN_FLIGHT: usize = 2;
@@ -120,7 +121,8 @@ impl Metadata {
 
 /// Stores one recording from `body`, sealed if the tenant's encryption is on.
 pub async fn ingest(
-    state: &AppState,
+    db: &DatabaseConnection,
+    store: &Store,
     tenant: &tenant::Model,
     uploader: Option<Uuid>,
     metadata: Metadata,
@@ -150,15 +152,17 @@ pub async fn ingest(
                 "not a recognised audio file: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM".into(),
             )
         })?;
-    let duration_ms = metadata.duration_ms.or_else(|| {
-        (content_type == "audio/wav")
-            .then(|| sniff::wav_duration_ms(&head))
-            .flatten()
-    });
+    // What the container says, where it says it; else what the uploader said.
+    let duration_ms = match content_type {
+        "audio/wav" => sniff::wav_duration_ms(&head),
+        "audio/flac" => sniff::flac_duration_ms(&head),
+        _ => None,
+    }
+    .or(metadata.duration_ms);
 
     let id = Uuid::now_v7();
     let sealing = if tenant.encryption_enabled {
-        Some(sealing_key(&state.db, tenant).await?)
+        Some(sealing_key(db, tenant).await?)
     } else {
         None
     };
@@ -173,8 +177,7 @@ pub async fn ingest(
 
     let object_key = super::object_key(tenant.id, id);
     let location = ObjectPath::from(object_key.as_str());
-    let upload = state
-        .store
+    let upload = store
         .put_multipart(&location)
         .await
         .map_err(storage_error)?;
@@ -261,11 +264,11 @@ pub async fn ingest(
         created_at: Utc::now(),
         created_by: uploader,
     };
-    match row.into_active_model().insert(&state.db).await {
+    match row.into_active_model().insert(db).await {
         Ok(row) => Ok(row),
         Err(error) => {
             // The row never existed: take the bytes back too (the sweeper would, later).
-            let _ = state.store.delete(&location).await;
+            let _ = store.delete(&location).await;
             Err(error.into())
         }
     }

@@ -47,6 +47,22 @@ pub fn wav_duration_ms(head: &[u8]) -> Option<u64> {
     None
 }
 
+/// A FLAC file's duration from its STREAMINFO block (sample rate and total samples).
+pub fn flac_duration_ms(head: &[u8]) -> Option<u64> {
+    // "fLaC", then the first metadata block, which is always STREAMINFO: 4 header bytes, then
+    // 10 bytes of block and frame sizes, then 20 bits of sample rate, 3 of channels, 5 of bits
+    // per sample and 36 of total samples.
+    let info = head.get(8..8 + 18)?;
+    let rate =
+        (u64::from(info[10]) << 12) | (u64::from(info[11]) << 4) | (u64::from(info[12]) >> 4);
+    let total = (u64::from(info[13] & 0x0F) << 32)
+        | (u64::from(info[14]) << 24)
+        | (u64::from(info[15]) << 16)
+        | (u64::from(info[16]) << 8)
+        | u64::from(info[17]);
+    (rate > 0 && total > 0).then(|| total * 1000 / rate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +98,22 @@ mod tests {
         );
         assert_eq!(audio_type(b"%PDF-1.7 not audio"), None);
         assert_eq!(audio_type(b"RIFF\0\0\0\0AVI LIST"), None);
+    }
+
+    #[test]
+    fn a_flac_streaminfo_gives_the_duration() {
+        // 44.1 kHz, 2 channels, 16 bits, 441,000 samples: 10 s.
+        let mut head = b"fLaC\x00\x00\x00\x22".to_vec();
+        head.extend_from_slice(&[0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0]);
+        let rate = 44_100u64;
+        let total = 441_000u64;
+        head.push((rate >> 12) as u8);
+        head.push((rate >> 4) as u8);
+        head.push((((rate & 0x0F) << 4) as u8) | (1 << 1));
+        head.push(0xF0 | ((total >> 32) as u8 & 0x0F));
+        head.extend_from_slice(&(total as u32).to_be_bytes());
+        assert_eq!(flac_duration_ms(&head), Some(10_000));
+        assert_eq!(flac_duration_ms(b"fLaC"), None);
     }
 
     #[test]

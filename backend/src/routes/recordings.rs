@@ -76,7 +76,8 @@ pub async fn upload(
         }
         let file = file.map(|chunk| chunk.map_err(ingest::payload_error));
         ingest::ingest(
-            &state,
+            &state.db,
+            &state.store,
             &access.tenant,
             uploader,
             metadata.into(),
@@ -87,7 +88,8 @@ pub async fn upload(
     } else {
         let body = body.map(|chunk| chunk.map_err(ingest::payload_error));
         ingest::ingest(
-            &state,
+            &state.db,
+            &state.store,
             &access.tenant,
             uploader,
             metadata.into_inner(),

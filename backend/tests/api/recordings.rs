@@ -413,3 +413,46 @@ async fn a_sigkill_during_50_concurrent_uploads_loses_nothing_acknowledged() {
         "one object per listed recording, no orphan"
     );
 }
+
+#[tokio::test]
+async fn the_demo_seeds_a_tenant_whose_calls_play_for_its_supervisor() {
+    let app = TestApp::spawn().await;
+    let demo = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
+            .arg("demo")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CALLVAULT_DATABASE_URL", &app.database_url)
+            .env("CALLVAULT_DATA_DIR", app.data_dir.path())
+            .output()
+            .expect("runs")
+    };
+    let output = demo();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{said}");
+    let password = said
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("demo-supervisor"))
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .expect("the supervisor's password is shown");
+    let supervisor = app.sign_in("demo-supervisor", password).await;
+    let page: Value = app
+        .get_as("/api/v1/tenants/demo/recordings?limit=100", &supervisor)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let recordings = page["recordings"].as_array().expect("list");
+    assert_eq!(recordings.len(), 36);
+    assert!(recordings.iter().all(|r| r["sealed"] == true));
+    let first = &recordings[0];
+    let played = app
+        .play(&supervisor, "demo", first["id"].as_str().expect("id"))
+        .await;
+    assert_eq!(crate::keys::sha256(&played), first["sha256"]);
+    assert!(first["duration_ms"].as_u64().expect("duration") >= 4000);
+
+    let again = demo();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}

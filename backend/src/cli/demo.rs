@@ -1,0 +1,284 @@
+//! `callvault demo`: a demo tenant with users, a key, encryption on, and a few dozen synthetic
+//! calls (DTMF dialling, then tones), so that a new user sees the product working. It refuses
+//! to run twice.
+
+use std::f64::consts::TAU;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use callvault_shared::api::{KeyOrigin, KeyState, Role};
+use callvault_shared::crypto::{Native, RsaBits};
+use callvault_shared::keys::RsaPrivateKey;
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::accounts::{self, NewAccount};
+use crate::audit::{self, Actor, AuditEntry};
+use crate::bootstrap::{self, FirstStart};
+use crate::config::Settings;
+use crate::entities::{encryption_key, key_grant, tenant, user};
+use crate::keys::grants;
+use crate::recordings::ingest::{self, Metadata};
+use crate::{database, password, storage};
+
+const SLUG: &str = "demo";
+const RECORDINGS: usize = 36;
+const RATE: u32 = 8000;
+
+pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
+    let config = Settings::load(config_file)?.validate()?;
+    let db = database::open(&config.database_url).await?;
+    let store = storage::open(&config.storage).await?;
+    if let FirstStart::CreatedWithPassword(root_password) =
+        bootstrap::ensure_system_account(&db, config.root_password.clone()).await?
+    {
+        eprintln!("First start: root's password is {}", root_password.as_str());
+    }
+    if tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(SLUG))
+        .one(&db)
+        .await?
+        .is_some()
+    {
+        bail!("the demo tenant exists already");
+    }
+    let system = find_tenant(&db, tenant::SYSTEM_SLUG).await?;
+    let root = user::Entity::find()
+        .filter(user::Column::Username.eq(bootstrap::ROOT_USERNAME))
+        .one(&db)
+        .await?
+        .context("no root administrator")?;
+    let actor = Actor::command_line();
+    if system.active_key_id.is_none() {
+        let key = new_key(&db, &system, &[&root]).await?;
+        eprintln!(
+            "Created the System account's key {} (granted to root).",
+            &key.fingerprint[..16]
+        );
+    }
+
+    let demo = tenant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        slug: Set(SLUG.into()),
+        name: Set("Demo Telecom".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await?;
+    audit::record(
+        &db,
+        AuditEntry::new(demo.id, &actor, "tenant.create").object("tenant", demo.id),
+    )
+    .await?;
+    let mut people = Vec::new();
+    for (username, role) in [
+        ("demo-admin", Role::TenantAdmin),
+        ("demo-supervisor", Role::Supervisor),
+        ("demo-agent", Role::User),
+        ("demo-auditor", Role::Auditor),
+    ] {
+        let password = password::generate()?;
+        let created = accounts::create(
+            &db,
+            &demo,
+            NewAccount {
+                username: username.into(),
+                password: password.clone(),
+                role,
+            },
+            config.auth.password_min_length,
+        )
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        audit::record(
+            &db,
+            AuditEntry::new(demo.id, &actor, "user.create").object("user", created.id),
+        )
+        .await?;
+        people.push((created, password));
+    }
+    let holders: Vec<&user::Model> = people.iter().take(2).map(|(user, _)| user).collect();
+    let key = new_key(&db, &demo, &holders).await?;
+    let mut row = tenant::Entity::find_by_id(demo.id)
+        .one(&db)
+        .await?
+        .context("demo tenant")?
+        .into_active_model();
+    row.encryption_enabled = Set(true);
+    let demo = row.update(&db).await?;
+
+    let agents = ["Ada", "Grace", "Linus", "Margaret"];
+    let now = Utc::now();
+    for index in 0..RECORDINGS {
+        let seconds = 4 + (index * 7) % 9;
+        let digits = format!("0{}{:08}", 30 + index % 60, 12_345_678 + index * 7919);
+        let audio = synthetic_call(&digits, seconds as u32, index);
+        let inbound = index % 3 != 0;
+        let (caller, callee) = if inbound {
+            (format!("+49{digits}"), "+4930555000".to_owned())
+        } else {
+            ("+4930555000".to_owned(), format!("+49{digits}"))
+        };
+        let metadata = Metadata {
+            started_at: Some(now - Duration::minutes((index as i64) * 313 + 17)),
+            duration_ms: None,
+            direction: Some(if inbound { "inbound" } else { "outbound" }.into()),
+            caller: Some(caller),
+            callee: Some(callee),
+            agent: Some(agents[index % agents.len()].into()),
+            external_id: Some(format!("demo-{index:04}")),
+            tags: Some(["sales", "support", "billing"][index % 3].into()),
+        };
+        let body =
+            futures_util::stream::once(async move { Ok(actix_web::web::Bytes::from(audio)) });
+        ingest::ingest(&db, &store, &demo, None, metadata, Box::pin(body), u64::MAX)
+            .await
+            .map_err(|error| anyhow::anyhow!("demo recording {index}: {error}"))?;
+    }
+    audit::record(
+        &db,
+        AuditEntry::new(demo.id, &actor, "demo.seed")
+            .details(serde_json::json!({ "recordings": RECORDINGS })),
+    )
+    .await?;
+
+    eprintln!(
+        "\nThe demo tenant `{SLUG}` is ready: {RECORDINGS} calls sealed with its key {} (held by demo-admin and demo-supervisor).\nSign in with one of these (shown only now):\n",
+        &key.fingerprint[..16]
+    );
+    for (user, password) in &people {
+        eprintln!(
+            "    {:<16} {:<14} {}",
+            user.username,
+            user.role,
+            password.as_str()
+        );
+    }
+    eprintln!("\nThe key has not been exported yet: that step of the check-list is left for you.");
+    Ok(())
+}
+
+async fn find_tenant(db: &DatabaseConnection, slug: &str) -> anyhow::Result<tenant::Model> {
+    tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .with_context(|| format!("no tenant {slug}"))
+}
+
+/// A fresh key for `tenant`, active, granted to `holders`.
+async fn new_key(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    holders: &[&user::Model],
+) -> anyhow::Result<encryption_key::Model> {
+    let private =
+        tokio::task::spawn_blocking(|| RsaPrivateKey::<Native>::generate(RsaBits::DEFAULT))
+            .await??;
+    let public = private.public_key();
+    let key = encryption_key::Model {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.id,
+        fingerprint: public.fingerprint().to_hex(),
+        bits: public.bits().bits() as i32,
+        origin: KeyOrigin::Generated.as_str().into(),
+        state: KeyState::Active.as_str().into(),
+        public_key: public.spki_der().to_vec(),
+        created_at: Utc::now(),
+        created_by: None,
+        exported_at: None,
+        retired_at: None,
+        destroyed_at: None,
+    }
+    .into_active_model()
+    .insert(db)
+    .await?;
+    for holder in holders {
+        let sealed = grants::seal_for(&key, holder, private.to_pkcs8_der()?)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        key_grant::ActiveModel {
+            key_id: Set(key.id),
+            user_id: Set(holder.id),
+            tenant_id: Set(tenant.id),
+            sealed_private_key: Set(sealed),
+            granted_by: Set(None),
+            created_at: Set(Utc::now()),
+        }
+        .insert(db)
+        .await?;
+    }
+    let mut row = tenant.clone().into_active_model();
+    row.active_key_id = Set(Some(key.id));
+    row.update(db).await?;
+    audit::record(
+        db,
+        AuditEntry::new(tenant.id, &Actor::command_line(), "key.create")
+            .object("key", key.id)
+            .details(serde_json::json!({ "fingerprint": key.fingerprint })),
+    )
+    .await?;
+    Ok(key)
+}
+
+/// A WAV file (8 kHz, 16-bit, mono): the DTMF tones of `digits`, then `seconds` of a two-voice
+/// "conversation" of tones whose pitch depends on `seed`.
+pub fn synthetic_call(digits: &str, seconds: u32, seed: usize) -> Vec<u8> {
+    let mut samples: Vec<i16> = Vec::new();
+    let tone = |low: f64, high: f64, millis: u32, samples: &mut Vec<i16>| {
+        for n in 0..(RATE * millis / 1000) {
+            let t = f64::from(n) / f64::from(RATE);
+            let value = 0.3 * (TAU * low * t).sin() + 0.3 * (TAU * high * t).sin();
+            samples.push((value * f64::from(i16::MAX)) as i16);
+        }
+    };
+    for digit in digits.chars() {
+        let (low, high) = dtmf(digit);
+        tone(low, high, 120, &mut samples);
+        tone(0.0, 0.0, 80, &mut samples);
+    }
+    let voices = [
+        220.0 + (seed % 5) as f64 * 30.0,
+        330.0 + (seed % 7) as f64 * 25.0,
+    ];
+    for turn in 0..seconds * 2 {
+        let pitch = voices[(turn % 2) as usize];
+        tone(pitch, pitch * 1.5, 400, &mut samples);
+        tone(0.0, 0.0, 100, &mut samples);
+    }
+    let data_len = (samples.len() * 2) as u32;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&RATE.to_le_bytes());
+    wav.extend_from_slice(&(RATE * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for sample in samples {
+        wav.extend_from_slice(&sample.to_le_bytes());
+    }
+    wav
+}
+
+fn dtmf(digit: char) -> (f64, f64) {
+    let keys = ["123A", "456B", "789C", "*0#D"];
+    let rows = [697.0, 770.0, 852.0, 941.0];
+    let columns = [1209.0, 1336.0, 1477.0, 1633.0];
+    for (row, keys) in keys.iter().enumerate() {
+        if let Some(column) = keys.find(digit) {
+            return (rows[row], columns[column]);
+        }
+    }
+    (0.0, 0.0)
+}
