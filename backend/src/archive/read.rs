@@ -112,6 +112,7 @@ pub fn import_archive(
     }
     let mut listed = HashSet::new();
     for entry in &manifest.recordings {
+        check_entry(entry)?;
         if !listed.insert(entry.id) {
             return Err(invalid(format!("recording {} is listed twice", entry.id)));
         }
@@ -142,16 +143,40 @@ pub fn import_archive(
         return Err(invalid(format!("{unlisted} is not in the manifest")));
     }
 
-    let present: HashSet<Uuid> = handle
-        .block_on(
-            recording::Entity::find()
-                .filter(recording::Column::Id.is_in(listed.iter().copied()))
-                .all(db),
-        )
-        .map_err(anyhow::Error::from)?
-        .into_iter()
-        .map(|row| row.id)
-        .collect();
+    // Recordings here already are skipped; ids taken by another tenant cannot be imported.
+    let mut present = HashSet::new();
+    let ids: Vec<Uuid> = listed.iter().copied().collect();
+    for batch in ids.chunks(1000) {
+        let rows = handle
+            .block_on(
+                recording::Entity::find()
+                    .filter(recording::Column::Id.is_in(batch.iter().copied()))
+                    .all(db),
+            )
+            .map_err(anyhow::Error::from)?;
+        for row in rows {
+            let slug = manifest
+                .recordings
+                .iter()
+                .find(|entry| entry.id == row.id)
+                .map(|entry| entry.tenant_slug.clone())
+                .unwrap_or_default();
+            let same_tenant = match destination {
+                Destination::Tenant(tenant) => row.tenant_id == tenant.id,
+                Destination::Origin => handle
+                    .block_on(tenant::Entity::find_by_id(row.tenant_id).one(db))
+                    .map_err(anyhow::Error::from)?
+                    .is_some_and(|tenant| tenant.slug == slug),
+            };
+            if !same_tenant {
+                return Err(invalid(format!(
+                    "recording {} cannot be imported here: its id is taken on this instance",
+                    row.id
+                )));
+            }
+            present.insert(row.id);
+        }
+    }
 
     let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
     let outcome = (|| {
@@ -235,6 +260,11 @@ fn copy_checked(
         }
         if entry.sealed {
             check_sealed_header(&head, entry)?;
+        } else if crate::recordings::sniff::audio_type(&head) != Some(entry.content_type.as_str()) {
+            return Err(invalid(format!(
+                "{}: its bytes are not {}",
+                entry.file, entry.content_type
+            )));
         }
         Ok(())
     });
@@ -250,6 +280,35 @@ fn copy_checked(
             Err(error)
         }
     }
+}
+
+/// What the manifest says of a recording must be what an upload could have said.
+fn check_entry(entry: &ManifestEntry) -> Result<(), ArchiveError> {
+    let refuse = |what: &str| Err(invalid(format!("recording {}: {what}", entry.id)));
+    if !crate::recordings::sniff::SUPPORTED.contains(&entry.content_type.as_str()) {
+        return refuse("not a supported audio type");
+    }
+    let fields = [
+        &entry.caller,
+        &entry.callee,
+        &entry.agent,
+        &entry.external_id,
+    ];
+    if fields.iter().any(|field| {
+        field
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > 200 || v.chars().any(char::is_control))
+    }) {
+        return refuse("metadata longer than 200 characters or with control characters");
+    }
+    if entry.tags.len() > 32 || entry.tags.iter().any(|tag| tag.chars().count() > 64) {
+        return refuse("more than 32 tags, or a tag longer than 64 characters");
+    }
+    // A plaintext file is the audio itself: its size and hash are the audio's.
+    if !entry.sealed && (entry.file_size != entry.size_bytes || entry.file_sha256 != entry.sha256) {
+        return refuse("the audio's size or SHA-256 differs from the file's");
+    }
+    Ok(())
 }
 
 /// A sealed file must be the recording the manifest says, sealed to the key it names.
@@ -295,6 +354,12 @@ async fn register(
                 }
             },
         };
+        if tenant.encryption_enabled && !entry.sealed {
+            return Err(invalid(format!(
+                "recording {} is in plaintext, and {} seals every recording: seal it first (a backup does)",
+                entry.id, tenant.slug
+            )));
+        }
         let key_id = match &entry.key_fingerprint {
             Some(fingerprint) if entry.sealed => encryption_key::Entity::find()
                 .filter(encryption_key::Column::TenantId.eq(tenant.id))

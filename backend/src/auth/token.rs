@@ -1,7 +1,13 @@
 //! Bearer access tokens: short-lived JWTs, HS256 only, signed with a key all instances share.
-//! A token carries its session's id and secret; it is worth nothing once the session row is
-//! gone, and a forged one would still need a secret that matches the session's verifier.
+//! A token carries its session's id and secret, the secret encrypted under a key derived from
+//! the signing key: a token read from a log cannot be turned into the session's cookie, and
+//! past its expiry it is worth nothing. It is also worth nothing once the session row is gone,
+//! and a forged one would still need a secret that matches the session's verifier.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use callvault_shared::crypto::{Native, SecretBytes};
+use callvault_shared::sealing::{open_with_key, seal_with_key};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -10,6 +16,7 @@ use uuid::Uuid;
 use super::secret::SessionSecret;
 
 const ISSUER: &str = "callvault";
+const WRAP: &[u8] = b"callvault access token secret v1";
 const AUDIENCE: &str = "callvault-api";
 
 #[derive(Serialize, Deserialize)]
@@ -18,7 +25,7 @@ struct Claims {
     aud: String,
     sub: Uuid,
     sid: Uuid,
-    /// The session secret, base64url.
+    /// The session secret, encrypted (AES-256-GCM, bound to the session id), base64url.
     key: String,
     iat: i64,
     nbf: i64,
@@ -33,6 +40,8 @@ pub struct VerifiedToken {
 }
 
 pub struct TokenSigner {
+    /// Derives the key that hides session secrets inside tokens.
+    wrapping: SecretBytes,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -50,6 +59,7 @@ impl TokenSigner {
         validation.validate_nbf = true;
         validation.leeway = 5;
         Ok(Self {
+            wrapping: SecretBytes::new(key.to_vec()),
             encoding: EncodingKey::from_secret(key)?,
             decoding: DecodingKey::from_secret(key)?,
             validation,
@@ -72,7 +82,12 @@ impl TokenSigner {
             aud: AUDIENCE.into(),
             sub: user_id,
             sid: session_id,
-            key: secret.encode(),
+            key: URL_SAFE_NO_PAD.encode(seal_with_key::<Native>(
+                secret.encode().as_bytes(),
+                self.wrapping.expose(),
+                WRAP,
+                session_id.as_bytes(),
+            )?),
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
@@ -84,10 +99,18 @@ impl TokenSigner {
     /// The token's claims if its signature, algorithm, issuer, audience and times are right.
     pub fn verify(&self, token: &str) -> Option<VerifiedToken> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        let sealed = URL_SAFE_NO_PAD.decode(&data.claims.key).ok()?;
+        let secret = open_with_key::<Native>(
+            &sealed,
+            self.wrapping.expose(),
+            WRAP,
+            data.claims.sid.as_bytes(),
+        )
+        .ok()?;
         Some(VerifiedToken {
             user_id: data.claims.sub,
             session_id: data.claims.sid,
-            secret: SessionSecret::decode(&data.claims.key)?,
+            secret: SessionSecret::decode(std::str::from_utf8(secret.expose()).ok()?)?,
         })
     }
 }

@@ -84,6 +84,12 @@ pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> 
         }
     }
     let count = items.len();
+    if count > crate::archive::read::MAX_ENTRIES {
+        bail!(
+            "{count} recordings are more than one archive holds ({}): back up tenant by tenant",
+            crate::archive::read::MAX_ENTRIES
+        );
+    }
 
     let directory = output
         .parent()

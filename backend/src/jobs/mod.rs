@@ -31,6 +31,25 @@ pub fn instance_id() -> &'static str {
     &ID
 }
 
+/// Jobs running in this instance right now, so that a second request does not start a second
+/// worker on the same job.
+static RUNNING_HERE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<Uuid>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Marks `job_id` as running here; false if it already is.
+pub fn start_here(job_id: Uuid) -> bool {
+    RUNNING_HERE
+        .lock()
+        .map(|mut running| running.insert(job_id))
+        .unwrap_or(false)
+}
+
+pub fn stopped_here(job_id: Uuid) {
+    if let Ok(mut running) = RUNNING_HERE.lock() {
+        running.remove(&job_id);
+    }
+}
+
 /// Takes the job's lease for this instance if nobody else holds a live one.
 pub async fn claim(db: &impl ConnectionTrait, job_id: Uuid) -> Result<bool, sea_orm::DbErr> {
     let now = Utc::now();

@@ -39,6 +39,11 @@ pub async fn run(
     keys: Arc<RewrapKeys>,
     actor: Actor,
 ) {
+    work(&state, job_id, tenant_id, &keys, &actor).await;
+    super::stopped_here(job_id);
+}
+
+async fn work(state: &AppState, job_id: Uuid, tenant_id: Uuid, keys: &RewrapKeys, actor: &Actor) {
     let mut after = Uuid::nil();
     loop {
         let source_ids: Vec<Uuid> = keys.sources.keys().copied().collect();
@@ -53,12 +58,12 @@ pub async fn run(
             .await;
         let batch = match batch {
             Ok(batch) => batch,
-            Err(error) => return finish(&state, job_id, Some(format!("database: {error}"))).await,
+            Err(error) => return finish(state, job_id, Some(format!("database: {error}"))).await,
         };
         let Some(last) = batch.last() else { break };
         after = last.id;
         for row in batch {
-            let outcome = rewrap_one(&state, &row, &keys).await;
+            let outcome = rewrap_one(state, &row, keys).await;
             let column = if outcome.is_ok() {
                 job::Column::Done
             } else {
@@ -68,7 +73,7 @@ pub async fn run(
                 tracing::warn!(recording = %row.id, error = format!("{error:#}"), "rewrap of one recording failed");
                 audit::record_or_log(
                     &state.db,
-                    AuditEntry::new(tenant_id, &actor, "recording.rewrap")
+                    AuditEntry::new(tenant_id, actor, "recording.rewrap")
                         .object("recording", row.id)
                         .outcome(callvault_shared::api::AuditOutcome::Failure),
                 )
@@ -90,10 +95,10 @@ pub async fn run(
             }
         }
     }
-    finish(&state, job_id, None).await;
+    finish(state, job_id, None).await;
     audit::record_or_log(
         &state.db,
-        AuditEntry::new(tenant_id, &actor, "rewrap.finish").object("job", job_id),
+        AuditEntry::new(tenant_id, actor, "rewrap.finish").object("job", job_id),
     )
     .await;
 }

@@ -5,7 +5,7 @@
 pub mod grants;
 
 use callvault_shared::api::{EncryptionKey, KeyHolder, KeyOrigin, KeyState};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::entities::{encryption_key, key_grant, tenant, user};
@@ -30,6 +30,36 @@ pub fn origin(key: &encryption_key::Model) -> KeyOrigin {
 
 pub fn state(key: &encryption_key::Model) -> KeyState {
     KeyState::from_name(&key.state).unwrap_or(KeyState::Destroyed)
+}
+
+/// Refuses to take away the last grant on a key that recordings depend on: without a holder
+/// (and without the exported file) they would be unrecoverable, which only `destroy` may do,
+/// on purpose and on the record.
+pub async fn keep_a_holder(
+    db: &impl ConnectionTrait,
+    keys: &[encryption_key::Model],
+    leaving: Uuid,
+) -> Result<(), ApiError> {
+    for key in keys {
+        let holders = key_grant::Entity::find()
+            .filter(key_grant::Column::KeyId.eq(key.id))
+            .all(db)
+            .await?;
+        if holders.len() != 1 || holders[0].user_id != leaving {
+            continue;
+        }
+        let dependent = crate::entities::recording::Entity::find()
+            .filter(crate::entities::recording::Column::KeyId.eq(key.id))
+            .count(db)
+            .await?;
+        if dependent > 0 {
+            return Err(ApiError::Conflict(format!(
+                "this is the last holder of the key {} that {dependent} recordings depend on: grant it to someone else first (or destroy the key on purpose)",
+                &key.fingerprint[..16]
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The API's view, with the key's holders.

@@ -109,6 +109,11 @@ pub async fn respond(
         .content_type(row.content_type.as_str())
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        // Audio, never a document: even a mislabelled file cannot run anything here.
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
         .no_chunking(wanted_len(&range, total));
     if download {
         response.insert_header((
@@ -200,7 +205,7 @@ pub fn parse_range(header: Option<&str>, len: u64) -> Result<Option<Range<u64>>,
     let (start, end) = (start.trim(), end.trim());
     let range = match (start.parse::<u64>().ok(), end.parse::<u64>().ok()) {
         (Some(start), _) if start >= len => return Err(ApiError::RangeNotSatisfiable(len)),
-        (Some(start), Some(end)) if end >= start => start..(end + 1).min(len),
+        (Some(start), Some(end)) if end >= start => start..end.saturating_add(1).min(len),
         (Some(start), None) if end.is_empty() => start..len,
         (None, Some(suffix)) if start.is_empty() => {
             if suffix == 0 || len == 0 {
@@ -237,6 +242,10 @@ mod tests {
         assert_eq!(parse("bytes=-100").ok().flatten(), Some(900..1000));
         assert_eq!(parse("bytes=-5000").ok().flatten(), Some(0..1000));
         assert_eq!(parse("bytes=990-5000").ok().flatten(), Some(990..1000));
+        assert_eq!(
+            parse("bytes=0-18446744073709551615").ok().flatten(),
+            Some(0..1000)
+        );
         assert!(matches!(
             parse("bytes=1000-"),
             Err(ApiError::RangeNotSatisfiable(1000))

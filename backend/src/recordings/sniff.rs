@@ -4,6 +4,16 @@
 /// Bytes enough to recognise every supported container.
 pub const NEEDED: usize = 16;
 
+/// Every media type callvault stores and serves recordings as.
+pub const SUPPORTED: [&str; 6] = [
+    "audio/wav",
+    "audio/flac",
+    "audio/ogg",
+    "audio/webm",
+    "audio/mp4",
+    "audio/mpeg",
+];
+
 /// The media type of a supported audio container, or `None`.
 pub fn audio_type(head: &[u8]) -> Option<&'static str> {
     let starts = |magic: &[u8]| head.starts_with(magic);

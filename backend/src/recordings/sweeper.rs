@@ -15,8 +15,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySe
 use crate::entities::recording;
 use crate::storage::Store;
 
-/// Objects younger than this are left alone: their row may be about to commit.
-pub const GRACE: chrono::Duration = chrono::Duration::hours(1);
+/// Objects younger than this are left alone: their row may be about to commit. A day, because a
+/// restore copies for as long as the archive takes and renames (keeping the copies' times) only
+/// at its end.
+pub const GRACE: chrono::Duration = chrono::Duration::hours(24);
 /// How often each instance sweeps. Sweeps are idempotent; instances need not coordinate.
 pub const INTERVAL: Duration = Duration::from_secs(15 * 60);
 const BATCH: usize = 500;

@@ -177,12 +177,12 @@ pub struct ImportOutcome {
         (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/zip", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
+    security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
 )]
 #[post("/api/v1/tenants/{tenant}/recordings/import")]
 pub async fn import(
     state: web::Data<AppState>,
-    access: InTenant<need::RecordingsExport>,
+    access: InTenant<need::RecordingsUpload>,
     request: HttpRequest,
     mut body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -250,7 +250,15 @@ pub async fn import(
                 "the archive is refused: {reason}"
             )));
         }
-        Err(ArchiveError::Failed(error)) => return Err(ApiError::Internal(error)),
+        Err(ArchiveError::Failed(error)) => {
+            audit::record_or_log(
+                &state.db,
+                AuditEntry::new(access.tenant.id, &access.actor(), "recording.import")
+                    .outcome(outcome),
+            )
+            .await;
+            return Err(ApiError::Internal(error));
+        }
     };
     audit::record(
         &state.db,

@@ -59,6 +59,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let EncryptionUpdate { enabled, mode } = body.into_inner();
     let tenant = &access.tenant;
+    crate::routes::keys::tenant_decides(tenant, &access.principal)?;
     if mode == Some(KeyMode::TenantHeld) {
         let private_keys = encryption_key::Entity::find()
             .filter(encryption_key::Column::TenantId.eq(tenant.id))

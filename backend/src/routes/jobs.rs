@@ -134,7 +134,11 @@ pub async fn start_rewrap(
             .await?
         }
     };
+    if !jobs::start_here(row.id) {
+        return Ok(HttpResponse::Accepted().json(jobs::to_api(&row)));
+    }
     if !jobs::claim(&state.db, row.id).await? {
+        jobs::stopped_here(row.id);
         return Err(ApiError::Conflict(
             "this tenant's rewrap is running on another instance".into(),
         ));

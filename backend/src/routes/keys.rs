@@ -87,6 +87,7 @@ pub async fn create(
         ));
     }
     let tenant_held = tenant.key_mode == KeyMode::TenantHeld.as_str();
+    tenant_decides(tenant, &access.principal)?;
     let (material, origin, grant_to) = match body.into_inner() {
         NewKey::Generate { .. } | NewKey::ImportPrivate { .. } if tenant_held => {
             return Err(ApiError::Conflict(
@@ -264,6 +265,20 @@ async fn system_key_exists(db: &impl ConnectionTrait) -> Result<bool, ApiError> 
         > 0)
 }
 
+/// A tenant that holds its own keys decides alone which key seals its recordings: provider
+/// staff may not add or activate one there (they could hold its private half).
+pub fn tenant_decides(
+    tenant: &tenant::Model,
+    principal: &crate::auth::principal::Principal,
+) -> Result<(), ApiError> {
+    if tenant.key_mode == KeyMode::TenantHeld.as_str() && principal.role().is_provider_staff() {
+        return Err(ApiError::Forbidden(
+            "this tenant holds its own keys: only its own administrators change its keys and encryption settings".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn key_problem(error: KeyError) -> ApiError {
     match error {
         KeyError::Crypto(error) => ApiError::internal(error),
@@ -430,6 +445,7 @@ pub async fn activate(
     access: InTenant<need::KeysManage>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
+    tenant_decides(&access.tenant, &access.principal)?;
     let key = keys::find_in_tenant(&state.db, &access.tenant, path.1).await?;
     if keys::state(&key) != KeyState::Active {
         return Err(ApiError::Conflict(format!(
@@ -709,6 +725,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let (_, key_id, user_id) = path.into_inner();
     let key = keys::find_in_tenant(&state.db, &access.tenant, key_id).await?;
+    keys::keep_a_holder(&state.db, std::slice::from_ref(&key), user_id).await?;
     let removed = key_grant::Entity::delete_many()
         .filter(key_grant::Column::KeyId.eq(key.id))
         .filter(key_grant::Column::UserId.eq(user_id))

@@ -167,7 +167,8 @@ fn check_slug(slug: &str) -> Result<(), ApiError> {
         && slug
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.ends_with('-');
+        && !slug.ends_with('-')
+        && Uuid::try_parse(slug).is_err();
     if valid {
         Ok(())
     } else {

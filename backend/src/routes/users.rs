@@ -16,7 +16,7 @@ use crate::accounts::{self, NewAccount, RESET_NOTICE};
 use crate::audit::{self, AuditEntry};
 use crate::auth::access::{InTenant, need};
 use crate::auth::principal::Principal;
-use crate::entities::{tenant, user};
+use crate::entities::{encryption_key, key_grant, tenant, user};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -192,6 +192,18 @@ pub async fn remove(
     may_manage(&access.principal, &target)?;
     not_self(&access.principal, &target, "delete your own account")?;
     keeps_a_root(&state.db, &target).await?;
+    let held: Vec<Uuid> = key_grant::Entity::find()
+        .filter(key_grant::Column::UserId.eq(target.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|grant| grant.key_id)
+        .collect();
+    let held_keys = encryption_key::Entity::find()
+        .filter(encryption_key::Column::Id.is_in(held))
+        .all(&state.db)
+        .await?;
+    crate::keys::keep_a_holder(&state.db, &held_keys, target.id).await?;
     let (id, username) = (target.id, target.username.clone());
     // Sessions go with the row (ON DELETE CASCADE).
     target.delete(&state.db).await?;

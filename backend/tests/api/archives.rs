@@ -206,6 +206,10 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
     absolute["recordings"][0]["file"] = json!("/etc/evil");
     let mut twice = manifest.clone();
     twice["recordings"] = json!([manifest["recordings"][0], manifest["recordings"][0]]);
+    let mut as_page = manifest.clone();
+    as_page["recordings"][0]["content_type"] = json!("text/html");
+    let mut long_caller = manifest.clone();
+    long_caller["recordings"][0]["caller"] = json!("x".repeat(201));
     let mut altered = bytes.clone();
     altered[100] ^= 1;
 
@@ -228,12 +232,12 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
         (
             "size differs",
             build(&[(&name, &bytes)], &wrong_size),
-            "bytes",
+            "differs",
         ),
         (
             "hash differs",
             build(&[(&name, &bytes)], &wrong_hash),
-            "SHA-256",
+            "differs",
         ),
         (
             "content altered",
@@ -254,6 +258,16 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
             "listed twice",
             build(&[(&name, &bytes)], &twice),
             "listed twice",
+        ),
+        (
+            "not audio",
+            build(&[(&name, &bytes)], &as_page),
+            "not a supported audio type",
+        ),
+        (
+            "long metadata",
+            build(&[(&name, &bytes)], &long_caller),
+            "200 characters",
         ),
         (
             "unlisted entry",
@@ -289,9 +303,21 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
         "no staged file stays"
     );
 
-    let accepted = import_archive(&app, &root, "acme", archive).await;
+    let accepted = import_archive(&app, &root, "acme", archive.clone()).await;
     assert_eq!(accepted.status(), 200);
     assert_eq!(count(&app, &root, "acme").await, 1);
+
+    // Plaintext recordings do not enter a tenant that seals everything, and an id taken by
+    // another tenant is not imported twice.
+    crate::keys::system_key(&app, &root).await;
+    let sealed = crate::keys::encrypted_tenant(&app, &root, "sealed").await;
+    let refused = import_archive(&app, &sealed.admin, "sealed", archive).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.expect("text").contains("taken"));
+    let (_, _, other_archive, _, _, _) = one_recording_archive().await;
+    let refused = import_archive(&app, &sealed.admin, "sealed", other_archive).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.expect("text").contains("plaintext"));
 }
 
 fn callvault(app: &TestApp) -> Command {

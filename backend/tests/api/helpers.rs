@@ -428,6 +428,9 @@ async fn start_process(data_dir: &Path, database_url: &str) -> (std::process::Ch
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let mut process = process;
+    let _ = process.kill();
+    let _ = process.wait();
     panic!("the server did not say which port it listens on");
 }
 

@@ -504,6 +504,15 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
     ];
     let statuses: Vec<u16> = tries.iter().map(|r| r.status().as_u16()).collect();
     assert_eq!(statuses, [409, 409, 409, 409, 403, 403]);
+    // Provider staff cannot put a key of theirs in, nor switch the tenant back or off.
+    let staff = [
+        app.post_as("/api/v1/tenants/vault/keys", &root, &json!({ "public_key_pem": RsaPrivateKey::<Native>::generate(RsaBits::Rsa2048).expect("key").public_key().to_pem() })).await,
+        app.patch_as("/api/v1/tenants/vault/encryption", &root, &json!({ "mode": "provider_held" })).await,
+        app.patch_as("/api/v1/tenants/vault/encryption", &root, &json!({ "enabled": false })).await,
+        app.post_as(&format!("/api/v1/tenants/vault/keys/{key_id}/activate"), &root, &json!({})).await,
+    ];
+    let statuses: Vec<u16> = staff.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [403, 403, 403, 403]);
     let said = app
         .get_as(
             &format!("/api/v1/tenants/vault/recordings/{id}/audio"),
@@ -759,6 +768,20 @@ async fn destroying_a_key_says_what_becomes_unrecoverable() {
     app.upload(&acme.admin, "acme", &wav(9_500)).await;
     let key_id = acme.key["id"].as_str().expect("id");
     let destroy = format!("/api/v1/tenants/acme/keys/{key_id}/destroy");
+    // The last holder cannot walk away quietly: that is what destroy is for.
+    let admin_id = acme.admin.user["id"].as_str().expect("id");
+    let revoke = app
+        .delete_as(
+            &format!("/api/v1/tenants/acme/keys/{key_id}/grants/{admin_id}"),
+            &acme.admin,
+        )
+        .await;
+    assert_eq!(revoke.status(), 409);
+    assert!(revoke.text().await.expect("text").contains("last holder"));
+    let delete = app
+        .delete_as(&format!("/api/v1/tenants/acme/users/{admin_id}"), &root)
+        .await;
+    assert_eq!(delete.status(), 409);
 
     let active = app
         .post_as(

@@ -115,6 +115,21 @@ async fn forged_and_stale_tokens_are_refused() {
         assert_eq!(status_with(&app, token).await, 401, "{what}");
     }
 
+    // The token does not carry the session secret in the clear: it cannot become the cookie.
+    let sid = forge.claims["sid"].as_str().expect("sid");
+    let key = forge.claims["key"].as_str().expect("key");
+    let as_cookie = app
+        .client
+        .get(format!("{}/api/v1/auth/me", app.address))
+        .header(
+            "cookie",
+            format!("callvault_session={}.{key}", sid.replace('-', "")),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(as_cookie.status(), 401);
+
     // A revoked session's token is worthless at once.
     let response = app
         .client

@@ -15,6 +15,7 @@ async fn bad_tenants_and_users_are_refused_with_reasons() {
         ("x", 400),
         ("ok-slug-", 400),
         ("0abc", 400),
+        ("abcdefab-cdef-abcd-efab-cdefabcdefab", 400),
         ("system", 409),
     ] {
         let response = app

@@ -30,7 +30,7 @@ pub enum Permission {
     /// Create, import, activate, retire, destroy keys; grant and revoke (a grant also takes
     /// holding one); change the encryption settings; re-wrap recordings.
     KeysManage,
-    /// Upload recordings.
+    /// Upload recordings, and import archives (which adds recordings like an upload does).
     RecordingsUpload,
     /// List and search recordings, read their metadata.
     RecordingsRead,
@@ -38,7 +38,7 @@ pub enum Permission {
     RecordingsPlay,
     /// Change recordings' metadata and delete recordings.
     RecordingsManage,
-    /// Download recordings as a sealed archive, and import archives.
+    /// Download recordings as a sealed archive.
     RecordingsExport,
 }
 
@@ -89,11 +89,11 @@ impl Permission {
             Permission::KeysManage => {
                 "create, import, activate, retire, destroy keys; grant and revoke (holders only); encryption settings; rewrap"
             }
-            Permission::RecordingsUpload => "upload recordings",
+            Permission::RecordingsUpload => "upload recordings, import archives",
             Permission::RecordingsRead => "list and search recordings, read their metadata",
             Permission::RecordingsPlay => "play and download recordings (sealed: with a grant)",
             Permission::RecordingsManage => "change recordings' metadata, delete recordings",
-            Permission::RecordingsExport => "download sealed archives, import archives",
+            Permission::RecordingsExport => "download sealed archives",
         }
     }
 
