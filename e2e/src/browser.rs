@@ -16,6 +16,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// it from reaching for the internet, which this machine does not have.
 pub struct Browser {
     pub client: Client,
+    /// Where the browser saves downloads.
+    pub downloads: TempDir,
     _driver: KillOnDrop,
     _profile: TempDir,
 }
@@ -36,6 +38,7 @@ impl Browser {
         wait_until_up(&format!("{driver_url}/status"), &mut driver).await?;
 
         let profile = tempfile::tempdir()?;
+        let downloads = tempfile::tempdir()?;
         let mut capabilities = Capabilities::new();
         capabilities.insert(
             "goog:chromeOptions".to_owned(),
@@ -45,9 +48,13 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,900",
+                    "--window-size=1280,900", "--autoplay-policy=no-user-gesture-required",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                "prefs": {
+                    "download.default_directory": downloads.path(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let client = ClientBuilder::new(HttpConnector::new())
@@ -57,6 +64,7 @@ impl Browser {
             .context("chromedriver would not open a Chromium session")?;
         Ok(Self {
             client,
+            downloads,
             _driver: driver,
             _profile: profile,
         })
@@ -70,6 +78,45 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .with_context(|| format!("no element matches {css:?}"))
+    }
+
+    /// Saves what the browser shows as `target/e2e-screenshots/<name>.png`, for reviewers.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<()> {
+        let png = self.client.screenshot().await.context("screenshot")?;
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// Fills the field `css` with `text`.
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let field = self.find(css).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Clicks the element `css`.
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.find(css).await?.click().await?;
+        Ok(())
+    }
+
+    /// A file the browser downloaded whose name ends with `suffix`, waiting up to 20 s.
+    pub async fn downloaded(&self, suffix: &str) -> anyhow::Result<std::path::PathBuf> {
+        for _ in 0..200 {
+            let found = std::fs::read_dir(self.downloads.path())?
+                .flatten()
+                .map(|entry| entry.path())
+                .find(|path| path.to_string_lossy().ends_with(suffix));
+            if let Some(path) = found {
+                return Ok(path);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("no download ending in {suffix}")
     }
 
     pub async fn close(self) -> anyhow::Result<()> {

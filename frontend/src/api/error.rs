@@ -19,9 +19,6 @@ impl fmt::Display for ApiError {
             ApiError::Network(_) => {
                 f.write_str("The server cannot be reached. Check your connection and try again.")
             }
-            ApiError::Problem(problem) if problem.status == 404 => {
-                f.write_str("This server does not offer that yet.")
-            }
             ApiError::Problem(problem) => f.write_str(problem.message()),
             ApiError::SignedOut(_) => f.write_str("You are signed out. Sign in to go on."),
         }

@@ -1,39 +1,212 @@
 //! The typed client of the callvault REST API: one function per endpoint, taking and
 //! returning the shared API types. Same-origin only, so the session cookie goes along; unsafe
-//! methods repeat the session's CSRF token.
+//! methods repeat the session's CSRF token, which the client keeps from the login or `me`.
 
 mod error;
+pub mod files;
+
+use std::cell::RefCell;
 
 pub use error::ApiError;
 
-use callvault_shared::api::{LoginRequest, LoginResponse, Me, Problem};
-use gloo_net::http::{Request, Response};
+use callvault_shared::api::{
+    AuditPage, AuditVerification, EncryptionKey, EncryptionSettings, EncryptionUpdate, KeyExport,
+    KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey, NewTenant, NewUser,
+    PasswordReset, PasswordResetOutcome, Problem, RecordingPage, Tenant, User,
+};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 const API: &str = "/api/v1";
 const CSRF_HEADER: &str = "X-CSRF-Token";
 
-/// `POST /api/v1/auth/login`.
+thread_local! {
+    /// The session's CSRF token: the page is single-threaded, and one session at a time.
+    static CSRF: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn remember_csrf(token: &str) {
+    CSRF.with(|csrf| *csrf.borrow_mut() = token.to_owned());
+}
+
+/// The request with the session's CSRF token; after a reload the page asks for it once.
+async fn with_csrf(request: RequestBuilder) -> Result<RequestBuilder, ApiError> {
+    let mut token = CSRF.with(|csrf| csrf.borrow().clone());
+    if token.is_empty() {
+        token = me().await?.csrf_token;
+    }
+    Ok(request.header(CSRF_HEADER, &token))
+}
+
+fn url(path: &str) -> String {
+    format!("{API}{path}")
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(&url(path)).send().await?;
+    Ok(ensure_success(response).await?.json().await?)
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let response = with_csrf(RequestBuilder::new(&url(path)).method(method))
+        .await?
+        .json(body)?
+        .send()
+        .await?;
+    Ok(ensure_success(response).await?.json().await?)
+}
+
+async fn send_empty(method: Method, path: &str) -> Result<Response, ApiError> {
+    let response = with_csrf(RequestBuilder::new(&url(path)).method(method))
+        .await?
+        .send()
+        .await?;
+    ensure_success(response).await
+}
+
+/// `POST /auth/login`.
 pub async fn login(request: &LoginRequest) -> Result<LoginResponse, ApiError> {
-    let response = Request::post(&format!("{API}/auth/login"))
+    let response = Request::post(&url("/auth/login"))
         .json(request)?
         .send()
         .await?;
-    Ok(ensure_success(response).await?.json().await?)
+    let body: LoginResponse = ensure_success(response).await?.json().await?;
+    remember_csrf(&body.csrf_token);
+    Ok(body)
 }
 
-/// `GET /api/v1/auth/me`: who is signed in, or [`ApiError::SignedOut`].
+/// `GET /auth/me`: who is signed in, or [`ApiError::SignedOut`].
 pub async fn me() -> Result<Me, ApiError> {
-    let response = Request::get(&format!("{API}/auth/me")).send().await?;
-    Ok(ensure_success(response).await?.json().await?)
+    let me: Me = get("/auth/me").await?;
+    remember_csrf(&me.csrf_token);
+    Ok(me)
 }
 
-/// `POST /api/v1/auth/logout`.
-pub async fn logout(csrf_token: &str) -> Result<(), ApiError> {
-    let response = Request::post(&format!("{API}/auth/logout"))
-        .header(CSRF_HEADER, csrf_token)
+/// `POST /auth/logout`.
+pub async fn logout() -> Result<(), ApiError> {
+    send_empty(Method::POST, "/auth/logout").await.map(drop)
+}
+
+pub async fn tenants() -> Result<Vec<Tenant>, ApiError> {
+    get("/tenants").await
+}
+
+pub async fn create_tenant(tenant: &NewTenant) -> Result<Tenant, ApiError> {
+    send(Method::POST, "/tenants", tenant).await
+}
+
+pub async fn tenant(tenant: &str) -> Result<Tenant, ApiError> {
+    get(&format!("/tenants/{tenant}")).await
+}
+
+pub async fn users(tenant: &str) -> Result<Vec<User>, ApiError> {
+    get(&format!("/tenants/{tenant}/users")).await
+}
+
+pub async fn create_user(tenant: &str, user: &NewUser) -> Result<User, ApiError> {
+    send(Method::POST, &format!("/tenants/{tenant}/users"), user).await
+}
+
+pub async fn reset_password(
+    tenant: &str,
+    user: &str,
+    reset: &PasswordReset,
+) -> Result<PasswordResetOutcome, ApiError> {
+    let path = format!("/tenants/{tenant}/users/{user}/reset-password");
+    send(Method::POST, &path, reset).await
+}
+
+pub async fn keys(tenant: &str) -> Result<Vec<EncryptionKey>, ApiError> {
+    get(&format!("/tenants/{tenant}/keys")).await
+}
+
+pub async fn create_key(tenant: &str, key: &NewKey) -> Result<EncryptionKey, ApiError> {
+    send(Method::POST, &format!("/tenants/{tenant}/keys"), key).await
+}
+
+/// The encrypted private key file, as text.
+pub async fn export_key(tenant: &str, key: &str, export: &KeyExport) -> Result<String, ApiError> {
+    let path = format!("/tenants/{tenant}/keys/{key}/export");
+    let response = with_csrf(Request::post(&url(&path)))
+        .await?
+        .json(export)?
         .send()
         .await?;
-    ensure_success(response).await.map(drop)
+    Ok(ensure_success(response).await?.text().await?)
+}
+
+pub async fn grant(tenant: &str, key: &str, grant: &NewGrant) -> Result<KeyHolder, ApiError> {
+    send(
+        Method::POST,
+        &format!("/tenants/{tenant}/keys/{key}/grants"),
+        grant,
+    )
+    .await
+}
+
+pub async fn revoke(tenant: &str, key: &str, user: &str) -> Result<(), ApiError> {
+    let path = format!("/tenants/{tenant}/keys/{key}/grants/{user}");
+    send_empty(Method::DELETE, &path).await.map(drop)
+}
+
+/// `activate` or `retire`.
+pub async fn key_action(tenant: &str, key: &str, action: &str) -> Result<EncryptionKey, ApiError> {
+    let response = send_empty(
+        Method::POST,
+        &format!("/tenants/{tenant}/keys/{key}/{action}"),
+    )
+    .await?;
+    Ok(response.json().await?)
+}
+
+pub async fn encryption(tenant: &str) -> Result<EncryptionSettings, ApiError> {
+    get(&format!("/tenants/{tenant}/encryption")).await
+}
+
+pub async fn set_encryption(
+    tenant: &str,
+    update: &EncryptionUpdate,
+) -> Result<EncryptionSettings, ApiError> {
+    send(
+        Method::PATCH,
+        &format!("/tenants/{tenant}/encryption"),
+        update,
+    )
+    .await
+}
+
+/// A page of recordings; `query` is the query string without `?`.
+pub async fn recordings(tenant: &str, query: &str) -> Result<RecordingPage, ApiError> {
+    get(&format!("/tenants/{tenant}/recordings?{query}")).await
+}
+
+/// Where the audio element streams a recording from (the cookie goes along).
+pub fn audio_url(tenant: &str, recording: &str) -> String {
+    url(&format!("/tenants/{tenant}/recordings/{recording}/audio"))
+}
+
+/// The sealed archive of `ids`, as bytes.
+pub async fn export_recordings(tenant: &str, ids: &[String]) -> Result<Vec<u8>, ApiError> {
+    let path = format!("/tenants/{tenant}/recordings/export");
+    let response = with_csrf(Request::post(&url(&path)))
+        .await?
+        .json(&serde_json::json!({ "ids": ids }))?
+        .send()
+        .await?;
+    Ok(ensure_success(response).await?.binary().await?)
+}
+
+pub async fn audit(tenant: &str, query: &str) -> Result<AuditPage, ApiError> {
+    get(&format!("/tenants/{tenant}/audit?{query}")).await
+}
+
+pub async fn verify_audit(tenant: &str) -> Result<AuditVerification, ApiError> {
+    get(&format!("/tenants/{tenant}/audit/verify")).await
 }
 
 /// A 2xx answer as it is; any other as the problem the server described.

@@ -10,7 +10,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <A href="/" attr:class="brand">"callvault"</A>
             <nav aria-label="Main">
                 <ul>
-                    <li><A href="/login">"Sign in"</A></li>
+                    <li><A href="/" exact=true>"Home"</A></li>
                 </ul>
             </nav>
         </header>

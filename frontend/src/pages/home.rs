@@ -1,18 +1,15 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiError};
 
-/// The start screen after signing in: who you are, where, and the way out.
+/// The start screen after signing in: who you are, where to go, and the way out.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let me = LocalResource::new(api::me);
     let navigate = use_navigate();
-    let sign_out = Action::new_local(move |csrf_token: &String| {
-        let csrf_token = csrf_token.clone();
-        async move { api::logout(&csrf_token).await }
-    });
+    let sign_out = Action::new_local(move |_: &()| api::logout());
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
             navigate("/login", Default::default());
@@ -23,27 +20,29 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="panel">"Loading…"</p> }>
             {move || me.get().map(|result| match result {
                 Ok(me) => {
-                    let csrf_token = me.csrf_token.clone();
+                    let staff = me.user.role.is_provider_staff();
+                    let own = format!("/t/{}", me.tenant.slug);
                     view! {
                         <section class="panel" aria-labelledby="home-title">
                             <h1 id="home-title">{format!("Signed in as {}", me.user.username)}</h1>
                             <p>
                                 {format!("Role {} in {} ({}).", me.user.role, me.tenant.name, me.tenant.slug)}
                             </p>
-                            <button
-                                id="sign-out"
-                                type="button"
-                                on:click=move |_| { sign_out.dispatch(csrf_token.clone()); }
-                            >
+                            <ul class="links">
+                                <Show when=move || staff>
+                                    <li><A href="/tenants" attr:id="go-tenants">"Tenants"</A></li>
+                                </Show>
+                                <li><A href=own attr:id="go-own-tenant">{format!("{}: encryption, users, keys, recordings", me.tenant.name)}</A></li>
+                            </ul>
+                            <button id="sign-out" type="button" on:click=move |_| { sign_out.dispatch(()); }>
                                 "Sign out"
                             </button>
                         </section>
-                    }.into_any()
+                    }
+                    .into_any()
                 }
                 Err(ApiError::SignedOut(_)) => view! { <Redirect path="/login" /> }.into_any(),
-                Err(error) => view! {
-                    <p class="panel error" role="alert">{error.to_string()}</p>
-                }.into_any(),
+                Err(error) => view! { <p class="panel error" role="alert">{error.to_string()}</p> }.into_any(),
             })}
         </Suspense>
     }

@@ -1,4 +1,10 @@
 //! One module per screen.
 
+pub mod audit;
 pub mod home;
+pub mod keys;
 pub mod login;
+pub mod overview;
+pub mod recordings;
+pub mod tenants;
+pub mod users;

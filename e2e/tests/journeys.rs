@@ -1,0 +1,264 @@
+//! The journeys of the product in a real browser against the real server binary: from the
+//! first sign-in to a supervisor playing a sealed recording and downloading an encrypted ZIP.
+
+use std::time::Duration;
+
+use callvault_e2e::{Browser, ROOT_PASSWORD, Server};
+use fantoccini::Locator;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "a password for the journey";
+const EXPORT_PASSPHRASE: &str = "an export passphrase for the journey";
+
+/// `seconds` of a 440 Hz tone, 8 kHz mono 16-bit WAV.
+fn wav(seconds: u32) -> Vec<u8> {
+    let samples = 8000 * seconds;
+    let mut bytes = b"RIFF".to_vec();
+    bytes.extend_from_slice(&(36 + samples * 2).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    for value in [16u32, 0x0001_0001, 8000, 16000, 0x0010_0002] {
+        bytes.extend_from_slice(&value.to_le_bytes());
+    }
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&(samples * 2).to_le_bytes());
+    for n in 0..samples {
+        let value = (f64::from(n) * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0;
+        bytes.extend_from_slice(&(value as i16).to_le_bytes());
+    }
+    bytes
+}
+
+async fn sign_in(
+    browser: &Browser,
+    server: &Server,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/login", server.url))
+        .await?;
+    browser.fill("#login-username", username).await?;
+    browser.fill("#login-password", password).await?;
+    browser.click("#login-form button[type=submit]").await?;
+    let heading = browser.find("#home-title").await?;
+    anyhow::ensure!(heading.text().await? == format!("Signed in as {username}"));
+    Ok(())
+}
+
+async fn sign_out(browser: &Browser, server: &Server) -> anyhow::Result<()> {
+    browser.client.goto(&format!("{}/", server.url)).await?;
+    browser.click("#sign-out").await?;
+    browser.find("#login-title").await?;
+    Ok(())
+}
+
+async fn create_user(
+    browser: &Browser,
+    server: &Server,
+    tenant: &str,
+    name: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/t/{tenant}/users", server.url))
+        .await?;
+    browser.fill("#user-name", name).await?;
+    browser.fill("#user-password", PASSWORD).await?;
+    browser
+        .click(&format!("#user-role option[value={role}]"))
+        .await?;
+    browser.click("#new-user button[type=submit]").await?;
+    let found = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(&format!(
+            "//table[@id='users']//td[text()='{name}']"
+        )))
+        .await;
+    if found.is_err() {
+        browser.screenshot("failure").await?;
+    }
+    found?;
+    Ok(())
+}
+
+async fn create_key(browser: &Browser, server: &Server, tenant: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/t/{tenant}/keys", server.url))
+        .await?;
+    browser.find("#no-keys").await?;
+    browser.click("#key-bits option[value='2048']").await?;
+    browser.click("#new-key button[type=submit]").await?;
+    browser.find("article.key").await?;
+    Ok(())
+}
+
+/// Evaluates `script` (a `return …` body) until it yields true, for up to 20 s.
+async fn until(browser: &Browser, script: &str) -> anyhow::Result<()> {
+    for _ in 0..200 {
+        if browser.client.execute(script, vec![]).await?.as_bool() == Some(true) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("never true: {script}")
+}
+
+#[tokio::test]
+async fn first_sign_in_to_a_supervisor_playing_and_downloading_sealed_recordings()
+-> anyhow::Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+
+    // Root: a tenant, its administrator and supervisor, and the System key.
+    sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
+    browser.click("#go-tenants").await?;
+    browser.fill("#tenant-slug", "acme").await?;
+    browser.fill("#tenant-name", "Acme Telecom").await?;
+    browser.click("#new-tenant button[type=submit]").await?;
+    browser.find("#tenants a[href='/t/acme']").await?;
+    browser.screenshot("01-tenants").await?;
+    create_user(&browser, &server, "acme", "ada", "tenant_admin").await?;
+    create_user(&browser, &server, "acme", "sam", "supervisor").await?;
+    browser.screenshot("02-users").await?;
+    create_key(&browser, &server, "system").await?;
+    sign_out(&browser, &server).await?;
+
+    // The tenant administrator: the check-list, step by step.
+    sign_in(&browser, &server, "ada", PASSWORD).await?;
+    create_key(&browser, &server, "acme").await?;
+    browser
+        .fill("article.key .export-passphrase", EXPORT_PASSPHRASE)
+        .await?;
+    browser
+        .fill("article.key .export-again", EXPORT_PASSPHRASE)
+        .await?;
+    browser
+        .click("article.key form.export button[type=submit]")
+        .await?;
+    browser.find("article.key .exported").await?;
+    let key_file = browser.downloaded(".pem").await?;
+    let pem = std::fs::read_to_string(&key_file)?;
+    anyhow::ensure!(
+        pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{pem}"
+    );
+    browser
+        .client
+        .find(Locator::XPath(
+            "//select[@class='grantee']/option[starts-with(text(), 'sam ')]",
+        ))
+        .await?
+        .click()
+        .await?;
+    browser
+        .click("article.key form.grant button[type=submit]")
+        .await?;
+    until(
+        &browser,
+        "return document.querySelector('article.key .holders').textContent.includes('sam');",
+    )
+    .await?;
+    browser.screenshot("03-keys").await?;
+    browser
+        .client
+        .goto(&format!("{}/t/acme", server.url))
+        .await?;
+    browser.click("#toggle-encryption").await?;
+    browser.find("#step-encryption.done").await?;
+    for step in ["#step-key.done", "#step-export.done", "#step-grant.done"] {
+        browser.find(step).await?;
+    }
+    browser.screenshot("04-encryption-checklist").await?;
+
+    // A recorder uploads two calls through the API.
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .json(&json!({ "username": "ada", "password": PASSWORD }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for (caller, seconds) in [("+4930111", 8), ("+4930222", 6)] {
+        let uploaded: Value = http
+            .post(format!(
+                "{}/api/v1/tenants/acme/recordings?caller={}",
+                server.url,
+                caller.replace('+', "%2B")
+            ))
+            .bearer_auth(&token)
+            .header("content-type", "audio/wav")
+            .body(wav(seconds))
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::ensure!(uploaded["sealed"] == true, "{uploaded}");
+    }
+    sign_out(&browser, &server).await?;
+
+    // The supervisor plays one, seeks, and downloads both, still sealed.
+    sign_in(&browser, &server, "sam", PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/acme/recordings", server.url))
+        .await?;
+    browser.find("tr.recording").await?;
+    let rows = browser
+        .client
+        .find_all(Locator::Css("tr.recording"))
+        .await?;
+    anyhow::ensure!(rows.len() == 2, "{} rows", rows.len());
+    browser.click("tr.recording button.play").await?;
+    browser.find("#player").await?;
+    until(
+        &browser,
+        "const p = document.getElementById('player'); return !p.paused && p.currentTime > 0.5;",
+    )
+    .await?;
+    browser.screenshot("05-playing").await?;
+    browser
+        .client
+        .execute(
+            "document.getElementById('player').currentTime = 4.0; return true;",
+            vec![],
+        )
+        .await?;
+    until(
+        &browser,
+        "const p = document.getElementById('player'); return !p.paused && p.currentTime > 4.3;",
+    )
+    .await?;
+
+    for checkbox in browser
+        .client
+        .find_all(Locator::Css("tr.recording input.select"))
+        .await?
+    {
+        checkbox.click().await?;
+    }
+    browser.click("#download-selected").await?;
+    browser.find("#download-done").await?;
+    let archive = std::fs::read(browser.downloaded(".zip").await?)?;
+    anyhow::ensure!(archive.starts_with(b"PK"), "a ZIP archive");
+    let sealed = archive
+        .windows(8)
+        .filter(|window| *window == b"CVREC\r\n\x1a")
+        .count();
+    anyhow::ensure!(
+        sealed == 2,
+        "two sealed files in the archive, found {sealed}"
+    );
+    browser.screenshot("06-recordings").await?;
+
+    browser.close().await
+}

@@ -1,0 +1,87 @@
+use callvault_shared::api::{EncryptionSettings, EncryptionUpdate};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::components::problem::Problem;
+use crate::components::tenant_nav::{TenantNav, tenant_param};
+
+/// A tenant's encryption at a glance: the original product's four steps, each with its state
+/// and the way to it.
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let tenant = tenant_param();
+    let reload = RwSignal::new(0u32);
+    let settings = LocalResource::new(move || {
+        reload.get();
+        let tenant = tenant.get();
+        async move { api::encryption(&tenant).await }
+    });
+    let switch = Action::new_local(move |enabled: &bool| {
+        let (tenant, enabled) = (tenant.get_untracked(), *enabled);
+        async move {
+            api::set_encryption(
+                &tenant,
+                &EncryptionUpdate {
+                    enabled: Some(enabled),
+                    mode: None,
+                },
+            )
+            .await
+        }
+    });
+    Effect::new(move |_| {
+        if switch.value().get().is_some_and(|result| result.is_ok()) {
+            reload.update(|n| *n += 1);
+        }
+    });
+
+    let steps = move |settings: EncryptionSettings| {
+        let tenant = tenant.get();
+        let list = settings.checklist;
+        let keys = format!("/t/{tenant}/keys");
+        let step = |id: &'static str,
+                    done: bool,
+                    text: &'static str,
+                    link: String,
+                    action: &'static str| {
+            view! {
+                <li id=id class=if done { "step done" } else { "step" }>
+                    <span class="state">{if done { "Done" } else { "To do" }}</span>
+                    " " {text} " "
+                    <A href=link>{action}</A>
+                </li>
+            }
+        };
+        view! {
+            <ol class="checklist" aria-label="Encryption check-list">
+                {step("step-key", list.key_present, "1. An encryption key is created or imported.", keys.clone(), "Keys")}
+                {step("step-export", list.key_exported, "2. The key is exported for safekeeping.", keys.clone(), "Export it")}
+                {step("step-grant", list.grants_present, "3. The key is granted to whoever plays recordings.", keys, "Grants")}
+                <li id="step-encryption" class=if list.encryption_on { "step done" } else { "step" }>
+                    <span class="state">{if list.encryption_on { "Done" } else { "To do" }}</span>
+                    " 4. Encryption is on: every new recording is sealed. "
+                    <button id="toggle-encryption" type="button" disabled=switch.pending()
+                        on:click=move |_| { switch.dispatch(!settings.enabled); }>
+                        {if settings.enabled { "Switch encryption off" } else { "Switch encryption on" }}
+                    </button>
+                </li>
+            </ol>
+            <p>{format!("Keys are held by {}.", if settings.mode == callvault_shared::api::KeyMode::TenantHeld { "the tenant itself (the server has public keys only)" } else { "the provider, as grants to users" })}</p>
+        }
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="overview-title">
+            <h1 id="overview-title">{move || format!("Encryption of {}", tenant.get())}</h1>
+            <TenantNav tenant=tenant.get_untracked() />
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || settings.get().map(|result| match result {
+                    Ok(settings) => steps(settings).into_any(),
+                    Err(error) => view! { <Problem error /> }.into_any(),
+                })}
+            </Suspense>
+            {move || switch.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
+        </section>
+    }
+}

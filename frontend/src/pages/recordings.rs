@@ -1,0 +1,106 @@
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+
+use crate::api::{self, files};
+use crate::components::player::Player;
+use crate::components::problem::Problem;
+use crate::components::tenant_nav::{TenantNav, tenant_param};
+
+/// A tenant's recordings: search, pages, playback, and sealed downloads of a selection.
+#[component]
+pub fn RecordingsPage() -> impl IntoView {
+    let tenant = tenant_param();
+    let (caller, set_caller) = signal(String::new());
+    let (cursor, set_cursor) = signal(Option::<String>::None);
+    let page = LocalResource::new(move || {
+        let tenant = tenant.get();
+        let mut query = String::from("limit=25");
+        if !caller.get().is_empty() {
+            query.push_str(&format!(
+                "&caller={}",
+                js_sys::encode_uri_component(&caller.get())
+            ));
+        }
+        if let Some(cursor) = cursor.get() {
+            query.push_str(&format!("&cursor={cursor}"));
+        }
+        async move { api::recordings(&tenant, &query).await }
+    });
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let (playing, set_playing) = signal(Option::<String>::None);
+    let download = Action::new_local(move |ids: &Vec<String>| {
+        let (tenant, ids) = (tenant.get_untracked(), ids.clone());
+        async move {
+            let archive = api::export_recordings(&tenant, &ids).await?;
+            files::save(
+                &archive,
+                &format!("callvault-{tenant}-recordings.zip"),
+                "application/zip",
+            )
+            .map_err(api::ApiError::Network)?;
+            Ok::<_, api::ApiError>(archive.len())
+        }
+    });
+
+    view! {
+        <section class="panel" aria-labelledby="recordings-title">
+            <h1 id="recordings-title">{move || format!("Recordings of {}", tenant.get())}</h1>
+            <TenantNav tenant=tenant.get_untracked() />
+            <div class="toolbar">
+                <label for="filter-caller">"Caller"</label>
+                <input id="filter-caller" type="search" prop:value=caller
+                    on:change=move |event| { set_cursor.set(None); set_caller.set(event_target_value(&event)); } />
+                <button id="download-selected" type="button"
+                    disabled=move || selected.get().is_empty() || download.pending().get()
+                    on:click=move |_| { download.dispatch(selected.get_untracked().into_iter().collect()); }>
+                    {move || if download.pending().get() { "Preparing…".to_owned() } else { format!("Download {} as encrypted ZIP", selected.get().len()) }}
+                </button>
+                {move || download.value().get().map(|result| match result {
+                    Ok(bytes) => view! { <p role="status" id="download-done">{format!("Downloaded {bytes} bytes, still sealed.")}</p> }.into_any(),
+                    Err(error) => view! { <Problem error /> }.into_any(),
+                })}
+            </div>
+            {move || playing.get().map(|id| view! { <Player tenant=tenant.get_untracked() recording=id /> })}
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || page.get().map(|result| match result {
+                    Ok(page) => {
+                        let next = page.next_cursor.clone();
+                        view! {
+                            <table id="recordings">
+                                <thead><tr><th>"Select"</th><th>"Started"</th><th>"Caller"</th><th>"Callee"</th><th>"Agent"</th><th>"Length"</th><th>"Sealed"</th><th>"Play"</th></tr></thead>
+                                <tbody>
+                                    {page.recordings.into_iter().map(|recording| {
+                                        let id = recording.id.to_string();
+                                        let (check_id, play_id) = (id.clone(), id.clone());
+                                        let label = format!("Select recording {id}");
+                                        view! {
+                                            <tr class="recording" data-id=id.clone()>
+                                                <td><input type="checkbox" class="select" aria-label=label
+                                                    on:change=move |event| {
+                                                        let on = event_target_checked(&event);
+                                                        selected.update(|set| { if on { set.insert(check_id.clone()); } else { set.remove(&check_id); } });
+                                                    } /></td>
+                                                <td>{recording.started_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}</td>
+                                                <td>{recording.caller.unwrap_or_default()}</td>
+                                                <td>{recording.callee.unwrap_or_default()}</td>
+                                                <td>{recording.agent.unwrap_or_default()}</td>
+                                                <td>{recording.duration_ms.map(|ms| format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)).unwrap_or_default()}</td>
+                                                <td>{if recording.sealed { "yes" } else { "no" }}</td>
+                                                <td><button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {next.map(|next| view! {
+                                <button type="button" class="secondary" id="next-page" on:click=move |_| set_cursor.set(Some(next.clone()))>"Next page"</button>
+                            })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <Problem error /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
