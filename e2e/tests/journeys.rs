@@ -109,8 +109,8 @@ async fn until(browser: &Browser, script: &str) -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-async fn first_sign_in_to_a_supervisor_playing_and_downloading_sealed_recordings()
--> anyhow::Result<()> {
+async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -> anyhow::Result<()>
+{
     let server = Server::start().await?;
     let browser = Browser::start().await?;
 
@@ -259,6 +259,86 @@ async fn first_sign_in_to_a_supervisor_playing_and_downloading_sealed_recordings
         "two sealed files in the archive, found {sealed}"
     );
     browser.screenshot("06-recordings").await?;
+
+    // Journey 2: the tenant's own instance takes the archive and the key file.
+    let carried = tempfile::tempdir()?;
+    let (archive_file, key_copy) = (
+        carried.path().join("recordings.zip"),
+        carried.path().join("key.pem"),
+    );
+    std::fs::write(&archive_file, &archive)?;
+    std::fs::copy(&key_file, &key_copy)?;
+    let own = Server::start().await?;
+    sign_in(&browser, &own, "root", ROOT_PASSWORD).await?;
+    browser.click("#go-tenants").await?;
+    browser.fill("#tenant-slug", "acme").await?;
+    browser.fill("#tenant-name", "Acme, at home").await?;
+    browser.click("#new-tenant button[type=submit]").await?;
+    browser.find("#tenants a[href='/t/acme']").await?;
+    create_user(&browser, &own, "acme", "owner", "tenant_admin").await?;
+    create_user(&browser, &own, "acme", "olga", "supervisor").await?;
+    create_key(&browser, &own, "system").await?;
+    sign_out(&browser, &own).await?;
+
+    sign_in(&browser, &own, "owner", PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/acme/recordings", own.url))
+        .await?;
+    browser
+        .find("#archive-file")
+        .await?
+        .send_keys(&archive_file.to_string_lossy())
+        .await?;
+    browser.click("#import-archive button[type=submit]").await?;
+    let imported = browser.find("#archive-imported").await?.text().await?;
+    anyhow::ensure!(imported.starts_with("Imported 2 recordings"), "{imported}");
+    browser
+        .client
+        .goto(&format!("{}/t/acme/keys", own.url))
+        .await?;
+    browser
+        .find("#key-file")
+        .await?
+        .send_keys(&key_copy.to_string_lossy())
+        .await?;
+    browser.fill("#key-passphrase", EXPORT_PASSPHRASE).await?;
+    browser.click("#import-key button[type=submit]").await?;
+    browser.find("#key-imported").await?;
+    browser.find("article.key").await?;
+    browser
+        .client
+        .find(Locator::XPath(
+            "//select[@class='grantee']/option[starts-with(text(), 'olga ')]",
+        ))
+        .await?
+        .click()
+        .await?;
+    browser
+        .click("article.key form.grant button[type=submit]")
+        .await?;
+    until(
+        &browser,
+        "return document.querySelector('article.key .holders').textContent.includes('olga');",
+    )
+    .await?;
+    browser.screenshot("07-imported-key").await?;
+    sign_out(&browser, &own).await?;
+
+    sign_in(&browser, &own, "olga", PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/acme/recordings", own.url))
+        .await?;
+    browser.find("tr.recording").await?;
+    browser.click("tr.recording button.play").await?;
+    browser.find("#player").await?;
+    until(
+        &browser,
+        "const p = document.getElementById('player'); return !p.paused && p.currentTime > 0.5;",
+    )
+    .await?;
+    browser.screenshot("08-playing-at-home").await?;
 
     browser.close().await
 }

@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use callvault_shared::api::Problem;
+use callvault_shared::api::{ImportOutcome, Problem};
 use futures_util::{StreamExt, stream};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -150,15 +150,6 @@ pub async fn export(
         ))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .streaming(body))
-}
-
-/// What an import did.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ImportOutcome {
-    /// Recordings registered now.
-    pub imported: u64,
-    /// Recordings that were here already (importing the same archive twice adds nothing).
-    pub already_present: u64,
 }
 
 /// Imports an archive (the ZIP as the raw body): every file is checked against the manifest,

@@ -2,6 +2,15 @@
 
 use wasm_bindgen::JsCast;
 
+/// The text of a file the person chose.
+pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| "the file cannot be read".to_owned())
+}
+
 /// Offers `bytes` as a download named `name`.
 pub fn save(bytes: &[u8], name: &str, media_type: &str) -> Result<(), String> {
     let array = js_sys::Uint8Array::from(bytes);

@@ -10,9 +10,9 @@ use std::cell::RefCell;
 pub use error::ApiError;
 
 use callvault_shared::api::{
-    AuditPage, AuditVerification, EncryptionKey, EncryptionSettings, EncryptionUpdate, KeyExport,
-    KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey, NewTenant, NewUser,
-    PasswordReset, PasswordResetOutcome, Problem, RecordingPage, Tenant, User,
+    AuditPage, AuditVerification, EncryptionKey, EncryptionSettings, EncryptionUpdate,
+    ImportOutcome, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey,
+    NewTenant, NewUser, PasswordReset, PasswordResetOutcome, Problem, RecordingPage, Tenant, User,
 };
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -199,6 +199,21 @@ pub async fn export_recordings(tenant: &str, ids: &[String]) -> Result<Vec<u8>, 
         .send()
         .await?;
     Ok(ensure_success(response).await?.binary().await?)
+}
+
+/// Sends an archive file as it is (the browser streams it).
+pub async fn import_recordings(
+    tenant: &str,
+    archive: &web_sys::File,
+) -> Result<ImportOutcome, ApiError> {
+    let path = format!("/tenants/{tenant}/recordings/import");
+    let response = with_csrf(Request::post(&url(&path)))
+        .await?
+        .header("Content-Type", "application/zip")
+        .body(archive.clone())?
+        .send()
+        .await?;
+    Ok(ensure_success(response).await?.json().await?)
 }
 
 pub async fn audit(tenant: &str, query: &str) -> Result<AuditPage, ApiError> {

@@ -3,6 +3,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 
 use crate::api::{self, files};
+use crate::components::archive_import::ArchiveImport;
 use crate::components::player::Player;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
@@ -13,7 +14,9 @@ pub fn RecordingsPage() -> impl IntoView {
     let tenant = tenant_param();
     let (caller, set_caller) = signal(String::new());
     let (cursor, set_cursor) = signal(Option::<String>::None);
+    let reload = RwSignal::new(0u32);
     let page = LocalResource::new(move || {
+        reload.get();
         let tenant = tenant.get();
         let mut query = String::from("limit=25");
         if !caller.get().is_empty() {
@@ -61,6 +64,7 @@ pub fn RecordingsPage() -> impl IntoView {
                     Err(error) => view! { <Problem error /> }.into_any(),
                 })}
             </div>
+            <ArchiveImport tenant reload />
             {move || playing.get().map(|id| view! { <Player tenant=tenant.get_untracked() recording=id /> })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|result| match result {

@@ -1,5 +1,6 @@
 //! Request and response bodies of the REST API under `/api/v1`, and its probes.
 
+mod archive;
 mod audit;
 mod auth;
 mod health;
@@ -11,6 +12,7 @@ mod role;
 mod tenant;
 mod user;
 
+pub use archive::ImportOutcome;
 pub use audit::{AuditEvent, AuditOutcome, AuditPage, AuditProblem, AuditVerification};
 pub use auth::{
     AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
