@@ -62,6 +62,7 @@ use crate::routes::{
         recordings::update,
         recordings::remove,
         recordings::audio,
+        recordings::stored_file,
         archives::export,
         archives::import,
         jobs::start_rewrap,

@@ -6,7 +6,10 @@
 
 mod browser;
 mod process;
+mod recording_proxy;
 mod server;
+pub mod steps;
 
 pub use browser::Browser;
+pub use recording_proxy::RecordingProxy;
 pub use server::{ROOT_PASSWORD, Server};

@@ -12,8 +12,10 @@ pub const ROOT_PASSWORD: &str = "an end-to-end root password";
 /// temporary directory.
 pub struct Server {
     pub url: String,
-    _process: KillOnDrop,
-    _data_dir: TempDir,
+    /// A recorder in front of the server, when the browser goes through one.
+    proxy: Option<std::sync::Arc<crate::RecordingProxy>>,
+    _process: Option<KillOnDrop>,
+    _data_dir: Option<TempDir>,
 }
 
 impl Server {
@@ -43,9 +45,28 @@ impl Server {
             .context("the callvault server did not come up")?;
         Ok(Self {
             url,
-            _process: process,
-            _data_dir: data_dir,
+            proxy: None,
+            _process: Some(process),
+            _data_dir: Some(data_dir),
         })
+    }
+
+    /// The server as seen through `proxy`: the steps use its address, the proxy records.
+    pub fn at(proxy: &std::sync::Arc<crate::RecordingProxy>) -> Self {
+        Self {
+            url: proxy.url.clone(),
+            proxy: Some(proxy.clone()),
+            _process: None,
+            _data_dir: None,
+        }
+    }
+
+    /// What the recorder in front of this server saw.
+    pub fn traffic(&self) -> Vec<u8> {
+        self.proxy
+            .as_ref()
+            .map(|proxy| proxy.traffic())
+            .unwrap_or_default()
     }
 }
 

@@ -1,112 +1,12 @@
 //! The journeys of the product in a real browser against the real server binary: from the
 //! first sign-in to a supervisor playing a sealed recording and downloading an encrypted ZIP.
 
-use std::time::Duration;
-
+use callvault_e2e::steps::{
+    EXPORT_PASSPHRASE, PASSWORD, create_key, create_user, sign_in, sign_out, until, wav,
+};
 use callvault_e2e::{Browser, ROOT_PASSWORD, Server};
 use fantoccini::Locator;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "a password for the journey";
-const EXPORT_PASSPHRASE: &str = "an export passphrase for the journey";
-
-/// `seconds` of a 440 Hz tone, 8 kHz mono 16-bit WAV.
-fn wav(seconds: u32) -> Vec<u8> {
-    let samples = 8000 * seconds;
-    let mut bytes = b"RIFF".to_vec();
-    bytes.extend_from_slice(&(36 + samples * 2).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    for value in [16u32, 0x0001_0001, 8000, 16000, 0x0010_0002] {
-        bytes.extend_from_slice(&value.to_le_bytes());
-    }
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&(samples * 2).to_le_bytes());
-    for n in 0..samples {
-        let value = (f64::from(n) * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0;
-        bytes.extend_from_slice(&(value as i16).to_le_bytes());
-    }
-    bytes
-}
-
-async fn sign_in(
-    browser: &Browser,
-    server: &Server,
-    username: &str,
-    password: &str,
-) -> anyhow::Result<()> {
-    browser
-        .client
-        .goto(&format!("{}/login", server.url))
-        .await?;
-    browser.fill("#login-username", username).await?;
-    browser.fill("#login-password", password).await?;
-    browser.click("#login-form button[type=submit]").await?;
-    let heading = browser.find("#home-title").await?;
-    anyhow::ensure!(heading.text().await? == format!("Signed in as {username}"));
-    Ok(())
-}
-
-async fn sign_out(browser: &Browser, server: &Server) -> anyhow::Result<()> {
-    browser.client.goto(&format!("{}/", server.url)).await?;
-    browser.click("#sign-out").await?;
-    browser.find("#login-title").await?;
-    Ok(())
-}
-
-async fn create_user(
-    browser: &Browser,
-    server: &Server,
-    tenant: &str,
-    name: &str,
-    role: &str,
-) -> anyhow::Result<()> {
-    browser
-        .client
-        .goto(&format!("{}/t/{tenant}/users", server.url))
-        .await?;
-    browser.fill("#user-name", name).await?;
-    browser.fill("#user-password", PASSWORD).await?;
-    browser
-        .click(&format!("#user-role option[value={role}]"))
-        .await?;
-    browser.click("#new-user button[type=submit]").await?;
-    let found = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::XPath(&format!(
-            "//table[@id='users']//td[text()='{name}']"
-        )))
-        .await;
-    if found.is_err() {
-        browser.screenshot("failure").await?;
-    }
-    found?;
-    Ok(())
-}
-
-async fn create_key(browser: &Browser, server: &Server, tenant: &str) -> anyhow::Result<()> {
-    browser
-        .client
-        .goto(&format!("{}/t/{tenant}/keys", server.url))
-        .await?;
-    browser.find("#no-keys").await?;
-    browser.click("#key-bits option[value='2048']").await?;
-    browser.click("#new-key button[type=submit]").await?;
-    browser.find("article.key").await?;
-    Ok(())
-}
-
-/// Evaluates `script` (a `return …` body) until it yields true, for up to 20 s.
-async fn until(browser: &Browser, script: &str) -> anyhow::Result<()> {
-    for _ in 0..200 {
-        if browser.client.execute(script, vec![]).await?.as_bool() == Some(true) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("never true: {script}")
-}
 
 #[tokio::test]
 async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -> anyhow::Result<()>

@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(recordings::update)
         .service(recordings::remove)
         .service(recordings::audio)
+        .service(recordings::stored_file)
         .service(jobs::start_rewrap)
         .service(jobs::show)
         .service(web::scope("/api").default_service(web::to(unknown_endpoint)));

@@ -419,6 +419,62 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The recording's file exactly as stored: sealed, it opens only with its key, on the
+/// tenant's side (a tenant-held key in the browser, or `callvault open`). Needs no grant.
+#[utoipa::path(
+    tag = "recordings",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        ("id" = Uuid, Path, description = "The recording's id"),
+    ),
+    responses(
+        (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
+)]
+#[get("/api/v1/tenants/{tenant}/recordings/{id}/file")]
+pub async fn stored_file(
+    state: web::Data<AppState>,
+    access: InTenant<need::RecordingsExport>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    let stored = state
+        .store
+        .get(&ObjectPath::from(row.object_key.as_str()))
+        .await
+        .map_err(ingest::storage_error)?;
+    audit::record(
+        &state.db,
+        AuditEntry::new(
+            access.tenant.id,
+            &access.actor(),
+            "recording.download_sealed",
+        )
+        .object("recording", row.id),
+    )
+    .await?;
+    let body = stored
+        .into_stream()
+        .map(|chunk| chunk.map_err(ingest::storage_error));
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"recording-{}.{}\"",
+                row.id,
+                if row.sealed { "cvrec" } else { "audio" }
+            ),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .streaming(body))
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

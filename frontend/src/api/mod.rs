@@ -190,6 +190,22 @@ pub fn audio_url(tenant: &str, recording: &str) -> String {
     url(&format!("/tenants/{tenant}/recordings/{recording}/audio"))
 }
 
+/// The recording's file as stored (sealed), for opening on the tenant's side.
+pub async fn stored_file(tenant: &str, recording: &str) -> Result<Vec<u8>, ApiError> {
+    let path = format!("/tenants/{tenant}/recordings/{recording}/file");
+    let response = Request::get(&url(&path)).send().await?;
+    Ok(ensure_success(response).await?.binary().await?)
+}
+
+/// Whether the server will play a recording for this user: its first byte, or the reason not.
+pub async fn probe_audio(tenant: &str, recording: &str) -> Result<(), ApiError> {
+    let response = Request::get(&audio_url(tenant, recording))
+        .header("Range", "bytes=0-0")
+        .send()
+        .await?;
+    ensure_success(response).await.map(drop)
+}
+
 /// The sealed archive of `ids`, as bytes.
 pub async fn export_recordings(tenant: &str, ids: &[String]) -> Result<Vec<u8>, ApiError> {
     let path = format!("/tenants/{tenant}/recordings/export");

@@ -1,8 +1,10 @@
 //! Pieces shared by several screens.
 
 pub mod archive_import;
+pub mod browser_keygen;
 pub mod key_import;
 pub mod layout;
+pub mod local_player;
 pub mod not_found;
 pub mod player;
 pub mod problem;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
 use crate::api::{self, files};
+use crate::components::browser_keygen::BrowserKeygen;
 use crate::components::key_import::KeyImport;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
@@ -66,6 +67,7 @@ pub fn KeysPage() -> impl IntoView {
                 })}
             </Suspense>
             <KeyImport tenant reload />
+            <BrowserKeygen tenant reload />
             <h2>"New key"</h2>
             <form id="new-key" class="form" on:submit=on_create>
                 <label for="key-bits">"Size"</label>

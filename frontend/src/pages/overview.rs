@@ -1,4 +1,4 @@
-use callvault_shared::api::{EncryptionSettings, EncryptionUpdate};
+use callvault_shared::api::{EncryptionSettings, EncryptionUpdate, KeyMode};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -30,14 +30,33 @@ pub fn OverviewPage() -> impl IntoView {
             .await
         }
     });
+    let switch_mode = Action::new_local(move |mode: &KeyMode| {
+        let (tenant, mode) = (tenant.get_untracked(), *mode);
+        async move {
+            api::set_encryption(
+                &tenant,
+                &EncryptionUpdate {
+                    enabled: None,
+                    mode: Some(mode),
+                },
+            )
+            .await
+        }
+    });
     Effect::new(move |_| {
-        if switch.value().get().is_some_and(|result| result.is_ok()) {
+        let switched = switch.value().get().is_some_and(|result| result.is_ok())
+            || switch_mode
+                .value()
+                .get()
+                .is_some_and(|result| result.is_ok());
+        if switched {
             reload.update(|n| *n += 1);
         }
     });
 
     let steps = move |settings: EncryptionSettings| {
         let tenant = tenant.get();
+        let tenant_held = settings.mode == KeyMode::TenantHeld;
         let list = settings.checklist;
         let keys = format!("/t/{tenant}/keys");
         let step = |id: &'static str,
@@ -67,7 +86,11 @@ pub fn OverviewPage() -> impl IntoView {
                     </button>
                 </li>
             </ol>
-            <p>{format!("Keys are held by {}.", if settings.mode == callvault_shared::api::KeyMode::TenantHeld { "the tenant itself (the server has public keys only)" } else { "the provider, as grants to users" })}</p>
+            <p id="key-mode">{format!("Keys are held by {}.", if tenant_held { "the tenant itself (the server has public keys only)" } else { "the provider, as grants to users" })}</p>
+            <button id="toggle-mode" type="button" class="secondary" disabled=switch_mode.pending()
+                on:click=move |_| { switch_mode.dispatch(if tenant_held { KeyMode::ProviderHeld } else { KeyMode::TenantHeld }); }>
+                {if tenant_held { "Let the provider hold keys" } else { "Hold our own keys (the provider gets public keys only)" }}
+            </button>
         }
     };
 
@@ -82,6 +105,7 @@ pub fn OverviewPage() -> impl IntoView {
                 })}
             </Suspense>
             {move || switch.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
+            {move || switch_mode.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
         </section>
     }
 }

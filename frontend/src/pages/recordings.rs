@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, files};
 use crate::components::archive_import::ArchiveImport;
+use crate::components::local_player::LocalPlayer;
 use crate::components::player::Player;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
@@ -32,6 +33,7 @@ pub fn RecordingsPage() -> impl IntoView {
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let (playing, set_playing) = signal(Option::<String>::None);
+    let (local, set_local) = signal(Option::<String>::None);
     let download = Action::new_local(move |ids: &Vec<String>| {
         let (tenant, ids) = (tenant.get_untracked(), ids.clone());
         async move {
@@ -65,6 +67,7 @@ pub fn RecordingsPage() -> impl IntoView {
                 })}
             </div>
             <ArchiveImport tenant reload />
+            <LocalPlayer tenant recording=local />
             {move || playing.get().map(|id| view! { <Player tenant=tenant.get_untracked() recording=id /> })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
@@ -76,7 +79,7 @@ pub fn RecordingsPage() -> impl IntoView {
                                 <tbody>
                                     {page.recordings.into_iter().map(|recording| {
                                         let id = recording.id.to_string();
-                                        let (check_id, play_id) = (id.clone(), id.clone());
+                                        let (check_id, play_id, local_id) = (id.clone(), id.clone(), id.clone());
                                         let label = format!("Select recording {id}");
                                         view! {
                                             <tr class="recording" data-id=id.clone()>
@@ -91,7 +94,10 @@ pub fn RecordingsPage() -> impl IntoView {
                                                 <td>{recording.agent.unwrap_or_default()}</td>
                                                 <td>{recording.duration_ms.map(|ms| format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)).unwrap_or_default()}</td>
                                                 <td>{if recording.sealed { "yes" } else { "no" }}</td>
-                                                <td><button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button></td>
+                                                <td>
+                                                    <button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button>
+                                                    <button type="button" class="secondary play-here" on:click=move |_| set_local.set(Some(local_id.clone()))>"Play here"</button>
+                                                </td>
                                             </tr>
                                         }
                                     }).collect_view()}

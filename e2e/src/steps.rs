@@ -1,0 +1,109 @@
+//! Steps the journeys share: signing in and out, creating users and keys through the screens,
+//! waiting for a condition in the page, and test audio.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+
+use crate::{Browser, Server};
+
+pub const PASSWORD: &str = "a password for the journey";
+pub const EXPORT_PASSPHRASE: &str = "an export passphrase for the journey";
+
+/// `seconds` of a 440 Hz tone, 8 kHz mono 16-bit WAV.
+pub fn wav(seconds: u32) -> Vec<u8> {
+    let samples = 8000 * seconds;
+    let mut bytes = b"RIFF".to_vec();
+    bytes.extend_from_slice(&(36 + samples * 2).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    for value in [16u32, 0x0001_0001, 8000, 16000, 0x0010_0002] {
+        bytes.extend_from_slice(&value.to_le_bytes());
+    }
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&(samples * 2).to_le_bytes());
+    for n in 0..samples {
+        let value = (f64::from(n) * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0;
+        bytes.extend_from_slice(&(value as i16).to_le_bytes());
+    }
+    bytes
+}
+
+pub async fn sign_in(
+    browser: &Browser,
+    server: &Server,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/login", server.url))
+        .await?;
+    browser.fill("#login-username", username).await?;
+    browser.fill("#login-password", password).await?;
+    browser.click("#login-form button[type=submit]").await?;
+    let heading = browser.find("#home-title").await?;
+    anyhow::ensure!(heading.text().await? == format!("Signed in as {username}"));
+    Ok(())
+}
+
+pub async fn sign_out(browser: &Browser, server: &Server) -> anyhow::Result<()> {
+    browser.client.goto(&format!("{}/", server.url)).await?;
+    browser.click("#sign-out").await?;
+    browser.find("#login-title").await?;
+    Ok(())
+}
+
+pub async fn create_user(
+    browser: &Browser,
+    server: &Server,
+    tenant: &str,
+    name: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/t/{tenant}/users", server.url))
+        .await?;
+    browser.fill("#user-name", name).await?;
+    browser.fill("#user-password", PASSWORD).await?;
+    browser
+        .click(&format!("#user-role option[value={role}]"))
+        .await?;
+    browser.click("#new-user button[type=submit]").await?;
+    let found = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(&format!(
+            "//table[@id='users']//td[text()='{name}']"
+        )))
+        .await;
+    if found.is_err() {
+        browser.screenshot("failure").await?;
+    }
+    found?;
+    Ok(())
+}
+
+pub async fn create_key(browser: &Browser, server: &Server, tenant: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/t/{tenant}/keys", server.url))
+        .await?;
+    browser.find("#no-keys").await?;
+    browser.click("#key-bits option[value='2048']").await?;
+    browser.click("#new-key button[type=submit]").await?;
+    browser.find("article.key").await?;
+    Ok(())
+}
+
+/// Evaluates `script` (a `return …` body) until it yields true, for up to 20 s.
+pub async fn until(browser: &Browser, script: &str) -> anyhow::Result<()> {
+    for _ in 0..200 {
+        if browser.client.execute(script, vec![]).await?.as_bool() == Some(true) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("never true: {script}")
+}

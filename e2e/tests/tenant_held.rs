@@ -1,0 +1,163 @@
+//! Journey 3: a tenant that holds its own keys. The key pair is made in the browser, the
+//! provider's staff cannot play what it seals (and the page says why), the tenant plays it in
+//! the page with its key file, and no private key byte crosses the network.
+
+use base64::Engine;
+use callvault_e2e::steps::{PASSWORD, create_key, create_user, sign_in, sign_out, until, wav};
+use callvault_e2e::{Browser, ROOT_PASSWORD, RecordingProxy, Server};
+use callvault_shared::crypto::RustCrypto;
+use callvault_shared::keys::{KeyFile, import_key};
+use serde_json::{Value, json};
+
+const KEY_PASSPHRASE: &str = "the tenant's own key passphrase";
+
+#[tokio::test]
+async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server()
+-> anyhow::Result<()> {
+    let direct = Server::start().await?;
+    // Every byte between browser and server goes through this recorder.
+    let proxy =
+        std::sync::Arc::new(RecordingProxy::start(direct.url.trim_start_matches("http://")).await?);
+    let server = Server::at(&proxy);
+    let browser = Browser::start().await?;
+
+    sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
+    browser.click("#go-tenants").await?;
+    browser.fill("#tenant-slug", "vault").await?;
+    browser.fill("#tenant-name", "Vault Ltd").await?;
+    browser.click("#new-tenant button[type=submit]").await?;
+    browser.find("#tenants a[href='/t/vault']").await?;
+    create_user(&browser, &server, "vault", "val", "tenant_admin").await?;
+    create_key(&browser, &server, "system").await?;
+    sign_out(&browser, &server).await?;
+
+    // The tenant's administrator: own keys, a key pair made here, encryption on.
+    sign_in(&browser, &server, "val", PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault", server.url))
+        .await?;
+    browser.click("#toggle-mode").await?;
+    until(
+        &browser,
+        "return document.getElementById('key-mode').textContent.includes('the tenant itself');",
+    )
+    .await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/keys", server.url))
+        .await?;
+    browser
+        .click("#browser-key-bits option[value='2048']")
+        .await?;
+    browser
+        .fill("#browser-key-passphrase", KEY_PASSPHRASE)
+        .await?;
+    browser.fill("#browser-key-again", KEY_PASSPHRASE).await?;
+    browser.click("#browser-keygen button[type=submit]").await?;
+    browser.find("#browser-key-done").await?;
+    let key_file = browser.downloaded(".pem").await?;
+    let pem = std::fs::read_to_string(&key_file)?;
+    browser.screenshot("09-tenant-held-key").await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault", server.url))
+        .await?;
+    browser.click("#toggle-encryption").await?;
+    browser.find("#step-encryption.done").await?;
+    sign_out(&browser, &server).await?;
+
+    // A recorder uploads a call.
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .json(&json!({ "username": "val", "password": PASSWORD }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let audio = wav(5);
+    let uploaded: Value = http
+        .post(format!("{}/api/v1/tenants/vault/recordings", server.url))
+        .bearer_auth(login["access_token"].as_str().unwrap_or_default())
+        .header("content-type", "audio/wav")
+        .body(audio.clone())
+        .send()
+        .await?
+        .json()
+        .await?;
+    anyhow::ensure!(uploaded["sealed"] == true, "{uploaded}");
+
+    // The provider's root cannot play it, and is told why.
+    sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/recordings", server.url))
+        .await?;
+    browser.click("tr.recording button.play").await?;
+    let said = browser.find(".player [role=alert]").await?.text().await?;
+    anyhow::ensure!(said.contains("tenant-held"), "{said}");
+    browser.screenshot("10-provider-cannot-play").await?;
+    sign_out(&browser, &server).await?;
+
+    // The tenant plays it in the page, with its key file.
+    sign_in(&browser, &server, "val", PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/recordings", server.url))
+        .await?;
+    browser
+        .find("#local-key-file")
+        .await?
+        .send_keys(&key_file.to_string_lossy())
+        .await?;
+    browser
+        .fill("#local-key-passphrase", KEY_PASSPHRASE)
+        .await?;
+    browser.click("tr.recording button.play-here").await?;
+    browser.find("#local-player").await?;
+    until(&browser, "const p = document.getElementById('local-player'); return !p.paused && p.currentTime > 0.5;").await?;
+    browser.screenshot("11-played-in-the-browser").await?;
+    browser.close().await?;
+
+    // No private key byte in the whole traffic: not the DER, not the file, not their base64.
+    let KeyFile::Private(private) =
+        import_key::<RustCrypto>(pem.as_bytes(), Some(KEY_PASSPHRASE.as_bytes()))?
+    else {
+        anyhow::bail!("the saved file holds a private key");
+    };
+    let der = private.to_pkcs8_der()?;
+    let traffic = server.traffic();
+    anyhow::ensure!(
+        traffic.len() > 100_000,
+        "the recorder saw the journey ({} bytes)",
+        traffic.len()
+    );
+    let der_base64 = base64::engine::general_purpose::STANDARD.encode(der.expose());
+    let pem_body: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let needles: Vec<&[u8]> = vec![
+        &der.expose()[40..72],
+        &der.expose()[der.len() - 48..der.len() - 16],
+        &der_base64.as_bytes()[60..100],
+        &pem_body.as_bytes()[60..100],
+    ];
+    for needle in needles {
+        anyhow::ensure!(
+            !traffic.windows(needle.len()).any(|window| window == needle),
+            "private key bytes crossed the network"
+        );
+    }
+    // The public half did go, as it should: the recorder sees what it must.
+    let public_pem = private.public_key().to_pem();
+    let public_line = public_pem.lines().nth(2).unwrap_or_default();
+    anyhow::ensure!(
+        traffic
+            .windows(public_line.len())
+            .any(|window| window == public_line.as_bytes()),
+        "the public key was uploaded"
+    );
+    Ok(())
+}
