@@ -159,6 +159,19 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         "two sealed files in the archive, found {sealed}"
     );
     browser.screenshot("06-recordings").await?;
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//table[@id='sessions']//span[text()='this one']",
+        ))
+        .await?;
+    browser.screenshot("06b-account").await?;
 
     // Journey 2: the tenant's own instance takes the archive and the key file.
     let carried = tempfile::tempdir()?;

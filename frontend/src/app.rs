@@ -4,6 +4,7 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::components::not_found::NotFound;
+use crate::pages::account::AccountPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::home::HomePage;
 use crate::pages::keys::KeysPage;
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/tenants") view=TenantsPage />
+                    <Route path=path!("/account") view=AccountPage />
                     <Route path=path!("/t/:tenant") view=OverviewPage />
                     <Route path=path!("/t/:tenant/users") view=UsersPage />
                     <Route path=path!("/t/:tenant/keys") view=KeysPage />

@@ -11,8 +11,9 @@ pub use error::ApiError;
 
 use callvault_shared::api::{
     AuditPage, AuditVerification, EncryptionKey, EncryptionSettings, EncryptionUpdate,
-    ImportOutcome, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey,
-    NewTenant, NewUser, PasswordReset, PasswordResetOutcome, Problem, RecordingPage, Tenant, User,
+    ImportOutcome, Job, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey,
+    NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome,
+    Problem, RecordingPage, SessionInfo, Tenant, User,
 };
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -90,6 +91,30 @@ pub async fn me() -> Result<Me, ApiError> {
 /// `POST /auth/logout`.
 pub async fn logout() -> Result<(), ApiError> {
     send_empty(Method::POST, "/auth/logout").await.map(drop)
+}
+
+pub async fn change_password(change: &PasswordChange) -> Result<PasswordChanged, ApiError> {
+    send(Method::POST, "/auth/password", change).await
+}
+
+pub async fn sessions() -> Result<Vec<SessionInfo>, ApiError> {
+    get("/auth/sessions").await
+}
+
+pub async fn end_session(id: &str) -> Result<(), ApiError> {
+    send_empty(Method::DELETE, &format!("/auth/sessions/{id}"))
+        .await
+        .map(drop)
+}
+
+/// Starts (or resumes) re-wrapping the tenant's recordings to its active key.
+pub async fn rewrap(tenant: &str) -> Result<Job, ApiError> {
+    let response = send_empty(Method::POST, &format!("/tenants/{tenant}/rewrap")).await?;
+    Ok(response.json().await?)
+}
+
+pub async fn job(id: &str) -> Result<Job, ApiError> {
+    get(&format!("/jobs/{id}")).await
 }
 
 pub async fn tenants() -> Result<Vec<Tenant>, ApiError> {

@@ -11,6 +11,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav aria-label="Main">
                 <ul>
                     <li><A href="/" exact=true>"Home"</A></li>
+                    <li><A href="/account">"Account"</A></li>
                 </ul>
             </nav>
         </header>

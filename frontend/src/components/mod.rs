@@ -8,4 +8,5 @@ pub mod local_player;
 pub mod not_found;
 pub mod player;
 pub mod problem;
+pub mod rewrap;
 pub mod tenant_nav;

@@ -7,7 +7,7 @@ use crate::api::ApiError;
 #[component]
 pub fn Problem(error: ApiError) -> impl IntoView {
     match error {
-        ApiError::SignedOut(_) => view! { <Redirect path="/login" /> }.into_any(),
+        ApiError::SignedOut(_) => view! { <Redirect path="/login?ended=1" /> }.into_any(),
         error => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
     }
 }

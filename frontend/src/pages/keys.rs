@@ -6,6 +6,7 @@ use crate::api::{self, files};
 use crate::components::browser_keygen::BrowserKeygen;
 use crate::components::key_import::KeyImport;
 use crate::components::problem::Problem;
+use crate::components::rewrap::Rewrap;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
 
 /// Exported key files are protected by at least this many characters.
@@ -66,6 +67,7 @@ pub fn KeysPage() -> impl IntoView {
                     Err(error) => view! { <Problem error /> }.into_any(),
                 })}
             </Suspense>
+            <Rewrap tenant />
             <KeyImport tenant reload />
             <BrowserKeygen tenant reload />
             <h2>"New key"</h2>

@@ -17,6 +17,8 @@ pub fn LoginPage() -> impl IntoView {
     let pending = sign_in.pending();
     let failure = move || sign_in.value().get().and_then(Result::err);
     let navigate = use_navigate();
+    let query = leptos_router::hooks::use_query_map();
+    let ended = move || query.read().get("ended").is_some();
     Effect::new(move |_| {
         if sign_in.value().get().is_some_and(|result| result.is_ok()) {
             navigate("/", Default::default());
@@ -34,6 +36,10 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <section class="panel login" aria-labelledby="login-title">
             <h1 id="login-title">"Sign in to callvault"</h1>
+            <Show when=ended>
+                <p role="status" id="session-ended">"Your session ended (you signed out, it went unused for a while, or an administrator ended it). Sign in again to go on."</p>
+            </Show>
+            <p class="hint">"After 10 wrong passwords in a row, signing in pauses for 15 minutes for that name and this computer."</p>
             <form id="login-form" on:submit=on_submit>
                 <label for="login-username">"Username"</label>
                 <input
