@@ -159,6 +159,15 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         "two sealed files in the archive, found {sealed}"
     );
     browser.screenshot("06-recordings").await?;
+    // Searching by caller narrows the list; each recording can also be downloaded alone.
+    let caller = browser.find("#filter-caller").await?;
+    caller.send_keys("+4930111\u{E007}").await?;
+    until(
+        &browser,
+        "return document.querySelectorAll('tr.recording').length === 1;",
+    )
+    .await?;
+    browser.find("tr.recording a.download").await?;
     browser
         .client
         .goto(&format!("{}/account", server.url))

@@ -173,6 +173,19 @@ fn KeyCard(
         .map(|h| h.username.clone())
         .collect::<Vec<_>>()
         .join(", ");
+    let revoke = {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        Action::new_local(move |user: &String| {
+            let (tenant, id, user) = (tenant.clone(), id.clone(), user.clone());
+            async move { api::revoke(&tenant, &id, &user).await }
+        })
+    };
+    Effect::new(move |_| {
+        if revoke.value().get().is_some_and(|r| r.is_ok()) {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let holder_list = key.holders.clone();
     let private = key.origin != callvault_shared::api::KeyOrigin::PublicOnly;
     let usable = key.state == KeyState::Active;
     let card_id = format!("key-{short}");
@@ -183,6 +196,21 @@ fn KeyCard(
                 {format!("RSA {} · {:?} · {:?}{}", key.bits, key.origin, key.state, if key.active { " · seals new recordings" } else { "" })}
             </p>
             <p class="holders">{format!("Held by: {}", if holders.is_empty() { "nobody on this server".to_owned() } else { holders })}</p>
+            <ul class="holder-list">
+                {holder_list.into_iter().map(|holder| {
+                    let user = holder.user_id.to_string();
+                    let label = format!("Revoke {}'s grant", holder.username);
+                    view! {
+                        <li>
+                            {holder.username.clone()}
+                            " "
+                            <button type="button" class="secondary revoke" aria-label=label
+                                on:click=move |_| { revoke.dispatch(user.clone()); }>"Revoke"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || revoke.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
             <Show when=move || usable && !key.active>
                 <button type="button" class="activate" on:click=move |_| { act.dispatch("activate"); }>"Make active"</button>
             </Show>

@@ -14,17 +14,33 @@ use crate::components::tenant_nav::{TenantNav, tenant_param};
 pub fn RecordingsPage() -> impl IntoView {
     let tenant = tenant_param();
     let (caller, set_caller) = signal(String::new());
+    let (callee, set_callee) = signal(String::new());
+    let (agent, set_agent) = signal(String::new());
+    let (direction, set_direction) = signal(String::new());
+    let (from, set_from) = signal(String::new());
+    let (to, set_to) = signal(String::new());
     let (cursor, set_cursor) = signal(Option::<String>::None);
     let reload = RwSignal::new(0u32);
     let page = LocalResource::new(move || {
         reload.get();
         let tenant = tenant.get();
         let mut query = String::from("limit=25");
-        if !caller.get().is_empty() {
-            query.push_str(&format!(
-                "&caller={}",
-                js_sys::encode_uri_component(&caller.get())
-            ));
+        for (name, value) in [
+            ("caller", caller.get()),
+            ("callee", callee.get()),
+            ("agent", agent.get()),
+            ("direction", direction.get()),
+        ] {
+            if !value.is_empty() {
+                query.push_str(&format!("&{name}={}", js_sys::encode_uri_component(&value)));
+            }
+        }
+        // Dates from the date inputs, as the start and end of those days in UTC.
+        if !from.get().is_empty() {
+            query.push_str(&format!("&from={}T00:00:00Z", from.get()));
+        }
+        if !to.get().is_empty() {
+            query.push_str(&format!("&to={}T23:59:59Z", to.get()));
         }
         if let Some(cursor) = cursor.get() {
             query.push_str(&format!("&cursor={cursor}"));
@@ -56,6 +72,23 @@ pub fn RecordingsPage() -> impl IntoView {
                 <label for="filter-caller">"Caller"</label>
                 <input id="filter-caller" type="search" prop:value=caller
                     on:change=move |event| { set_cursor.set(None); set_caller.set(event_target_value(&event)); } />
+                <label for="filter-callee">"Callee"</label>
+                <input id="filter-callee" type="search" prop:value=callee
+                    on:change=move |event| { set_cursor.set(None); set_callee.set(event_target_value(&event)); } />
+                <label for="filter-agent">"Agent"</label>
+                <input id="filter-agent" type="search" prop:value=agent
+                    on:change=move |event| { set_cursor.set(None); set_agent.set(event_target_value(&event)); } />
+                <label for="filter-direction">"Direction"</label>
+                <select id="filter-direction" on:change=move |event| { set_cursor.set(None); set_direction.set(event_target_value(&event)); }>
+                    <option value="">"Any"</option>
+                    <option value="inbound">"Inbound"</option>
+                    <option value="outbound">"Outbound"</option>
+                    <option value="internal">"Internal"</option>
+                </select>
+                <label for="filter-from">"From"</label>
+                <input id="filter-from" type="date" on:change=move |event| { set_cursor.set(None); set_from.set(event_target_value(&event)); } />
+                <label for="filter-to">"To"</label>
+                <input id="filter-to" type="date" on:change=move |event| { set_cursor.set(None); set_to.set(event_target_value(&event)); } />
                 <button id="download-selected" type="button"
                     disabled=move || selected.get().is_empty() || download.pending().get()
                     on:click=move |_| { download.dispatch(selected.get_untracked().into_iter().collect()); }>
@@ -97,6 +130,7 @@ pub fn RecordingsPage() -> impl IntoView {
                                                 <td>
                                                     <button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button>
                                                     <button type="button" class="secondary play-here" on:click=move |_| set_local.set(Some(local_id.clone()))>"Play here"</button>
+                                                    <a class="download" href=format!("{}?download=1", api::audio_url(&tenant.get_untracked(), &id)) download="">"Download"</a>
                                                 </td>
                                             </tr>
                                         }
