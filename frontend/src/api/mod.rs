@@ -13,7 +13,7 @@ use callvault_shared::api::{
     AuditPage, AuditVerification, EncryptionKey, EncryptionSettings, EncryptionUpdate,
     ImportOutcome, Job, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey,
     NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome,
-    Problem, RecordingPage, SessionInfo, Tenant, User,
+    Problem, RecordingPage, SessionInfo, Tenant, User, UserUpdate,
 };
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -135,6 +135,15 @@ pub async fn users(tenant: &str) -> Result<Vec<User>, ApiError> {
 
 pub async fn create_user(tenant: &str, user: &NewUser) -> Result<User, ApiError> {
     send(Method::POST, &format!("/tenants/{tenant}/users"), user).await
+}
+
+pub async fn update_user(tenant: &str, user: &str, update: &UserUpdate) -> Result<User, ApiError> {
+    send(
+        Method::PATCH,
+        &format!("/tenants/{tenant}/users/{user}"),
+        update,
+    )
+    .await
 }
 
 pub async fn reset_password(

@@ -1,4 +1,4 @@
-use callvault_shared::api::{NewUser, PasswordReset, Role};
+use callvault_shared::api::{NewUser, PasswordReset, Role, UserUpdate};
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
@@ -30,6 +30,10 @@ pub fn UsersPage() -> impl IntoView {
             reload.update(|n| *n += 1);
         }
     });
+    let change_role = Action::new_local(move |(user, role): &(String, Role)| {
+        let (tenant, user, role) = (tenant.get_untracked(), user.clone(), *role);
+        async move { api::update_user(&tenant, &user, &UserUpdate { role: Some(role) }).await }
+    });
     let reset = Action::new_local(move |(user, password): &(String, String)| {
         let (tenant, user, password) = (tenant.get_untracked(), user.clone(), password.clone());
         async move { api::reset_password(&tenant, &user, &PasswordReset { password }).await }
@@ -60,7 +64,20 @@ pub fn UsersPage() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td>{user.username.clone()}</td>
-                                            <td>{user.role.to_string()}</td>
+                                            <td>
+                                                <select aria-label=format!("Role of {}", user.username) on:change={
+                                                    let id = id.clone();
+                                                    move |event| {
+                                                        if let Ok(role) = event_target_value(&event).parse::<Role>() {
+                                                            change_role.dispatch((id.clone(), role));
+                                                        }
+                                                    }
+                                                }>
+                                                    {Role::ALL.into_iter().map(|role| view! {
+                                                        <option value=role.as_str() selected=role == user.role>{role.as_str()}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                            </td>
                                             <td><code>{user.key_fingerprint.map(|f| f[..16].to_owned()).unwrap_or_default()}</code></td>
                                             <td>
                                                 <input type="password" aria-label=label prop:value=new_password
@@ -81,6 +98,10 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Suspense>
             <p class="warning">"A password reset gives the user a new key pair: the keys they were granted are lost to them until someone who holds each grants it again."</p>
+            {move || change_role.value().get().map(|result| match result {
+                Ok(user) => view! { <p role="status">{format!("{} is now {}.", user.username, user.role)}</p> }.into_any(),
+                Err(error) => view! { <Problem error /> }.into_any(),
+            })}
             {move || reset.value().get().map(|result| match result {
                 Ok(outcome) => view! { <p role="status">{format!("{} — {}", outcome.user.username, outcome.notice)}</p> }.into_any(),
                 Err(error) => view! { <Problem error /> }.into_any(),
