@@ -107,3 +107,49 @@ pub async fn until(browser: &Browser, script: &str) -> anyhow::Result<()> {
     }
     anyhow::bail!("never true: {script}")
 }
+
+/// Creates a tenant on the tenants screen, as provider staff.
+pub async fn create_tenant(browser: &Browser, slug: &str, name: &str) -> anyhow::Result<()> {
+    browser.click("#go-tenants").await?;
+    browser.fill("#tenant-slug", slug).await?;
+    browser.fill("#tenant-name", name).await?;
+    browser.click("#new-tenant button[type=submit]").await?;
+    browser
+        .find(&format!("#tenants a[href='/t/{slug}']"))
+        .await?;
+    Ok(())
+}
+
+/// Grants the (only) key on the keys screen to `username`, and waits until they hold it.
+pub async fn grant_key(browser: &Browser, username: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .find(Locator::XPath(&format!(
+            "//select[@class='grantee']/option[starts-with(text(), '{username} ')]"
+        )))
+        .await?
+        .click()
+        .await?;
+    browser
+        .click("article.key form.grant button[type=submit]")
+        .await?;
+    until(
+        browser,
+        &format!(
+            "return document.querySelector('article.key .holders').textContent.includes('{username}');"
+        ),
+    )
+    .await
+}
+
+/// Plays the first recording on the recordings screen and waits until the audio runs.
+pub async fn play_first_recording(browser: &Browser) -> anyhow::Result<()> {
+    browser.find("tr.recording").await?;
+    browser.click("tr.recording button.play").await?;
+    browser.find("#player").await?;
+    until(
+        browser,
+        "const p = document.getElementById('player'); return !p.paused && p.currentTime > 0.5;",
+    )
+    .await
+}

@@ -2,7 +2,8 @@
 //! first sign-in to a supervisor playing a sealed recording and downloading an encrypted ZIP.
 
 use callvault_e2e::steps::{
-    EXPORT_PASSPHRASE, PASSWORD, create_key, create_user, sign_in, sign_out, until, wav,
+    EXPORT_PASSPHRASE, PASSWORD, create_key, create_tenant, create_user, grant_key,
+    play_first_recording, sign_in, sign_out, until, wav,
 };
 use callvault_e2e::{Browser, ROOT_PASSWORD, Server};
 use fantoccini::Locator;
@@ -16,11 +17,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
 
     // Root: a tenant, its administrator and supervisor, and the System key.
     sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
-    browser.click("#go-tenants").await?;
-    browser.fill("#tenant-slug", "acme").await?;
-    browser.fill("#tenant-name", "Acme Telecom").await?;
-    browser.click("#new-tenant button[type=submit]").await?;
-    browser.find("#tenants a[href='/t/acme']").await?;
+    create_tenant(&browser, "acme", "Acme Telecom").await?;
     browser.screenshot("01-tenants").await?;
     create_user(&browser, &server, "acme", "ada", "tenant_admin").await?;
     create_user(&browser, &server, "acme", "sam", "supervisor").await?;
@@ -47,22 +44,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
         "{pem}"
     );
-    browser
-        .client
-        .find(Locator::XPath(
-            "//select[@class='grantee']/option[starts-with(text(), 'sam ')]",
-        ))
-        .await?
-        .click()
-        .await?;
-    browser
-        .click("article.key form.grant button[type=submit]")
-        .await?;
-    until(
-        &browser,
-        "return document.querySelector('article.key .holders').textContent.includes('sam');",
-    )
-    .await?;
+    grant_key(&browser, "sam").await?;
     browser.screenshot("03-keys").await?;
     browser
         .client
@@ -118,13 +100,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         .find_all(Locator::Css("tr.recording"))
         .await?;
     anyhow::ensure!(rows.len() == 2, "{} rows", rows.len());
-    browser.click("tr.recording button.play").await?;
-    browser.find("#player").await?;
-    until(
-        &browser,
-        "const p = document.getElementById('player'); return !p.paused && p.currentTime > 0.5;",
-    )
-    .await?;
+    play_first_recording(&browser).await?;
     browser.screenshot("05-playing").await?;
     browser
         .client
@@ -192,11 +168,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
     std::fs::copy(&key_file, &key_copy)?;
     let own = Server::start().await?;
     sign_in(&browser, &own, "root", ROOT_PASSWORD).await?;
-    browser.click("#go-tenants").await?;
-    browser.fill("#tenant-slug", "acme").await?;
-    browser.fill("#tenant-name", "Acme, at home").await?;
-    browser.click("#new-tenant button[type=submit]").await?;
-    browser.find("#tenants a[href='/t/acme']").await?;
+    create_tenant(&browser, "acme", "Acme, at home").await?;
     create_user(&browser, &own, "acme", "owner", "tenant_admin").await?;
     create_user(&browser, &own, "acme", "olga", "supervisor").await?;
     create_key(&browser, &own, "system").await?;
@@ -228,22 +200,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
     browser.click("#import-key button[type=submit]").await?;
     browser.find("#key-imported").await?;
     browser.find("article.key").await?;
-    browser
-        .client
-        .find(Locator::XPath(
-            "//select[@class='grantee']/option[starts-with(text(), 'olga ')]",
-        ))
-        .await?
-        .click()
-        .await?;
-    browser
-        .click("article.key form.grant button[type=submit]")
-        .await?;
-    until(
-        &browser,
-        "return document.querySelector('article.key .holders').textContent.includes('olga');",
-    )
-    .await?;
+    grant_key(&browser, "olga").await?;
     browser.screenshot("07-imported-key").await?;
     sign_out(&browser, &own).await?;
 
@@ -252,14 +209,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         .client
         .goto(&format!("{}/t/acme/recordings", own.url))
         .await?;
-    browser.find("tr.recording").await?;
-    browser.click("tr.recording button.play").await?;
-    browser.find("#player").await?;
-    until(
-        &browser,
-        "const p = document.getElementById('player'); return !p.paused && p.currentTime > 0.5;",
-    )
-    .await?;
+    play_first_recording(&browser).await?;
     browser.screenshot("08-playing-at-home").await?;
 
     browser.close().await

@@ -3,7 +3,9 @@
 //! the page with its key file, and no private key byte crosses the network.
 
 use base64::Engine;
-use callvault_e2e::steps::{PASSWORD, create_key, create_user, sign_in, sign_out, until, wav};
+use callvault_e2e::steps::{
+    PASSWORD, create_key, create_tenant, create_user, sign_in, sign_out, until, wav,
+};
 use callvault_e2e::{Browser, ROOT_PASSWORD, RecordingProxy, Server};
 use callvault_shared::crypto::RustCrypto;
 use callvault_shared::keys::{KeyFile, import_key};
@@ -22,11 +24,7 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
     let browser = Browser::start().await?;
 
     sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
-    browser.click("#go-tenants").await?;
-    browser.fill("#tenant-slug", "vault").await?;
-    browser.fill("#tenant-name", "Vault Ltd").await?;
-    browser.click("#new-tenant button[type=submit]").await?;
-    browser.find("#tenants a[href='/t/vault']").await?;
+    create_tenant(&browser, "vault", "Vault Ltd").await?;
     create_user(&browser, &server, "vault", "val", "tenant_admin").await?;
     create_key(&browser, &server, "system").await?;
     sign_out(&browser, &server).await?;
