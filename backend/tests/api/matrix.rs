@@ -81,7 +81,8 @@ async fn snapshot(db: &DatabaseConnection) -> BTreeSet<String> {
         ));
     }
     for j in job::Entity::find().all(db).await.expect("jobs") {
-        rows.insert(format!("job {} {}", j.id, j.state));
+        // Not its state: a job an earlier cell started may still be running in the background.
+        rows.insert(format!("job {}", j.id));
     }
     for u in user::Entity::find().all(db).await.expect("users") {
         rows.insert(format!(
