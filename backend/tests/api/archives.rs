@@ -2,7 +2,6 @@
 //! restore drill through the command line.
 
 use std::io::Write;
-use std::process::Command;
 
 use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
@@ -320,16 +319,6 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
     assert!(refused.text().await.expect("text").contains("plaintext"));
 }
 
-fn callvault(app: &TestApp) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callvault"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CALLVAULT_DATABASE_URL", &app.database_url)
-        .env("CALLVAULT_DATA_DIR", app.data_dir.path());
-    command
-}
-
 #[tokio::test]
 async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everything() {
     let app = TestApp::spawn().await;
@@ -356,7 +345,8 @@ async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everythi
     let system_key_file = export(&app, &root, "system", &system).await;
 
     let backup = app.data_dir.path().join("backup.zip");
-    let output = callvault(&app)
+    let output = app
+        .command()
         .args(["backup", "create", "--all", "-o"])
         .arg(&backup)
         .output()
@@ -375,7 +365,8 @@ async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everythi
 
     // A fresh instance.
     let fresh = TestApp::spawn().await;
-    let output = callvault(&fresh)
+    let output = fresh
+        .command()
         .args(["backup", "restore"])
         .arg(&backup)
         .output()
@@ -385,7 +376,8 @@ async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everythi
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let again = callvault(&fresh)
+    let again = fresh
+        .command()
         .args(["backup", "restore"])
         .arg(&backup)
         .output()

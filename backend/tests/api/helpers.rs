@@ -240,6 +240,18 @@ impl TestApp {
         response.bytes().await.expect("bytes").to_vec()
     }
 
+    /// The `callvault` command line, configured for this server's database and data directory
+    /// (and nothing else from the environment).
+    pub fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_callvault"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CALLVAULT_DATABASE_URL", &self.database_url)
+            .env("CALLVAULT_DATA_DIR", self.data_dir.path());
+        command
+    }
+
     /// A connection of the test's own to the server's database, to look behind the API.
     pub async fn db(&self) -> DatabaseConnection {
         Database::connect(&self.database_url)

@@ -417,16 +417,7 @@ async fn a_sigkill_during_50_concurrent_uploads_loses_nothing_acknowledged() {
 #[tokio::test]
 async fn the_demo_seeds_a_tenant_whose_calls_play_for_its_supervisor() {
     let app = TestApp::spawn().await;
-    let demo = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
-            .arg("demo")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("CALLVAULT_DATABASE_URL", &app.database_url)
-            .env("CALLVAULT_DATA_DIR", app.data_dir.path())
-            .output()
-            .expect("runs")
-    };
+    let demo = || app.command().arg("demo").output().expect("runs");
     let output = demo();
     let said = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{said}");

@@ -1,7 +1,5 @@
 //! Tenants and users: the checks on what is created, and the operator's command line.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
 use crate::helpers::{ROOT_PASSWORD, TestApp, USER_PASSWORD};
@@ -114,23 +112,14 @@ async fn tenant_administrators_cannot_make_provider_staff_or_touch_themselves() 
     assert_eq!(response.status(), 403);
 }
 
-fn callvault(app: &TestApp) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callvault"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CALLVAULT_DATABASE_URL", &app.database_url)
-        .env("CALLVAULT_DATA_DIR", app.data_dir.path());
-    command
-}
-
 #[tokio::test]
 async fn the_operator_creates_users_and_resets_passwords_from_the_command_line() {
     let app = TestApp::spawn().await;
     let password_file = app.data_dir.path().join("password");
     std::fs::write(&password_file, "an operator's new password\n").expect("written");
 
-    let output = callvault(&app)
+    let output = app
+        .command()
         .args([
             "admin",
             "create-user",
@@ -153,7 +142,8 @@ async fn the_operator_creates_users_and_resets_passwords_from_the_command_line()
 
     std::fs::write(&password_file, "root's rescued password\n").expect("written");
     let root = app.sign_in_root().await;
-    let output = callvault(&app)
+    let output = app
+        .command()
         .args(["admin", "reset-password", "root", "--password-file"])
         .arg(&password_file)
         .output()
@@ -173,7 +163,8 @@ async fn the_operator_creates_users_and_resets_passwords_from_the_command_line()
 
     let log = app.audit_verify(&judy, "system").await;
     assert_eq!(log["intact"], true);
-    let output = callvault(&app)
+    let output = app
+        .command()
         .args(["admin", "reset-password", "nobody", "--password-file"])
         .arg(&password_file)
         .output()
