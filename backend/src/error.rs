@@ -137,7 +137,10 @@ pub fn extractor_configs(cfg: &mut actix_web::web::ServiceConfig) {
             .error_handler(|error, _| {
                 let detail = match &error {
                     actix_web::error::JsonPayloadError::ContentType => {
-                        "the body must be JSON, sent as Content-Type: application/json".to_owned()
+                        return ApiError::UnsupportedMediaType(
+                            "the body must be JSON, sent as Content-Type: application/json".into(),
+                        )
+                        .into();
                     }
                     actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
                     | actix_web::error::JsonPayloadError::Overflow { .. } => {

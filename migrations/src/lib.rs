@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_tenants_and_users;
 mod m20261129_000001_sessions_keys_audit;
 mod m20261129_000002_keys_and_recordings;
+mod m20261129_000003_api_tokens;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_tenants_and_users::Migration),
             Box::new(m20261129_000001_sessions_keys_audit::Migration),
             Box::new(m20261129_000002_keys_and_recordings::Migration),
+            Box::new(m20261129_000003_api_tokens::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::entities::{session, tenant, user};
+use crate::entities::{api_token, session, tenant, user};
 use crate::error::ApiError;
 use crate::password;
 
@@ -128,6 +128,12 @@ pub async fn reset_password(
         .exec(&txn)
         .await?
         .rows_affected;
+    // Tokens that carry the old key open nothing any more; upload and read tokens go on.
+    api_token::Entity::delete_many()
+        .filter(api_token::Column::UserId.eq(target.id))
+        .filter(api_token::Column::SealedUserKey.is_not_null())
+        .exec(&txn)
+        .await?;
     // Grants are sealed to the old public key: with it gone they are void.
     let grants_removed = crate::keys::grants::remove_all_of(&txn, target.id).await?;
     let mut row = target.into_active_model();

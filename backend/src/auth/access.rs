@@ -50,6 +50,7 @@ pub mod need {
         RecordingsPlay,
         RecordingsManage,
         RecordingsExport,
+        TokensManage,
     );
 }
 
@@ -88,8 +89,9 @@ pub async fn visible_tenant(
         }
     };
     found
-        .filter(|tenant| {
-            principal.role().is_provider_staff() || tenant.id == principal.user().tenant_id
+        .filter(|tenant| match principal.token_tenant() {
+            Some(token_tenant) => tenant.id == token_tenant,
+            None => principal.role().is_provider_staff() || tenant.id == principal.user().tenant_id,
         })
         .ok_or_else(|| ApiError::NotFound(format!("no tenant {selector:?}")))
 }
@@ -101,7 +103,7 @@ async fn require<P: Needs>(
     request: &HttpRequest,
 ) -> Result<(), ApiError> {
     let role = principal.role();
-    if role.allows(P::PERMISSION) {
+    if principal.allows(P::PERMISSION) {
         return Ok(());
     }
     audit::record_or_log(
@@ -116,11 +118,20 @@ async fn require<P: Needs>(
             })),
     )
     .await;
-    Err(ApiError::Forbidden(format!(
-        "the role {role} does not allow this ({}: {})",
-        P::PERMISSION,
-        P::PERMISSION.describe()
-    )))
+    Err(refusal(principal, P::PERMISSION))
+}
+
+/// The 403 for a principal without `permission`, naming what is missing.
+pub fn refusal(principal: &Principal, permission: Permission) -> ApiError {
+    let lacking = if principal.role().allows(permission) {
+        "the API token's scopes do not".to_owned()
+    } else {
+        format!("the role {} does not", principal.role())
+    };
+    ApiError::Forbidden(format!(
+        "{lacking} allow this ({permission}: {})",
+        permission.describe()
+    ))
 }
 
 fn state_of(request: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {

@@ -2,6 +2,7 @@
 //! into a principal acting in a tenant with a permission.
 
 pub mod access;
+pub mod api_token;
 pub mod principal;
 pub mod secret;
 pub mod session;

@@ -1,4 +1,5 @@
-//! The signed-in user behind a request, from a bearer token or the session cookie.
+//! The user behind a request: signed in by the session cookie or an access token, or acting
+//! through an integrator's API token, which narrows what the user's role allows to its scopes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,15 +8,15 @@ use std::rc::Rc;
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use callvault_shared::api::Role;
+use callvault_shared::api::{Permission, Role, TokenScope};
 use callvault_shared::crypto::{DecryptError, SecretBytes};
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, ModelTrait};
 
 use super::secret::SessionSecret;
-use super::{CSRF_HEADER, SESSION_COOKIE, session as sessions};
+use super::{CSRF_HEADER, SESSION_COOKIE, api_token, session as sessions};
 use crate::audit::Actor;
-use crate::entities::{session, user};
+use crate::entities::{api_token as token_row, session, user};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -27,9 +28,15 @@ pub struct Principal(Rc<Inner>);
 
 struct Inner {
     user: user::Model,
-    session: session::Model,
+    via: Via,
     secret: SessionSecret,
     origin: String,
+}
+
+/// The credential a request came with.
+enum Via {
+    Session(session::Model),
+    ApiToken(token_row::Model),
 }
 
 impl Principal {
@@ -41,8 +48,36 @@ impl Principal {
         self.0.user.role()
     }
 
-    pub fn session(&self) -> &session::Model {
-        &self.0.session
+    /// Whether this request may use `permission`: the role allows it and, through an API
+    /// token, one of the token's scopes does too.
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.role().allows(permission)
+            && match &self.0.via {
+                Via::Session(_) => true,
+                Via::ApiToken(token) => token
+                    .scopes()
+                    .iter()
+                    .any(|scope| scope.permissions().contains(&permission)),
+            }
+    }
+
+    /// The one tenant an API token works in; a session sees what its role sees.
+    pub fn token_tenant(&self) -> Option<uuid::Uuid> {
+        match &self.0.via {
+            Via::Session(_) => None,
+            Via::ApiToken(token) => Some(token.tenant_id),
+        }
+    }
+
+    /// The session behind a signed-in request. Account routes (sessions, password, logout)
+    /// are a person's, not an integrator's: an API token is refused there.
+    pub fn session(&self) -> Result<&session::Model, ApiError> {
+        match &self.0.via {
+            Via::Session(session) => Ok(session),
+            Via::ApiToken(_) => Err(ApiError::Forbidden(
+                "an API token cannot do this: sign in as the user".into(),
+            )),
+        }
     }
 
     pub fn secret(&self) -> &SessionSecret {
@@ -50,21 +85,34 @@ impl Principal {
     }
 
     pub fn actor(&self) -> Actor {
+        let name = match &self.0.via {
+            Via::Session(_) => self.0.user.username.clone(),
+            Via::ApiToken(token) => format!("{} (token {})", self.0.user.username, token.name),
+        };
         Actor {
             id: Some(self.0.user.id),
-            name: self.0.user.username.clone(),
+            name,
             origin: self.0.origin.clone(),
         }
     }
 
-    /// The user's private key, opened with the session's secret. Fails only if the session
-    /// row was tampered with.
+    /// The user's private key, opened with the credential's secret. Fails if the row was
+    /// tampered with, or for an API token without the `play` scope, which holds no key.
     pub fn user_key(&self) -> Result<SecretBytes, DecryptError> {
-        self.0.secret.open_user_key(
-            self.0.session.id,
-            self.0.user.id,
-            &self.0.session.sealed_user_key,
-        )
+        let (credential_id, sealed) = match &self.0.via {
+            Via::Session(session) => (session.id, session.sealed_user_key.as_slice()),
+            Via::ApiToken(token) => (
+                token.id,
+                token
+                    .sealed_user_key
+                    .as_deref()
+                    .filter(|_| token.scopes().contains(&TokenScope::Play))
+                    .ok_or(DecryptError)?,
+            ),
+        };
+        self.0
+            .secret
+            .open_user_key(credential_id, self.0.user.id, sealed)
     }
 }
 
@@ -96,6 +144,7 @@ impl FromRequest for Principal {
 
 enum Credential {
     Bearer(super::token::VerifiedToken),
+    ApiToken(uuid::Uuid, SessionSecret),
     Cookie(uuid::Uuid, SessionSecret),
 }
 
@@ -107,11 +156,17 @@ fn credential(request: &HttpRequest, state: &AppState) -> Result<Credential, Api
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or_else(|| {
                 ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-            })?;
+            })?
+            .trim();
+        if token.starts_with(api_token::PREFIX) {
+            let (id, secret) = api_token::decode(token)
+                .ok_or_else(|| ApiError::Unauthorized("the API token is malformed".into()))?;
+            return Ok(Credential::ApiToken(id, secret));
+        }
         return state
             .auth
             .tokens
-            .verify(token.trim())
+            .verify(token)
             .map(Credential::Bearer)
             .ok_or_else(|| {
                 ApiError::Unauthorized(
@@ -133,12 +188,31 @@ async fn authenticate(request: &HttpRequest) -> Result<Principal, ApiError> {
     let state = request
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    let ended = || ApiError::Unauthorized("the session has ended; sign in again".into());
+    match credential(request, state)? {
+        Credential::Bearer(token) => {
+            by_session(
+                request,
+                state,
+                token.session_id,
+                token.secret,
+                Some(token.user_id),
+            )
+            .await
+        }
+        Credential::Cookie(id, secret) => by_session(request, state, id, secret, None).await,
+        Credential::ApiToken(id, secret) => by_api_token(request, state, id, secret).await,
+    }
+}
 
-    let (session_id, secret, token_user, via_cookie) = match credential(request, state)? {
-        Credential::Bearer(token) => (token.session_id, token.secret, Some(token.user_id), false),
-        Credential::Cookie(id, secret) => (id, secret, None, true),
-    };
+async fn by_session(
+    request: &HttpRequest,
+    state: &AppState,
+    session_id: uuid::Uuid,
+    secret: SessionSecret,
+    token_user: Option<uuid::Uuid>,
+) -> Result<Principal, ApiError> {
+    let ended = || ApiError::Unauthorized("the session has ended; sign in again".into());
+    let via_cookie = token_user.is_none();
     let session = session::Entity::find_by_id(session_id)
         .one(&state.db)
         .await?
@@ -179,7 +253,46 @@ async fn authenticate(request: &HttpRequest) -> Result<Principal, ApiError> {
     };
     Ok(Principal(Rc::new(Inner {
         user,
-        session,
+        via: Via::Session(session),
+        secret,
+        origin: origin_of(request),
+    })))
+}
+
+async fn by_api_token(
+    request: &HttpRequest,
+    state: &AppState,
+    token_id: uuid::Uuid,
+    secret: SessionSecret,
+) -> Result<Principal, ApiError> {
+    let invalid = || ApiError::Unauthorized("the API token is revoked, expired or wrong".into());
+    let token = token_row::Entity::find_by_id(token_id)
+        .one(&state.db)
+        .await?
+        .filter(|token| secret.matches(&token.secret_hash))
+        .ok_or_else(invalid)?;
+    let now = Utc::now();
+    if now >= token.expires_at {
+        return Err(invalid());
+    }
+    let user = token
+        .find_related(user::Entity)
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    let stale = token
+        .last_used_at
+        .is_none_or(|used| now - used >= TOUCH_INTERVAL);
+    let token = if stale {
+        let mut row = token.into_active_model();
+        row.last_used_at = Set(Some(now));
+        row.update(&state.db).await?
+    } else {
+        token
+    };
+    Ok(Principal(Rc::new(Inner {
+        user,
+        via: Via::ApiToken(token),
         secret,
         origin: origin_of(request),
     })))

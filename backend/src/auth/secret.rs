@@ -1,6 +1,6 @@
-//! A session's secret: 32 random bytes that exist only in the client's credential. The server
-//! keeps a verifier derived from it, and the user key sealed under another key derived from
-//! it, so that the database alone opens nothing.
+//! The secret of a session or an API token: 32 random bytes that exist only in the client's
+//! credential. The server keeps a verifier derived from it, and the user key sealed under
+//! another key derived from it, so that the database alone opens nothing.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use super::principal::Principal;
 
 /// API routes anyone may call.
-pub const PUBLIC_API_ROUTES: [&str; 1] = ["/api/v1/auth/login"];
+pub const PUBLIC_API_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/openapi.json"];
 
 pub async fn require_session(
     mut request: ServiceRequest,

@@ -1,5 +1,6 @@
 //! sea-orm entities: one file per table.
 
+pub mod api_token;
 pub mod audit_event;
 pub mod encryption_key;
 pub mod job;

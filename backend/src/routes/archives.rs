@@ -42,9 +42,6 @@ pub struct ExportRequest {
     responses(
         (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
         (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
 )]
@@ -162,9 +159,6 @@ pub async fn export(
     responses(
         (status = 200, description = "Imported", body = ImportOutcome),
         (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/zip", body = Problem, content_type = "application/problem+json"),
     ),

@@ -183,7 +183,6 @@ async fn system_tenant_id(state: &AppState) -> Result<Uuid, ApiError> {
     tag = "auth",
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Cookie without the CSRF header", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -193,7 +192,8 @@ pub async fn logout(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    principal.session().clone().delete(&state.db).await?;
+    let session = principal.session()?;
+    session.clone().delete(&state.db).await?;
     audit::record(
         &state.db,
         AuditEntry::new(
@@ -201,7 +201,7 @@ pub async fn logout(
             &principal.actor(),
             "auth.logout",
         )
-        .object("session", principal.session().id),
+        .object("session", session.id),
     )
     .await?;
     Ok(HttpResponse::NoContent()
@@ -214,7 +214,6 @@ pub async fn logout(
     tag = "auth",
     responses(
         (status = 200, description = "Who is signed in", body = Me),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -223,6 +222,7 @@ pub async fn me(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
+    let session = principal.session()?;
     let tenant = tenant::Entity::find_by_id(principal.user().tenant_id)
         .one(&state.db)
         .await?
@@ -233,7 +233,7 @@ pub async fn me(
         .json(Me {
             user: principal.user().to_api(),
             tenant: tenant.to_api(),
-            session: sessions::info(principal.session(), principal.session().id),
+            session: sessions::info(session, session.id),
             permissions: Permission::ALL
                 .into_iter()
                 .filter(|permission| role.allows(*permission))
@@ -256,7 +256,7 @@ pub async fn renew_token(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    let session = principal.session();
+    let session = principal.session()?;
     let (access_token, expires_at) = state.auth.tokens.issue(
         principal.user().id,
         session.id,
@@ -279,7 +279,6 @@ pub async fn renew_token(
     responses(
         (status = 200, description = "Changed", body = PasswordChanged),
         (status = 400, description = "The new password is refused (the detail says why)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The current password is wrong", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -294,6 +293,7 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
+    let current_session = principal.session()?.id;
     let (current, new) = (
         Zeroizing::new(current_password),
         Zeroizing::new(new_password),
@@ -326,7 +326,7 @@ pub async fn change_password(
     row.update(&txn).await?;
     let sessions_ended = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user.id))
-        .filter(session::Column::Id.ne(principal.session().id))
+        .filter(session::Column::Id.ne(current_session))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -346,7 +346,6 @@ pub async fn change_password(
     tag = "auth",
     responses(
         (status = 200, description = "Open sessions", body = Vec<SessionInfo>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -361,7 +360,7 @@ pub async fn list_sessions(
         .order_by_desc(session::Column::CreatedAt)
         .all(&state.db)
         .await?;
-    let current = principal.session().id;
+    let current = principal.session()?.id;
     Ok(HttpResponse::Ok().json(
         rows.iter()
             .map(|row| sessions::info(row, current))
@@ -375,7 +374,6 @@ pub async fn list_sessions(
     params(("id" = Uuid, Path, description = "The session's id")),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session of this user", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
@@ -387,6 +385,7 @@ pub async fn end_session(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let current = principal.session()?.id;
     // Scoped by the user: someone else's session is a missing one.
     let ended = session::Entity::delete_many()
         .filter(session::Column::Id.eq(id))
@@ -408,7 +407,7 @@ pub async fn end_session(
     )
     .await?;
     let mut response = HttpResponse::NoContent();
-    if id == principal.session().id {
+    if id == current {
         response.cookie(sessions::removal_cookie());
     }
     Ok(response.finish())

@@ -22,9 +22,6 @@ use crate::state::AppState;
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     responses(
         (status = 200, description = "Settings and check-list", body = EncryptionSettings),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -44,9 +41,6 @@ pub async fn show(
     request_body = EncryptionUpdate,
     responses(
         (status = 200, description = "The new settings", body = EncryptionSettings),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No active key yet, or private keys in the way of tenant-held mode", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))

@@ -15,7 +15,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
-use crate::auth::access::{InTenant, need, visible_tenant};
+use crate::auth::access::{InTenant, need, refusal, visible_tenant};
 use crate::auth::principal::Principal;
 use crate::entities::{encryption_key, job, recording};
 use crate::error::ApiError;
@@ -32,9 +32,6 @@ use crate::state::AppState;
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     responses(
         (status = 202, description = "Started or resumed; follow it at `GET /api/v1/jobs/{id}`", body = Job),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No active key, or the job runs on another instance", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
@@ -180,8 +177,6 @@ pub async fn start_rewrap(
     params(("id" = Uuid, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job", body = Job),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job in a tenant the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
@@ -202,13 +197,8 @@ pub async fn show(
     visible_tenant(&state.db, &principal, &row.tenant_id.to_string())
         .await
         .map_err(|_| missing())?;
-    if !principal.role().allows(Permission::KeysRead) {
-        return Err(ApiError::Forbidden(format!(
-            "the role {} does not allow this ({}: {})",
-            principal.role(),
-            Permission::KeysRead,
-            Permission::KeysRead.describe()
-        )));
+    if !principal.allows(Permission::KeysRead) {
+        return Err(refusal(&principal, Permission::KeysRead));
     }
     Ok(HttpResponse::Ok().json(jobs::to_api(&row)))
 }

@@ -32,9 +32,6 @@ const MIN_EXPORT_PASSPHRASE: usize = 12;
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     responses(
         (status = 200, description = "Keys", body = Vec<EncryptionKey>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -67,9 +64,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = EncryptionKey),
         (status = 400, description = "A malformed key file, a wrong passphrase, an unsupported size, or a missing `grant_to`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No System key yet, the key exists already, or tenant-held mode refuses private keys", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
@@ -298,8 +292,6 @@ fn key_problem(error: KeyError) -> ApiError {
     ),
     responses(
         (status = 200, description = "The key", body = EncryptionKey),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
@@ -323,8 +315,6 @@ pub async fn show(
     ),
     responses(
         (status = 200, description = "`PUBLIC KEY` PEM", content_type = "application/x-pem-file", body = String),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
@@ -357,7 +347,6 @@ pub async fn public_key(
     responses(
         (status = 200, description = "`ENCRYPTED PRIVATE KEY` PEM", content_type = "application/x-pem-file", body = String),
         (status = 400, description = "The passphrase is too short", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role does not allow it, or the caller holds no grant", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A public-only or destroyed key has no private half here", body = Problem, content_type = "application/problem+json"),
@@ -432,8 +421,6 @@ fn has_private_half(key: &encryption_key::Model) -> Result<(), ApiError> {
     ),
     responses(
         (status = 200, description = "The key, now active", body = EncryptionKey),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A retired or destroyed key never seals again", body = Problem, content_type = "application/problem+json"),
     ),
@@ -475,8 +462,6 @@ pub async fn activate(
     ),
     responses(
         (status = 200, description = "The key, now retired", body = EncryptionKey),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The active key while encryption is on, or a destroyed key", body = Problem, content_type = "application/problem+json"),
     ),
@@ -537,8 +522,6 @@ async fn stop_using(
     request_body = KeyDestroy,
     responses(
         (status = 200, description = "Destroyed", body = KeyDestroyed),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Recordings depend on it (the detail says how many) and the request did not confirm, or it is the active key while encryption is on", body = Problem, content_type = "application/problem+json"),
     ),
@@ -604,8 +587,6 @@ pub async fn destroy(
     ),
     responses(
         (status = 200, description = "Holders", body = Vec<KeyHolder>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
@@ -631,7 +612,6 @@ pub async fn list_grants(
     request_body = NewGrant,
     responses(
         (status = 201, description = "Granted", body = KeyHolder),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role does not allow it, or the caller holds no grant", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key, or no such user in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already granted, a key without a private half here, or a user who never signed in", body = Problem, content_type = "application/problem+json"),
@@ -711,8 +691,6 @@ pub async fn grant(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key in this tenant, or that user holds no grant on it", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod keys;
 pub mod recordings;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
 
 use actix_web::{HttpResponse, web};
@@ -19,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(crate::error::extractor_configs)
         .service(health::healthz)
         .service(health::readyz)
-        .service(web::resource("/api/openapi.json").get(crate::openapi::document))
+        .service(web::resource("/api/v1/openapi.json").get(crate::openapi::document))
         .service(auth::login)
         .service(auth::logout)
         .service(auth::me)
@@ -64,6 +65,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(recordings::stored_file)
         .service(jobs::start_rewrap)
         .service(jobs::show)
+        .service(tokens::list)
+        .service(tokens::create)
+        .service(tokens::revoke)
         .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
 }
 

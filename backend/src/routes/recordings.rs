@@ -34,9 +34,6 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Stored", body = Recording),
         (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Encryption is on without an active key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a recognised audio file", body = Problem, content_type = "application/problem+json"),
@@ -219,9 +216,6 @@ impl RecordingQuery {
     responses(
         (status = 200, description = "A page of recordings", body = RecordingPage),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
 )]
@@ -283,8 +277,6 @@ pub async fn list(
     ),
     responses(
         (status = 200, description = "The recording", body = Recording),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
@@ -319,8 +311,6 @@ pub struct RecordingUpdate {
     responses(
         (status = 200, description = "The changed recording", body = Recording),
         (status = 400, description = "Bad values", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
@@ -386,8 +376,6 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
@@ -429,8 +417,6 @@ pub async fn remove(
     ),
     responses(
         (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
     ),
@@ -495,7 +481,6 @@ pub struct AudioQuery {
     responses(
         (status = 200, description = "The whole audio", content_type = "audio/*", body = Vec<u8>),
         (status = 206, description = "The requested range", content_type = "audio/*", body = Vec<u8>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Unrecoverable: its key was destroyed", body = Problem, content_type = "application/problem+json"),

@@ -2,14 +2,14 @@
 //! other user sees only their own.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use callvault_shared::api::{NewTenant, Problem, Tenant, TenantUpdate};
+use callvault_shared::api::{NewTenant, Permission, Problem, Tenant, TenantUpdate};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder};
 use uuid::Uuid;
 
 use crate::accounts::is_unique_violation;
 use crate::audit::{self, AuditEntry};
-use crate::auth::access::{Allowed, InTenant, need};
+use crate::auth::access::{Allowed, InTenant, need, refusal};
 use crate::auth::principal::Principal;
 use crate::entities::tenant;
 use crate::error::ApiError;
@@ -20,7 +20,6 @@ use crate::state::AppState;
     tag = "tenants",
     responses(
         (status = 200, description = "Tenants, by slug", body = Vec<Tenant>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["tenant_read"]), ("session_cookie" = ["tenant_read"]))
 )]
@@ -29,7 +28,14 @@ pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    let tenants = if principal.role().is_provider_staff() {
+    if !principal.allows(Permission::TenantRead) {
+        return Err(refusal(&principal, Permission::TenantRead));
+    }
+    let tenants = if let Some(token_tenant) = principal.token_tenant() {
+        tenant::Entity::find_by_id(token_tenant)
+            .all(&state.db)
+            .await?
+    } else if principal.role().is_provider_staff() {
         tenant::Entity::find()
             .order_by_asc(tenant::Column::Slug)
             .all(&state.db)
@@ -54,7 +60,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = Tenant),
         (status = 400, description = "Invalid slug or name", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only provider staff create tenants", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
     ),
@@ -111,8 +116,6 @@ pub async fn create(
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     responses(
         (status = 200, description = "The tenant", body = Tenant),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["tenant_read"]), ("session_cookie" = ["tenant_read"]))
 )]
@@ -129,9 +132,6 @@ pub async fn show(access: InTenant<need::TenantRead>) -> HttpResponse {
     responses(
         (status = 200, description = "The changed tenant", body = Tenant),
         (status = 400, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["tenant_update"]), ("session_cookie" = ["tenant_update"]))
 )]

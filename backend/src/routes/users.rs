@@ -26,9 +26,6 @@ use crate::state::AppState;
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     responses(
         (status = 200, description = "Users", body = Vec<User>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["users_read"]), ("session_cookie" = ["users_read"]))
 )]
@@ -53,9 +50,7 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = User),
         (status = 400, description = "Invalid username, refused password, or a role that does not fit the tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role does not allow it, or may not give that role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
@@ -102,8 +97,6 @@ pub async fn create(
     ),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["users_read"]), ("session_cookie" = ["users_read"]))
@@ -129,8 +122,6 @@ pub async fn show(
     responses(
         (status = 200, description = "The changed user", body = User),
         (status = 400, description = "A role that does not fit the tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A change to one's own account, or of the last root administrator", body = Problem, content_type = "application/problem+json"),
     ),
@@ -175,8 +166,6 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "One's own account, or the last root administrator", body = Problem, content_type = "application/problem+json"),
     ),
@@ -229,8 +218,6 @@ pub async fn remove(
     responses(
         (status = 200, description = "Reset; read `notice`", body = PasswordResetOutcome),
         (status = 400, description = "The password is refused (the detail says why)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "One's own account: change the password instead", body = Problem, content_type = "application/problem+json"),
     ),

@@ -119,6 +119,8 @@ pub enum Auth<'a> {
     Cookie(&'a Session),
     /// The cookie alone, as a forged cross-site request would carry it.
     CookieWithoutCsrf(&'a Session),
+    /// An integrator's API token (`cvt_…`).
+    ApiToken(&'a str),
 }
 
 /// Settings for a test server: port 0, everything under `data_dir`.
@@ -279,6 +281,7 @@ impl TestApp {
                 }
             }
             Auth::CookieWithoutCsrf(session) => request = request.header("Cookie", &session.cookie),
+            Auth::ApiToken(secret) => request = request.bearer_auth(secret),
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -371,6 +374,28 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), 201, "create user {username}");
         response.json().await.expect("JSON")
+    }
+
+    /// `POST /api/v1/tenants/{tenant}/tokens`, expecting 201: the token's secret and its id.
+    pub async fn create_api_token(
+        &self,
+        session: &Session,
+        tenant: &str,
+        scopes: &[&str],
+    ) -> (String, String) {
+        let response = self
+            .post_as(
+                &format!("/api/v1/tenants/{tenant}/tokens"),
+                session,
+                &json!({ "name": format!("{} token", scopes.join("+")), "scopes": scopes }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create a {scopes:?} token");
+        let created: Value = response.json().await.expect("JSON");
+        (
+            created["secret"].as_str().expect("secret").to_owned(),
+            created["token"]["id"].as_str().expect("id").to_owned(),
+        )
     }
 
     pub async fn me(&self, auth: Auth<'_>) -> reqwest::Response {

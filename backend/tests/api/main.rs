@@ -2,6 +2,7 @@
 //! free port against a fresh database (SQLite, or PostgreSQL when
 //! `CALLVAULT_TEST_POSTGRES_URL` is set) and a fresh object directory.
 
+mod api_tokens;
 mod archives;
 mod audit;
 mod auth;

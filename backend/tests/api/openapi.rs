@@ -17,7 +17,7 @@ fn the_committed_openapi_document_matches_the_code() {
 async fn the_server_publishes_the_same_document() {
     let app = TestApp::spawn().await;
 
-    let response = app.get("/api/openapi.json").await;
+    let response = app.get("/api/v1/openapi.json").await;
 
     assert_eq!(response.status(), 200);
     let served: serde_json::Value = response.json().await.expect("JSON");

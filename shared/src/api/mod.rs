@@ -10,6 +10,7 @@ mod problem;
 mod recording;
 mod role;
 mod tenant;
+mod token;
 mod user;
 
 pub use archive::ImportOutcome;
@@ -27,4 +28,5 @@ pub use problem::Problem;
 pub use recording::{Direction, Recording, RecordingPage};
 pub use role::Role;
 pub use tenant::{NewTenant, Tenant, TenantUpdate};
+pub use token::{ApiToken, CreatedApiToken, NewApiToken, TokenScope};
 pub use user::{NewUser, PasswordReset, PasswordResetOutcome, User, UserUpdate};

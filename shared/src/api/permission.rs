@@ -40,10 +40,12 @@ pub enum Permission {
     RecordingsManage,
     /// Download recordings as a sealed archive.
     RecordingsExport,
+    /// List, create and revoke the tenant's API tokens.
+    TokensManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::TenantRead,
         Permission::TenantCreate,
         Permission::TenantUpdate,
@@ -57,6 +59,7 @@ impl Permission {
         Permission::RecordingsPlay,
         Permission::RecordingsManage,
         Permission::RecordingsExport,
+        Permission::TokensManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Permission {
             Permission::RecordingsPlay => "recordings_play",
             Permission::RecordingsManage => "recordings_manage",
             Permission::RecordingsExport => "recordings_export",
+            Permission::TokensManage => "tokens_manage",
         }
     }
 
@@ -94,6 +98,7 @@ impl Permission {
             Permission::RecordingsPlay => "play and download recordings (sealed: with a grant)",
             Permission::RecordingsManage => "change recordings' metadata, delete recordings",
             Permission::RecordingsExport => "download sealed archives",
+            Permission::TokensManage => "list, create and revoke API tokens",
         }
     }
 

@@ -6,12 +6,16 @@
 //!
 //! [`Permission`]: callvault_shared::api::Permission
 
+mod common_answers;
+
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use common_answers::CommonAnswers;
+
 use crate::routes::{
-    archives, audit, auth, encryption, health, jobs, keys, recordings, tenants, users,
+    archives, audit, auth, encryption, health, jobs, keys, recordings, tenants, tokens, users,
 };
 
 #[derive(OpenApi)]
@@ -67,9 +71,12 @@ use crate::routes::{
         archives::import,
         jobs::start_rewrap,
         jobs::show,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
     ),
     components(schemas(callvault_shared::api::Problem, callvault_shared::api::Permission)),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &CommonAnswers),
     tags(
         (name = "probes", description = "Liveness and readiness, for load balancers and orchestrators"),
         (name = "auth", description = "Signing in and out, the current user, their password and sessions"),
@@ -78,6 +85,7 @@ use crate::routes::{
         (name = "audit", description = "The hash-chained audit log"),
         (name = "recordings", description = "Upload, the catalogue, playback with seeking"),
         (name = "keys", description = "Encryption keys, grants, and each tenant's encryption settings"),
+        (name = "tokens", description = "API tokens for integrators: recorders that upload, systems that read and play"),
     )
 )]
 pub struct ApiDoc;
@@ -95,6 +103,18 @@ impl Modify for SecuritySchemes {
                     .bearer_format("JWT")
                     .description(Some(
                         "The `access_token` of `POST /api/v1/auth/login`, renewed at `POST /api/v1/auth/token`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("cvt_<id>_<secret>")
+                    .description(Some(
+                        "An integrator's API token, from `POST /api/v1/tenants/{tenant}/tokens`. It works in its tenant only, within its scopes and its user's role.",
                     ))
                     .build(),
             ),
