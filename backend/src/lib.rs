@@ -2,6 +2,7 @@
 //! app it serves. `main.rs` is only the command line around it.
 
 pub mod accounts;
+pub mod api_docs;
 pub mod archive;
 pub mod audit;
 pub mod auth;

@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tokens::list)
         .service(tokens::create)
         .service(tokens::revoke)
+        .configure(crate::api_docs::configure)
         .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
 }
 

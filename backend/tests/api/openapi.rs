@@ -26,3 +26,39 @@ async fn the_server_publishes_the_same_document() {
     assert_eq!(served, built);
     assert!(served["paths"]["/readyz"]["get"].is_object());
 }
+
+#[tokio::test]
+async fn the_docs_page_is_served_from_the_binary_and_points_at_the_document() {
+    let app = TestApp::spawn().await;
+
+    let page = app.get("/api/docs/").await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .expect("ASCII")
+            .contains("default-src 'self'")
+    );
+    let html = page.text().await.expect("text");
+    assert!(html.contains("swagger-ui-bundle.js"), "{html}");
+    let initializer = app
+        .get("/api/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        initializer.contains("/api/v1/openapi.json"),
+        "{initializer}"
+    );
+    assert!(!initializer.contains("petstore"), "{initializer}");
+    for asset in ["swagger-ui-bundle.js", "swagger-ui.css"] {
+        let response = app.get(&format!("/api/docs/{asset}")).await;
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(
+            response.bytes().await.expect("bytes").len() > 10_000,
+            "{asset}"
+        );
+    }
+    assert_eq!(app.get("/api/docs/nothing-here.js").await.status(), 404);
+}
