@@ -136,7 +136,8 @@ pub async fn grant_key(browser: &Browser, username: &str) -> anyhow::Result<()> 
     until(
         browser,
         &format!(
-            "return document.querySelector('article.key .holders').textContent.includes('{username}');"
+            // The list is re-rendered after the grant: between the two it may not exist.
+            "return document.querySelector('article.key .holders')?.textContent.includes('{username}') === true;"
         ),
     )
     .await

@@ -7,7 +7,7 @@ use callvault_e2e::steps::{
 };
 use callvault_e2e::{Browser, ROOT_PASSWORD, Server};
 use fantoccini::Locator;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[tokio::test]
 async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -> anyhow::Result<()>
@@ -57,19 +57,27 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
     }
     browser.screenshot("04-encryption-checklist").await?;
 
-    // A recorder uploads two calls through the API.
-    let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{}/api/v1/auth/login", server.url))
-        .json(&json!({ "username": "ada", "password": PASSWORD }))
-        .send()
-        .await?
-        .json()
+    // The administrator gives the recorder an upload-only token, whose secret the page shows
+    // once; the recorder uploads two calls through the API with it.
+    browser
+        .client
+        .goto(&format!("{}/t/acme/tokens", server.url))
         .await?;
-    let token = login["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    browser.fill("#token-name", "recorder pbx-01").await?;
+    browser.click("#new-token button[type=submit]").await?;
+    let token = browser
+        .find("#token-secret")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    anyhow::ensure!(
+        token.starts_with("cvt_"),
+        "the page shows the token's secret"
+    );
+    browser.find("#tokens").await?;
+    browser.screenshot("04b-api-tokens").await?;
+    let http = reqwest::Client::new();
     for (caller, seconds) in [("+4930111", 8), ("+4930222", 6)] {
         let uploaded: Value = http
             .post(format!(

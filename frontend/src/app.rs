@@ -12,6 +12,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::recordings::RecordingsPage;
 use crate::pages::tenants::TenantsPage;
+use crate::pages::tokens::TokensPage;
 use crate::pages::users::UsersPage;
 
 /// The router: every screen of the app has its path here.
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/t/:tenant/users") view=UsersPage />
                     <Route path=path!("/t/:tenant/keys") view=KeysPage />
                     <Route path=path!("/t/:tenant/recordings") view=RecordingsPage />
+                    <Route path=path!("/t/:tenant/tokens") view=TokensPage />
                     <Route path=path!("/t/:tenant/audit") view=AuditPage />
                 </Routes>
             </Layout>

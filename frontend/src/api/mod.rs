@@ -10,10 +10,11 @@ use std::cell::RefCell;
 pub use error::ApiError;
 
 use callvault_shared::api::{
-    AuditPage, AuditVerification, EncryptionKey, EncryptionSettings, EncryptionUpdate,
-    ImportOutcome, Job, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewGrant, NewKey,
-    NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome,
-    Problem, RecordingPage, SessionInfo, Tenant, User, UserUpdate,
+    ApiToken, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey, EncryptionSettings,
+    EncryptionUpdate, ImportOutcome, Job, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me,
+    NewApiToken, NewGrant, NewKey, NewTenant, NewUser, PasswordChange, PasswordChanged,
+    PasswordReset, PasswordResetOutcome, Problem, RecordingPage, SessionInfo, Tenant, User,
+    UserUpdate,
 };
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -153,6 +154,22 @@ pub async fn reset_password(
 ) -> Result<PasswordResetOutcome, ApiError> {
     let path = format!("/tenants/{tenant}/users/{user}/reset-password");
     send(Method::POST, &path, reset).await
+}
+
+pub async fn api_tokens(tenant: &str) -> Result<Vec<ApiToken>, ApiError> {
+    get(&format!("/tenants/{tenant}/tokens")).await
+}
+
+pub async fn create_api_token(
+    tenant: &str,
+    token: &NewApiToken,
+) -> Result<CreatedApiToken, ApiError> {
+    send(Method::POST, &format!("/tenants/{tenant}/tokens"), token).await
+}
+
+pub async fn revoke_api_token(tenant: &str, token: &str) -> Result<(), ApiError> {
+    let path = format!("/tenants/{tenant}/tokens/{token}");
+    send_empty(Method::DELETE, &path).await.map(drop)
 }
 
 pub async fn keys(tenant: &str) -> Result<Vec<EncryptionKey>, ApiError> {

@@ -11,6 +11,7 @@ pub fn TenantNav(tenant: String) -> impl IntoView {
             <A href=format!("{base}/users")>"Users"</A>
             <A href=format!("{base}/keys")>"Keys"</A>
             <A href=format!("{base}/recordings")>"Recordings"</A>
+            <A href=format!("{base}/tokens")>"API tokens"</A>
             <A href=format!("{base}/audit")>"Audit log"</A>
         </nav>
     }

@@ -8,4 +8,5 @@ pub mod login;
 pub mod overview;
 pub mod recordings;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
