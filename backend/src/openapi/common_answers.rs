@@ -36,10 +36,10 @@ fn complete(path: &str, operation: &mut Operation) {
         .security
         .as_ref()
         .is_some_and(|requirements| !requirements.iter().any(is_anonymous));
-    if let Some(permission) = permission.filter(|p| TokenScope::any_allows(*p)) {
-        if let Some(requirements) = operation.security.as_mut() {
-            requirements.push(SecurityRequirement::new("api_token", [permission.as_str()]));
-        }
+    if let Some(permission) = permission.filter(|p| TokenScope::any_allows(*p))
+        && let Some(requirements) = operation.security.as_mut()
+    {
+        requirements.push(SecurityRequirement::new("api_token", [permission.as_str()]));
     }
     let has_input = operation
         .parameters
