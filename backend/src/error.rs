@@ -25,6 +25,9 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The path exists, but not with this method; carries the methods it takes.
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     /// Existed, and can never be served again (its key was destroyed).
     #[error("{0}")]
     Gone(String),
@@ -81,6 +84,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -101,6 +105,11 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     header::HeaderValue::from_static("Bearer realm=\"callvault\""),
                 );
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                if let Ok(value) = header::HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, value);
+                }
             }
             ApiError::RangeNotSatisfiable(len) => {
                 if let Ok(value) = header::HeaderValue::from_str(&format!("bytes */{len}")) {

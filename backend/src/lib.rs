@@ -13,6 +13,7 @@ pub mod database;
 pub mod entities;
 pub mod error;
 pub mod jobs;
+pub mod json;
 pub mod keys;
 pub mod openapi;
 pub mod password;

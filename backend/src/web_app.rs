@@ -7,7 +7,9 @@ use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
+
+use crate::error::ApiError;
 
 /// Nothing may load from another origin: the app must work on a private network with no
 /// internet, and a script injected from elsewhere must not run. `wasm-unsafe-eval` is what
@@ -33,6 +35,17 @@ pub fn security_headers() -> DefaultHeaders {
 pub fn configure(dir: &Path) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let dir = dir.to_path_buf();
     move |cfg| {
+        // The app's files are only ever read.
+        cfg.service(
+            web::resource("/{path:.*}")
+                .guard(guard::Not(guard::Any(guard::Get()).or(guard::Head())))
+                .to(|request: actix_web::HttpRequest| async move {
+                    Err::<HttpResponse, _>(ApiError::MethodNotAllowed {
+                        detail: format!("{} takes GET and HEAD only", request.path()),
+                        allow: "GET, HEAD".into(),
+                    })
+                }),
+        );
         if dir.join("index.html").is_file() {
             let index = dir.join("index.html");
             cfg.service(

@@ -18,9 +18,14 @@ pub async fn require_session(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let guarded = request.match_pattern().is_some_and(|pattern| {
-        pattern.starts_with("/api/v1/") && !PUBLIC_API_ROUTES.contains(&pattern.as_str())
-    });
+    // A method the documented path does not take is answered 405 by the router, signed in
+    // or not. (A path missing from the document stays guarded.)
+    let methods = crate::openapi::methods_of(request.path());
+    let wrong_method = !methods.is_empty() && !methods.contains(&request.method().as_str());
+    let guarded = !wrong_method
+        && request.match_pattern().is_some_and(|pattern| {
+            pattern.starts_with("/api/v1/") && !PUBLIC_API_ROUTES.contains(&pattern.as_str())
+        });
     if guarded {
         let (http_request, payload) = request.parts_mut();
         // The principal is kept in the request's extensions for the guards to reuse.

@@ -6,7 +6,7 @@ use std::f64::consts::TAU;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use callvault_shared::api::{KeyOrigin, KeyState, Role};
+use callvault_shared::api::{Direction, KeyOrigin, KeyState, Role};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
 use chrono::{Duration, Utc};
@@ -127,7 +127,11 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         let metadata = Metadata {
             started_at: Some(now - Duration::minutes((index as i64) * 313 + 17)),
             duration_ms: None,
-            direction: Some(if inbound { "inbound" } else { "outbound" }.into()),
+            direction: Some(if inbound {
+                Direction::Inbound
+            } else {
+                Direction::Outbound
+            }),
             caller: Some(caller),
             callee: Some(callee),
             agent: Some(agents[index % agents.len()].into()),

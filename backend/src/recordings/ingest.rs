@@ -35,9 +35,9 @@ pub struct Metadata {
     /// When the call started (RFC 3339).
     pub started_at: Option<DateTime<Utc>>,
     /// The call's length, where the container does not tell it.
-    pub duration_ms: Option<u64>,
-    /// `inbound`, `outbound` or `internal`.
-    pub direction: Option<String>,
+    pub duration_ms: Option<u32>,
+    #[param(inline)]
+    pub direction: Option<Direction>,
     pub caller: Option<String>,
     pub callee: Option<String>,
     pub agent: Option<String>,
@@ -52,8 +52,8 @@ pub struct Metadata {
 #[serde(deny_unknown_fields)]
 pub struct MetadataJson {
     pub started_at: Option<DateTime<Utc>>,
-    pub duration_ms: Option<u64>,
-    pub direction: Option<String>,
+    pub duration_ms: Option<u32>,
+    pub direction: Option<Direction>,
     pub caller: Option<String>,
     pub callee: Option<String>,
     pub agent: Option<String>,
@@ -79,14 +79,7 @@ impl From<MetadataJson> for Metadata {
 
 impl Metadata {
     fn check(&self) -> Result<(Option<Direction>, Vec<String>), ApiError> {
-        let direction = match &self.direction {
-            Some(name) => Some(Direction::from_name(name).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "direction {name:?} is not inbound, outbound or internal"
-                ))
-            })?),
-            None => None,
-        };
+        let direction = self.direction;
         for (name, value) in [
             ("caller", &self.caller),
             ("callee", &self.callee),
@@ -158,7 +151,7 @@ pub async fn ingest(
         "audio/flac" => sniff::flac_duration_ms(&head),
         _ => None,
     }
-    .or(metadata.duration_ms);
+    .or(metadata.duration_ms.map(u64::from));
 
     let id = Uuid::now_v7();
     let sealing = if tenant.encryption_enabled {

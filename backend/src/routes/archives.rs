@@ -17,6 +17,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::access::{InTenant, need};
 use crate::entities::recording;
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::routes::recordings::RecordingQuery;
 use crate::state::AppState;
 
@@ -49,7 +50,7 @@ pub struct ExportRequest {
 pub async fn export(
     state: web::Data<AppState>,
     access: InTenant<need::RecordingsExport>,
-    body: web::Json<ExportRequest>,
+    body: Json<ExportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = access.tenant.clone();
     let rows = match body.into_inner() {

@@ -14,14 +14,31 @@ use crate::entities::audit_event;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-const DEFAULT_LIMIT: u64 = 100;
-const MAX_LIMIT: u64 = 1000;
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
 
 /// Filters of the audit log; all optional, combined with "and".
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct AuditQuery {
+pub struct AuditFilter {
+    /// Exact action, e.g. `auth.login`.
+    action: Option<String>,
+    /// Exact actor username.
+    actor: Option<String>,
+    outcome: Option<AuditOutcome>,
+    /// Records at or after this instant.
+    since: Option<DateTime<Utc>>,
+    /// Records before this instant.
+    until: Option<DateTime<Utc>>,
+}
+
+/// A page of the audit log: the filters, and where the page starts and how long it is.
+/// (serde's `flatten` would read numbers in a query string as text, so the filters repeat.)
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditPageQuery {
     /// Exact action, e.g. `auth.login`.
     action: Option<String>,
     /// Exact actor username.
@@ -32,12 +49,26 @@ pub struct AuditQuery {
     /// Records before this instant.
     until: Option<DateTime<Utc>>,
     /// The `next_cursor` of the previous page: records older than it.
+    #[param(minimum = 1)]
     before: Option<i64>,
-    /// Records per page, 1 to 1000 (default 100).
-    limit: Option<u64>,
+    /// Records per page (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
 }
 
-impl AuditQuery {
+impl AuditPageQuery {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            action: self.action.clone(),
+            actor: self.actor.clone(),
+            outcome: self.outcome,
+            since: self.since,
+            until: self.until,
+        }
+    }
+}
+
+impl AuditFilter {
     fn apply(&self, tenant_id: Uuid) -> Select<audit_event::Entity> {
         let mut select =
             audit_event::Entity::find().filter(audit_event::Column::TenantId.eq(tenant_id));
@@ -63,7 +94,7 @@ impl AuditQuery {
 /// A page of the tenant's audit log, newest first.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditQuery),
+    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditPageQuery),
     responses(
         (status = 200, description = "Records, newest first", body = AuditPage),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
@@ -74,7 +105,7 @@ impl AuditQuery {
 pub async fn list(
     state: web::Data<AppState>,
     access: InTenant<need::AuditRead>,
-    query: web::Query<AuditQuery>,
+    query: web::Query<AuditPageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -82,16 +113,16 @@ pub async fn list(
             "limit must be 1 to {MAX_LIMIT}"
         )));
     }
-    let mut select = query.apply(access.tenant.id);
+    let mut select = query.filter().apply(access.tenant.id);
     if let Some(before) = query.before {
         select = select.filter(audit_event::Column::Seq.lt(before));
     }
     let mut events = select
         .order_by_desc(audit_event::Column::Seq)
-        .limit(limit + 1)
+        .limit(u64::from(limit) + 1)
         .all(&state.db)
         .await?;
-    let more = events.len() as u64 > limit;
+    let more = events.len() > limit as usize;
     events.truncate(limit as usize);
     let next_cursor = more.then(|| events.last().map(|event| event.seq)).flatten();
     Ok(HttpResponse::Ok().json(AuditPage {
@@ -126,7 +157,7 @@ pub async fn verify_chain(
 /// streamed.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditQuery),
+    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditFilter),
     responses(
         (status = 200, description = "One JSON record per line", content_type = "application/jsonl", body = String),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
@@ -137,7 +168,7 @@ pub async fn verify_chain(
 pub async fn export(
     state: web::Data<AppState>,
     access: InTenant<need::AuditRead>,
-    query: web::Query<AuditQuery>,
+    query: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, ApiError> {
     audit::record(
         &state.db,

@@ -21,6 +21,7 @@ use crate::auth::session as sessions;
 use crate::auth::throttle;
 use crate::entities::{session, tenant, user};
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::password;
 use crate::state::AppState;
 
@@ -45,7 +46,7 @@ const WRONG_CREDENTIALS: &str = "wrong username or password";
 pub async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
     let password = Zeroizing::new(password);
@@ -287,7 +288,7 @@ pub async fn renew_token(
 pub async fn change_password(
     state: web::Data<AppState>,
     principal: Principal,
-    body: web::Json<PasswordChange>,
+    body: Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChange {
         current_password,

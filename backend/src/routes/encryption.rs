@@ -14,6 +14,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::access::{InTenant, need};
 use crate::entities::{encryption_key, key_grant, tenant};
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::state::AppState;
 
 /// The tenant's encryption settings and check-list.
@@ -49,7 +50,7 @@ pub async fn show(
 pub async fn update(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
-    body: web::Json<EncryptionUpdate>,
+    body: Json<EncryptionUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let EncryptionUpdate { enabled, mode } = body.into_inner();
     let tenant = &access.tenant;

@@ -20,6 +20,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::access::{InTenant, need};
 use crate::entities::{encryption_key, key_grant, recording, tenant, user};
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::keys::{self, grants};
 use crate::state::AppState;
 
@@ -72,7 +73,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
-    body: web::Json<NewKey>,
+    body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = &access.tenant;
     if !tenant.is_system() && !system_key_exists(&state.db).await? {
@@ -358,7 +359,7 @@ pub async fn export(
     state: web::Data<AppState>,
     access: InTenant<need::KeysRead>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<KeyExport>,
+    body: Json<KeyExport>,
 ) -> Result<HttpResponse, ApiError> {
     let passphrase = Zeroizing::new(body.into_inner().passphrase);
     if passphrase.chars().count() < MIN_EXPORT_PASSPHRASE {
@@ -532,7 +533,7 @@ pub async fn destroy(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<KeyDestroy>,
+    body: Json<KeyDestroy>,
 ) -> Result<HttpResponse, ApiError> {
     let key = keys::find_in_tenant(&state.db, &access.tenant, path.1).await?;
     if keys::state(&key) == KeyState::Destroyed {
@@ -623,7 +624,7 @@ pub async fn grant(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<NewGrant>,
+    body: Json<NewGrant>,
 ) -> Result<HttpResponse, ApiError> {
     let key = keys::find_in_tenant(&state.db, &access.tenant, path.1).await?;
     let grantee_id = body.user_id;

@@ -72,8 +72,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
 }
 
-/// Anything under `/api` that no route takes: a problem, never the web app's page.
+/// Anything under `/api` that no route takes: a problem, never the web app's page. A path
+/// the API has, asked with a method it does not take, is a 405 that names the ones it does.
 async fn unknown_endpoint(request: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allowed = crate::openapi::methods_of(request.path());
+    if !allowed.is_empty() {
+        return Err(ApiError::MethodNotAllowed {
+            detail: format!(
+                "{} takes {}, not {}",
+                request.path(),
+                allowed.join(", "),
+                request.method()
+            ),
+            allow: allowed.join(", "),
+        });
+    }
     Err(ApiError::NotFound(format!(
         "no endpoint {} {}",
         request.method(),

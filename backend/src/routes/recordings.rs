@@ -17,6 +17,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::access::{InTenant, need};
 use crate::entities::recording;
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::recordings::{self, ingest, playback};
 use crate::state::AppState;
 
@@ -159,14 +160,23 @@ pub struct RecordingQuery {
     external_id: Option<String>,
     /// Recordings carrying this tag.
     tag: Option<String>,
-    min_duration_ms: Option<u64>,
-    max_duration_ms: Option<u64>,
-    /// `newest` (the default) or `oldest` first, by upload.
-    sort: Option<String>,
+    min_duration_ms: Option<u32>,
+    max_duration_ms: Option<u32>,
+    /// Newest (the default) or oldest first, by upload.
+    #[param(inline)]
+    sort: Option<Sort>,
     /// The `next_cursor` of the previous page.
     cursor: Option<Uuid>,
-    /// 1 to 500 (default 50).
-    limit: Option<u64>,
+    /// Recordings per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    Newest,
+    Oldest,
 }
 
 impl RecordingQuery {
@@ -200,10 +210,10 @@ impl RecordingQuery {
             select = select.filter(recording::Column::Tags.contains(quoted.as_str()));
         }
         if let Some(min) = query.min_duration_ms {
-            select = select.filter(recording::Column::DurationMs.gte(min as i64));
+            select = select.filter(recording::Column::DurationMs.gte(i64::from(min)));
         }
         if let Some(max) = query.max_duration_ms {
-            select = select.filter(recording::Column::DurationMs.lte(max as i64));
+            select = select.filter(recording::Column::DurationMs.lte(i64::from(max)));
         }
         Ok(select)
     }
@@ -230,15 +240,7 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::BadRequest("limit must be 1 to 500".into()));
     }
-    let oldest_first = match query.sort.as_deref() {
-        None | Some("newest") => false,
-        Some("oldest") => true,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "sort {other:?} is not newest or oldest"
-            )));
-        }
-    };
+    let oldest_first = query.sort == Some(Sort::Oldest);
     let mut select = query.select(access.tenant.id)?;
     if let Some(cursor) = query.cursor {
         select = if oldest_first {
@@ -252,8 +254,8 @@ pub async fn list(
     } else {
         select.order_by_desc(recording::Column::Id)
     };
-    let mut rows = select.limit(limit + 1).all(&state.db).await?;
-    let more = rows.len() as u64 > limit;
+    let mut rows = select.limit(u64::from(limit) + 1).all(&state.db).await?;
+    let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = more
         .then(|| rows.last().map(|row| row.id.to_string()))
@@ -320,7 +322,7 @@ pub async fn update(
     state: web::Data<AppState>,
     access: InTenant<need::RecordingsManage>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<RecordingUpdate>,
+    body: Json<RecordingUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
     let RecordingUpdate {
@@ -465,8 +467,8 @@ pub async fn stored_file(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AudioQuery {
-    /// `1`: as a download (`Content-Disposition: attachment`).
-    download: Option<u8>,
+    /// `true`: as a download (`Content-Disposition: attachment`).
+    download: Option<bool>,
 }
 
 /// The audio, decrypted in flight, with `Range` support for seeking. A sealed recording needs
@@ -502,7 +504,7 @@ pub async fn audio(
         .headers()
         .get(actix_web::http::header::RANGE)
         .and_then(|value| value.to_str().ok());
-    let download = query.download == Some(1);
+    let download = query.download == Some(true);
     let result = playback::respond(&state, &access.principal, &row, range, download).await;
     // Each request of a seeking player is one record: what was heard is what was served.
     let outcome = match &result {

@@ -13,6 +13,7 @@ use crate::auth::access::{Allowed, InTenant, need, refusal};
 use crate::auth::principal::Principal;
 use crate::entities::tenant;
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::state::AppState;
 
 /// The tenants the caller may see: all of them for provider staff, else their own.
@@ -69,7 +70,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     access: Allowed<need::TenantCreate>,
-    body: web::Json<NewTenant>,
+    body: Json<NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let NewTenant { slug, name } = body.into_inner();
     check_slug(&slug)?;
@@ -139,7 +140,7 @@ pub async fn show(access: InTenant<need::TenantRead>) -> HttpResponse {
 pub async fn update(
     state: web::Data<AppState>,
     access: InTenant<need::TenantUpdate>,
-    body: web::Json<TenantUpdate>,
+    body: Json<TenantUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let TenantUpdate { name } = body.into_inner();
     let Some(name) = name else {

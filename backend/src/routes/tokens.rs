@@ -14,6 +14,7 @@ use crate::auth::access::{InTenant, need};
 use crate::auth::api_token::{self, Issue};
 use crate::entities::{api_token as token_row, user};
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::state::AppState;
 
 const DEFAULT_DAYS: u32 = 90;
@@ -65,7 +66,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     access: InTenant<need::TokensManage>,
-    body: web::Json<NewApiToken>,
+    body: Json<NewApiToken>,
 ) -> Result<HttpResponse, ApiError> {
     let NewApiToken {
         name,

@@ -18,6 +18,7 @@ use crate::auth::access::{InTenant, need};
 use crate::auth::principal::Principal;
 use crate::entities::{encryption_key, key_grant, tenant, user};
 use crate::error::ApiError;
+use crate::json::Json;
 use crate::state::AppState;
 
 /// The tenant's users, by username.
@@ -59,7 +60,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     access: InTenant<need::UsersManage>,
-    body: web::Json<NewUser>,
+    body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
     let NewUser {
         username,
@@ -132,7 +133,7 @@ pub async fn update(
     state: web::Data<AppState>,
     access: InTenant<need::UsersManage>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<UserUpdate>,
+    body: Json<UserUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let target = find_in_tenant(&state.db, &access.tenant, path.1).await?;
     may_manage(&access.principal, &target)?;
@@ -228,7 +229,7 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     access: InTenant<need::UsersManage>,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<PasswordReset>,
+    body: Json<PasswordReset>,
 ) -> Result<HttpResponse, ApiError> {
     let target = find_in_tenant(&state.db, &access.tenant, path.1).await?;
     may_manage(&access.principal, &target)?;

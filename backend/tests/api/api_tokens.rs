@@ -50,7 +50,13 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
     let recorder = created["secret"].as_str().expect("secret").to_owned();
     assert!(recorder.starts_with("cvt_"), "{recorder}");
     let secret_bytes = URL_SAFE_NO_PAD
-        .decode(recorder.rsplit_once('_').expect("secret part").1)
+        .decode(
+            recorder
+                .strip_prefix("cvt_")
+                .and_then(|rest| rest.split_once('_'))
+                .expect("cvt_<id>_<secret>")
+                .1,
+        )
         .unwrap_or_default();
     let listed = app
         .get_as("/api/v1/tenants/acme/tokens", &acme.admin)

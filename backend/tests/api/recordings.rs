@@ -74,7 +74,7 @@ async fn ingest_recognises_audio_by_its_bytes_and_enforces_the_size_limit() {
     let id = recording["id"].as_str().expect("id");
     let download = app
         .get_as(
-            &format!("/api/v1/tenants/acme/recordings/{id}/audio?download=1"),
+            &format!("/api/v1/tenants/acme/recordings/{id}/audio?download=true"),
             &root,
         )
         .await;

@@ -172,3 +172,31 @@ async fn the_operator_creates_users_and_resets_passwords_from_the_command_line()
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no user \"nobody\""));
 }
+
+/// serde would read a JSON array as a struct's fields in order; the API takes objects only.
+#[tokio::test]
+async fn a_json_array_is_not_a_request_body() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+
+    let tenants = app
+        .post_as(
+            "/api/v1/tenants",
+            &root,
+            &serde_json::json!(["arrays", "Array Tenant"]),
+        )
+        .await;
+    assert_eq!(tenants.status(), 400);
+    let login = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .json(&serde_json::json!(["root", crate::helpers::ROOT_PASSWORD]))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(login.status(), 400);
+    assert_eq!(
+        app.get_as("/api/v1/tenants/arrays", &root).await.status(),
+        404
+    );
+}

@@ -101,3 +101,38 @@ async fn without_a_built_app_the_page_says_how_to_build_it() {
     );
     assert_eq!(app.healthz().await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_405_naming_those_it_does() {
+    let app = TestApp::spawn().await;
+    let send = |method: &str, path: &str| {
+        app.client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+                format!("{}{path}", app.address),
+            )
+            .send()
+    };
+
+    for (method, path, allow) in [
+        ("PUT", "/api/v1/tenants", "GET, POST"),
+        ("TRACE", "/api/v1/auth/me", "GET"),
+        (
+            "POST",
+            "/api/v1/tenants/acme/users/0190f1c2-aaaa-7bbb-8ccc-123456789abc",
+            "DELETE, GET, PATCH",
+        ),
+        ("DELETE", "/healthz", "GET, HEAD"),
+        ("POST", "/", "GET, HEAD"),
+    ] {
+        let response = send(method, path).await.expect("sent");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()[header::ALLOW], allow, "{method} {path}");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+    }
+    let nowhere = send("PUT", "/api/v1/nowhere").await.expect("sent");
+    assert_eq!(nowhere.status(), 404);
+}

@@ -130,7 +130,7 @@ pub fn RecordingsPage() -> impl IntoView {
                                                 <td>
                                                     <button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button>
                                                     <button type="button" class="secondary play-here" on:click=move |_| set_local.set(Some(local_id.clone()))>"Play here"</button>
-                                                    <a class="download" href=format!("{}?download=1", api::audio_url(&tenant.get_untracked(), &id)) download="">"Download"</a>
+                                                    <a class="download" href=format!("{}?download=true", api::audio_url(&tenant.get_untracked(), &id)) download="">"Download"</a>
                                                 </td>
                                             </tr>
                                         }
