@@ -6,7 +6,13 @@ use callvault_migrations::Migrator;
 use callvault_migrations::MigratorTrait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
-use crate::config::{ConfigError, DATABASE_URL, redact_url};
+use crate::config::{Config, ConfigError, DATABASE_URL, redact_url};
+
+/// The configured database, its data directory made first (where SQLite keeps its file).
+pub async fn open_configured(config: &Config) -> Result<DatabaseConnection, ConfigError> {
+    crate::startup::ensure_writable(&config.data_dir)?;
+    open(&config.database_url).await
+}
 
 /// Connects, tunes SQLite for concurrent readers, and applies pending migrations.
 pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {

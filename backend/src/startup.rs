@@ -28,9 +28,8 @@ impl Application {
     /// Checks the data directory, opens storage and database (migrating it), creates the
     /// System account on the first start, and binds the listener. Port 0 picks a free port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        ensure_writable(&config.data_dir)?;
+        let db = database::open_configured(&config).await?;
         let store = storage::open(&config.storage).await?;
-        let db = database::open(&config.database_url).await?;
         let first_start = bootstrap::ensure_system_account(&db, config.root_password)
             .await
             .context("first start: creating the System account failed")?;
@@ -99,7 +98,7 @@ impl Application {
 }
 
 /// The data directory must exist and take writes; find out now rather than on the first upload.
-fn ensure_writable(dir: &Path) -> Result<(), ConfigError> {
+pub fn ensure_writable(dir: &Path) -> Result<(), ConfigError> {
     let unwritable = |error: std::io::Error| {
         ConfigError::new(
             DATA_DIR,

@@ -6,6 +6,7 @@
 )]
 
 mod bench_format;
+mod conformance;
 mod fuzz;
 mod openapi;
 mod run;
@@ -34,6 +35,12 @@ enum Command {
     Test,
     /// Build only the web app, into target/web/dist.
     Web,
+    /// Run schemathesis over every operation of the API against a fresh, seeded server.
+    Conformance {
+        /// Reproduce an earlier run's choices.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
     /// Fuzz sealed-file parsing and opening for a while (cargo-fuzz, nightly).
@@ -54,6 +61,7 @@ fn main() -> ExitCode {
         Command::Run => run::run(),
         Command::Test => test::test(),
         Command::Web => web::build().map(drop),
+        Command::Conformance { seed } => conformance::conformance(seed),
         Command::Openapi => openapi::write(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::BenchFormat { size_mib } => bench_format::bench_format(size_mib),

@@ -24,7 +24,7 @@ pub async fn create_user(
     password_file: Option<&Path>,
 ) -> anyhow::Result<()> {
     let config = load(config_file)?;
-    let db = database::open(&config.database_url).await?;
+    let db = database::open_configured(&config).await?;
     let tenant = match Uuid::try_parse(tenant_selector) {
         Ok(id) => tenant::Entity::find_by_id(id).one(&db).await?,
         Err(_) => {
@@ -68,7 +68,7 @@ pub async fn reset_password(
     password_file: Option<&Path>,
 ) -> anyhow::Result<()> {
     let config = load(config_file)?;
-    let db = database::open(&config.database_url).await?;
+    let db = database::open_configured(&config).await?;
     let target = user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(&db)

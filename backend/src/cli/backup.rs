@@ -28,7 +28,7 @@ pub enum Scope {
 
 pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;
-    let db = database::open(&config.database_url).await?;
+    let db = database::open_configured(&config).await?;
     let store = storage::open(&config.storage).await?;
     let tenants = match scope {
         Scope::All => {
@@ -138,7 +138,7 @@ pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> 
 
 pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;
-    let db = database::open(&config.database_url).await?;
+    let db = database::open_configured(&config).await?;
     let store = storage::open(&config.storage).await?;
     let file =
         std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;

@@ -31,7 +31,7 @@ const RATE: u32 = 8000;
 
 pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;
-    let db = database::open(&config.database_url).await?;
+    let db = database::open_configured(&config).await?;
     let store = storage::open(&config.storage).await?;
     if let FirstStart::CreatedWithPassword(root_password) =
         bootstrap::ensure_system_account(&db, config.root_password.clone()).await?

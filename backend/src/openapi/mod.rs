@@ -76,7 +76,7 @@ use crate::routes::{
         tokens::revoke,
     ),
     components(schemas(callvault_shared::api::Problem, callvault_shared::api::Permission)),
-    modifiers(&SecuritySchemes, &CommonAnswers),
+    modifiers(&SecuritySchemes, &CommonAnswers, &OperationIds),
     tags(
         (name = "probes", description = "Liveness and readiness, for load balancers and orchestrators"),
         (name = "auth", description = "Signing in and out, the current user, their password and sessions"),
@@ -126,6 +126,30 @@ impl Modify for SecuritySchemes {
                 "The browser's session. Unsafe methods must also send `X-CSRF-Token`.",
             ))),
         );
+    }
+}
+
+/// Operation ids unique across the document, as OpenAPI requires and client generators rely
+/// on: the handler's name (`list`, `export`, …) under its tag, as in `keys_export`.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let tag = operation.tags.iter().flatten().next().cloned();
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub struct Metadata {
     /// When the call started (RFC 3339).
     pub started_at: Option<DateTime<Utc>>,
     /// The call's length, where the container does not tell it.
+    #[param(value_type = Option<u64>, maximum = 4294967295u64)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
     pub duration_ms: Option<u32>,
     #[param(inline)]
     pub direction: Option<Direction>,
@@ -52,6 +54,7 @@ pub struct Metadata {
 #[serde(deny_unknown_fields)]
 pub struct MetadataJson {
     pub started_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
     pub duration_ms: Option<u32>,
     pub direction: Option<Direction>,
     pub caller: Option<String>,

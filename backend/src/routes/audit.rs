@@ -49,7 +49,6 @@ pub struct AuditPageQuery {
     /// Records before this instant.
     until: Option<DateTime<Utc>>,
     /// The `next_cursor` of the previous page: records older than it.
-    #[param(minimum = 1)]
     before: Option<i64>,
     /// Records per page (default 100).
     #[param(minimum = 1, maximum = 1000)]

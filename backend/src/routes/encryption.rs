@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 /// The tenant's encryption settings and check-list.
 #[utoipa::path(
+    operation_id = "show_encryption",
     tag = "keys",
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     responses(
@@ -37,6 +38,7 @@ pub async fn show(
 /// Switches encryption on or off, and the key mode. Encryption needs an active key;
 /// tenant-held mode needs the tenant to have no key with a private half on the server.
 #[utoipa::path(
+    operation_id = "update_encryption",
     tag = "keys",
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     request_body = EncryptionUpdate,

@@ -173,6 +173,7 @@ pub async fn start_rewrap(
 
 /// A background job's progress.
 #[utoipa::path(
+    operation_id = "show_job",
     tag = "keys",
     params(("id" = Uuid, Path, description = "The job's id")),
     responses(

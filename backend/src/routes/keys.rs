@@ -693,6 +693,7 @@ pub async fn grant(
     responses(
         (status = 204, description = "Revoked"),
         (status = 404, description = "No such key in this tenant, or that user holds no grant on it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last holder of a key that recordings depend on", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]

@@ -160,7 +160,11 @@ pub struct RecordingQuery {
     external_id: Option<String>,
     /// Recordings carrying this tag.
     tag: Option<String>,
+    #[param(value_type = Option<u64>, maximum = 4294967295u64)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
     min_duration_ms: Option<u32>,
+    #[param(value_type = Option<u64>, maximum = 4294967295u64)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
     max_duration_ms: Option<u32>,
     /// Newest (the default) or oldest first, by upload.
     #[param(inline)]
@@ -169,6 +173,7 @@ pub struct RecordingQuery {
     cursor: Option<Uuid>,
     /// Recordings per page (default 50).
     #[param(minimum = 1, maximum = 500)]
+    #[schema(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -297,6 +302,8 @@ pub async fn show(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordingUpdate {
+    /// At most 32 tags of 1 to 64 characters.
+    #[schema(max_items = 32)]
     tags: Option<Vec<String>>,
     agent: Option<String>,
     external_id: Option<String>,

@@ -117,6 +117,7 @@ impl std::fmt::Debug for NewKey {
 #[serde(deny_unknown_fields)]
 pub struct KeyExport {
     /// Protects the exported file; at least 12 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12))]
     pub passphrase: String,
 }
 

@@ -21,9 +21,21 @@ pub struct Tenant {
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     /// 2 to 63 of `a-z`, `0-9` and `-`, starting with a letter.
-    #[cfg_attr(feature = "openapi", schema(example = "acme"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "acme",
+            min_length = 2,
+            max_length = 63,
+            pattern = "^[a-z][a-z0-9-]*[a-z0-9]$"
+        )
+    )]
     pub slug: String,
-    #[cfg_attr(feature = "openapi", schema(example = "Acme Telecom"))]
+    /// 1 to 200 characters, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Acme Telecom", min_length = 1, max_length = 200)
+    )]
     pub name: String,
 }
 
@@ -32,6 +44,8 @@ pub struct NewTenant {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TenantUpdate {
+    /// 1 to 200 characters, no control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: Option<String>,
 }

@@ -24,8 +24,18 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Unique across the whole instance: 2 to 100 of letters, digits, `.`, `_`, `-`, `@`.
-    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "alice",
+            min_length = 2,
+            max_length = 100,
+            pattern = "^[A-Za-z0-9._@-]+$"
+        )
+    )]
     pub username: String,
+    /// At least the server's minimum (12 characters unless configured down to 8), at most 1024.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
     pub password: String,
     pub role: Role,
 }
@@ -45,6 +55,7 @@ pub struct UserUpdate {
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     /// The user's new password, to hand to them.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
     pub password: String,
 }
 
