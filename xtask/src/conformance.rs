@@ -103,7 +103,7 @@ pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
         .arg(format!("{url}/api/v1/openapi.json"))
         .args(["--url", &url, "--checks", CHECKS])
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
-        .args(["--max-examples", "25", "--no-shrink"])
+        .args(["--max-examples", "50", "--no-shrink"])
         .arg("--report-dir")
         .arg(work.join("report"))
         .args(["--report", "junit"]);

@@ -30,8 +30,8 @@ struct Cli {
 enum Command {
     /// Build the web app and the server, and start callvault at http://127.0.0.1:8080.
     Run,
-    /// Everything CI checks: formatting, lints, every test on SQLite and PostgreSQL, the web
-    /// app build and the browser tests.
+    /// Everything CI checks: formatting, lints, every test on SQLite and PostgreSQL, the API's
+    /// conformance to its OpenAPI document, the web app build and the browser tests.
     Test,
     /// Build only the web app, into target/web/dist.
     Web,

@@ -75,6 +75,9 @@ pub fn test() -> anyhow::Result<()> {
                 .env(POSTGRES_URL_VAR, url),
         )
     });
+    step("API conformance (schemathesis)", &mut || {
+        crate::conformance::conformance(None)
+    });
     let mut web_dir = None;
     step("web app build (wasm32)", &mut || {
         web_dir = Some(web::build()?);
