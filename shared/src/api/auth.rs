@@ -7,6 +7,10 @@ use super::{Permission, Tenant, User};
 /// `POST /api/v1/auth/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"username": "ada", "password": "a long passphrase of several words"}))
+)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,

@@ -6,6 +6,15 @@ use serde::{Deserialize, Serialize};
 /// with this request, in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "the role supervisor does not allow this (keys_manage: create, import, activate, retire, destroy keys; grant and revoke (holders only); encryption settings; rewrap)"
+    }))
+)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type", default = "about_blank")]
