@@ -120,6 +120,22 @@ impl fmt::Debug for Config {
 pub enum StorageLocation {
     /// A directory on the local file system.
     Directory(PathBuf),
+    /// A bucket of an S3-compatible store. Credentials come from the standard `AWS_*`
+    /// environment variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), never from here.
+    S3(S3Location),
+}
+
+/// `s3://bucket[/prefix]?endpoint=…&region=…&path_style=true`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// Objects are kept under this prefix of the bucket ("" for its root).
+    pub prefix: String,
+    /// The store's address, for anything but AWS itself (Garage, MinIO, Ceph…).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Path-style requests (`endpoint/bucket/key`), which most self-hosted stores need.
+    pub path_style: bool,
 }
 
 /// A setting that cannot be used, named the way an operator sets it.
@@ -283,7 +299,52 @@ impl Settings {
     }
 }
 
+fn parse_s3_url(url: &str) -> Result<StorageLocation, ConfigError> {
+    let problem = |what: String| ConfigError::new(STORAGE_URL, what);
+    let rest = url.strip_prefix("s3://").unwrap_or(url);
+    let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+    if bucket.is_empty() {
+        return Err(problem(
+            "s3:// needs a bucket: s3://bucket[/prefix][?endpoint=…&region=…&path_style=true]"
+                .into(),
+        ));
+    }
+    let mut s3 = S3Location {
+        bucket: bucket.to_owned(),
+        prefix: prefix.trim_matches('/').to_owned(),
+        endpoint: None,
+        region: None,
+        path_style: false,
+    };
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "endpoint" => s3.endpoint = Some(value.to_owned()),
+            "region" => s3.region = Some(value.to_owned()),
+            "path_style" => {
+                s3.path_style = match value {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    other => {
+                        return Err(problem(format!("path_style={other:?}: use true or false")));
+                    }
+                }
+            }
+            other => {
+                return Err(problem(format!(
+                    "unknown parameter {other:?} of an s3:// URL (endpoint, region, path_style); credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                )));
+            }
+        }
+    }
+    Ok(StorageLocation::S3(s3))
+}
+
 fn parse_storage_url(url: &str) -> Result<StorageLocation, ConfigError> {
+    if url.starts_with("s3://") {
+        return parse_s3_url(url);
+    }
     if let Some(path) = url.strip_prefix("file://") {
         if path.is_empty() {
             return Err(ConfigError::new(
@@ -297,7 +358,7 @@ fn parse_storage_url(url: &str) -> Result<StorageLocation, ConfigError> {
         return Err(ConfigError::new(
             STORAGE_URL,
             format!(
-                "{} is not a storage URL callvault knows (file://… or a directory)",
+                "{} is not a storage URL callvault knows (s3://…, file://… or a directory)",
                 redact_url(url)
             ),
         ));
@@ -376,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn storage_url_takes_file_urls_and_plain_directories_only() {
+    fn storage_url_takes_s3_and_file_urls_and_plain_directories() {
         let from = |url: &str| {
             Settings {
                 storage_url: Some(url.into()),
@@ -396,6 +457,21 @@ mod tests {
             from("ftp://x/y").expect_err("rejected").setting,
             STORAGE_URL
         );
+        assert_eq!(
+            from("s3://recordings/eu/one?endpoint=http://127.0.0.1:3900&region=garage&path_style=true")
+                .expect("valid")
+                .storage,
+            StorageLocation::S3(S3Location {
+                bucket: "recordings".into(),
+                prefix: "eu/one".into(),
+                endpoint: Some("http://127.0.0.1:3900".into()),
+                region: Some("garage".into()),
+                path_style: true,
+            })
+        );
+        for refused in ["s3://", "s3://b?secret=x", "s3://b?path_style=maybe"] {
+            assert_eq!(from(refused).expect_err(refused).setting, STORAGE_URL);
+        }
     }
 
     #[test]

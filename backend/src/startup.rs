@@ -47,8 +47,10 @@ impl Application {
             policy: config.auth,
             tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
         });
+        // A bucket's unfinished multipart uploads are its lifecycle rules' business (README).
         let local_root = match &config.storage {
             crate::config::StorageLocation::Directory(dir) => Some(dir.clone()),
+            crate::config::StorageLocation::S3(_) => None,
         };
         crate::recordings::sweeper::spawn(db.clone(), store.clone(), local_root);
         let limits = Limits {

@@ -1,13 +1,16 @@
-//! Object storage for recording bytes, behind `object_store`: a local directory by default.
+//! Object storage for recording bytes, behind `object_store`: a local directory by default, an
+//! S3-compatible bucket at scale.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::prefix::PrefixStore;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
 
-use crate::config::{ConfigError, STORAGE_URL, StorageLocation};
+use crate::config::{ConfigError, S3Location, STORAGE_URL, StorageLocation};
 
 pub type Store = Arc<dyn ObjectStore>;
 
@@ -32,6 +35,7 @@ pub async fn open(location: &StorageLocation) -> Result<Store, ConfigError> {
                 .with_automatic_cleanup(true);
             Arc::new(store)
         }
+        StorageLocation::S3(s3) => s3_store(s3).map_err(|error| unusable(&error))?,
     };
     store
         .put(
@@ -46,6 +50,39 @@ pub async fn open(location: &StorageLocation) -> Result<Store, ConfigError> {
             )
         })?;
     Ok(store)
+}
+
+/// A bucket, reached with the credentials in the standard `AWS_*` variables. Requests give
+/// up quickly: while the store is away, an upload or a playback should fail within seconds
+/// (503) rather than hold its client for minutes of retries.
+fn s3_store(s3: &S3Location) -> object_store::Result<Store> {
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(&s3.bucket)
+        .with_virtual_hosted_style_request(!s3.path_style)
+        .with_client_options(
+            ClientOptions::new()
+                .with_connect_timeout(Duration::from_secs(2))
+                .with_timeout(Duration::from_secs(30)),
+        )
+        .with_retry(RetryConfig {
+            max_retries: 2,
+            retry_timeout: Duration::from_secs(5),
+            ..RetryConfig::default()
+        });
+    if let Some(endpoint) = &s3.endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    if let Some(region) = &s3.region {
+        builder = builder.with_region(region);
+    }
+    let bucket = builder.build()?;
+    Ok(if s3.prefix.is_empty() {
+        Arc::new(bucket)
+    } else {
+        Arc::new(PrefixStore::new(bucket, s3.prefix.as_str()))
+    })
 }
 
 /// Whether the store still answers and still holds its marker, for `/readyz`.

@@ -28,10 +28,14 @@ async fn readyz_answers_ok_when_database_and_storage_answer() {
 
 #[tokio::test]
 async fn readyz_answers_503_naming_storage_when_the_object_store_is_gone() {
+    use object_store::ObjectStoreExt;
     let app = TestApp::spawn().await;
-    let objects = app.data_dir.path().join("objects");
-    std::fs::remove_dir_all(&objects).expect("removed");
-    std::fs::write(&objects, b"not a directory").expect("replaced by a file");
+    // The store the server started with no longer holds its marker: replaced, or emptied.
+    app.store()
+        .await
+        .delete(&object_store::path::Path::from("callvault-store"))
+        .await
+        .expect("removed");
 
     let response = app.readyz().await;
 

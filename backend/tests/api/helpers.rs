@@ -12,6 +12,35 @@ use uuid::Uuid;
 /// others from. Unset: every test runs on SQLite.
 pub const POSTGRES_URL_VAR: &str = "CALLVAULT_TEST_POSTGRES_URL";
 
+/// An S3 bucket to keep objects in, as a `CALLVAULT_STORAGE_URL` (`s3://bucket?endpoint=…`),
+/// with credentials in `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. Each test server gets a
+/// prefix of its own. Unset: a directory in the test's data directory.
+pub const S3_URL_VAR: &str = "CALLVAULT_TEST_S3_URL";
+
+/// Where the test server of `data_dir` keeps its objects.
+pub fn storage_url(data_dir: &Path) -> String {
+    let Ok(bucket) = std::env::var(S3_URL_VAR) else {
+        return data_dir.join("objects").display().to_string();
+    };
+    let (base, query) = bucket.split_once('?').unwrap_or((&bucket, ""));
+    let prefix = data_dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{}/{prefix}?{query}", base.trim_end_matches('/'))
+}
+
+/// The environment a `callvault` process needs to reach the test's object store.
+fn storage_environment(data_dir: &Path) -> Vec<(String, String)> {
+    let mut environment = vec![("CALLVAULT_STORAGE_URL".to_owned(), storage_url(data_dir))];
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+        if let Ok(value) = std::env::var(name) {
+            environment.push((name.to_owned(), value));
+        }
+    }
+    environment
+}
+
 pub const ROOT_PASSWORD: &str = "a root password for tests";
 /// What [`TestApp::create_user`] gives every user.
 pub const USER_PASSWORD: &str = "a user password for tests";
@@ -129,6 +158,7 @@ pub fn test_settings(data_dir: &Path, database_url: &str) -> Settings {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.to_path_buf(),
         database_url: Some(database_url.to_owned()),
+        storage_url: Some(storage_url(data_dir)),
         web_dir: data_dir.join("web"),
         root_password: Some(ROOT_PASSWORD.into()),
         ..Settings::default()
@@ -250,8 +280,33 @@ impl TestApp {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CALLVAULT_DATABASE_URL", &self.database_url)
-            .env("CALLVAULT_DATA_DIR", self.data_dir.path());
+            .env("CALLVAULT_DATA_DIR", self.data_dir.path())
+            .envs(storage_environment(self.data_dir.path()));
         command
+    }
+
+    /// The server's object store, opened the way the server opens it.
+    pub async fn store(&self) -> callvault::storage::Store {
+        let config = test_settings(self.data_dir.path(), &self.database_url)
+            .validate()
+            .expect("test configuration is valid");
+        callvault::storage::open(&config.storage)
+            .await
+            .expect("the test's object store opens")
+    }
+
+    /// The bytes of one object of the server's store.
+    pub async fn object(&self, key: &str) -> Vec<u8> {
+        use object_store::ObjectStoreExt;
+        self.store()
+            .await
+            .get(&object_store::path::Path::from(key))
+            .await
+            .expect("the object exists")
+            .bytes()
+            .await
+            .expect("its bytes")
+            .to_vec()
     }
 
     /// A connection of the test's own to the server's database, to look behind the API.
@@ -447,6 +502,7 @@ async fn start_process(data_dir: &Path, database_url: &str) -> (std::process::Ch
         .env("CALLVAULT_DATABASE_URL", database_url)
         .env("CALLVAULT_WEB_DIR", data_dir.join("web"))
         .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
+        .envs(storage_environment(data_dir))
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)

@@ -347,14 +347,15 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
     .await
     .expect("query")
     .expect("row");
-    let object = app.data_dir.path().join("objects").join(&row.object_key);
-    let stored = std::fs::read(&object).expect("the stored object");
+    let stored = app.object(&row.object_key).await;
     assert!(stored.starts_with(b"CVREC\r\n\x1a"));
     assert!(
         !stored
             .windows(64)
             .any(|w| audio.windows(64).next() == Some(w))
     );
+    let object = dir.path().join("stored.cvrec");
+    std::fs::write(&object, &stored).expect("written");
     let passphrase_file = dir.path().join("passphrase");
     std::fs::write(&passphrase_file, EXPORT_PASSPHRASE).expect("written");
     let opened = dir.path().join("opened.wav");
@@ -395,9 +396,18 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
     // The recording moves over as the archive import will move it: the sealed object as it
     // is, and its catalogue row pointing at the imported key.
     let db2 = second.db().await;
-    let target = second.data_dir.path().join("objects").join(&row.object_key);
-    std::fs::create_dir_all(target.parent().expect("parent")).expect("dirs");
-    std::fs::copy(&object, &target).expect("copied");
+    {
+        use object_store::ObjectStoreExt;
+        second
+            .store()
+            .await
+            .put(
+                &object_store::path::Path::from(row.object_key.as_str()),
+                stored.clone().into(),
+            )
+            .await
+            .expect("copied");
+    }
     let tenant2: Value = second
         .get_as("/api/v1/tenants/acme", &ada2)
         .await
@@ -538,8 +548,7 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
         .await
         .expect("query")
         .expect("row");
-    let stored =
-        std::fs::read(app.data_dir.path().join("objects").join(&row.object_key)).expect("object");
+    let stored = app.object(&row.object_key).await;
     let mut opened = Vec::new();
     callvault_shared::sealed::open(&private, stored.as_slice(), &mut opened).expect("opens");
     assert_eq!(opened, audio);
