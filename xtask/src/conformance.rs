@@ -53,11 +53,11 @@ pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
     std::fs::create_dir_all(&work)?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let url = format!("http://127.0.0.1:{port}");
-    let password = random_password()?;
+    let password = crate::secrets::random_hex(18)?;
     let environment = [
         ("CALLVAULT_DATA_DIR", work.join("data").into_os_string()),
         ("CALLVAULT_BIND", format!("127.0.0.1:{port}").into()),
-        ("CALLVAULT_ROOT_PASSWORD", random_password()?.into()),
+        ("CALLVAULT_ROOT_PASSWORD", crate::secrets::random_hex(18)?.into()),
         (
             "CALLVAULT_WEB_DIR",
             work.join("no-web-app").into_os_string(),
@@ -151,12 +151,6 @@ fn quietly(command: &mut Command) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn random_password() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 18];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// Until `GET /healthz` answers 200, for at most a minute.

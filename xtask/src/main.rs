@@ -8,8 +8,10 @@
 mod bench_format;
 mod conformance;
 mod fuzz;
+mod garage;
 mod openapi;
 mod run;
+mod secrets;
 mod shell;
 mod test;
 mod wasm_toolchain;
@@ -32,7 +34,11 @@ enum Command {
     Run,
     /// Everything CI checks: formatting, lints, every test on SQLite and PostgreSQL, the API's
     /// conformance to its OpenAPI document, the web app build and the browser tests.
-    Test,
+    Test {
+        /// Instead: the integration tests on PostgreSQL and an S3 store (Garage, started here).
+        #[arg(long)]
+        scale: bool,
+    },
     /// Build only the web app, into target/web/dist.
     Web,
     /// Run schemathesis over every operation of the API against a fresh, seeded server.
@@ -59,7 +65,8 @@ enum Command {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Run => run::run(),
-        Command::Test => test::test(),
+        Command::Test { scale: false } => test::test(),
+        Command::Test { scale: true } => test::scale(),
         Command::Web => web::build().map(drop),
         Command::Conformance { seed } => conformance::conformance(seed),
         Command::Openapi => openapi::write(),

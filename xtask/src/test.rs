@@ -128,6 +128,25 @@ pub fn test() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `--scale` profile: the integration suite against PostgreSQL and Garage, an
+/// S3-compatible store, as several instances would run in production.
+pub fn scale() -> anyhow::Result<()> {
+    let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| LOCAL_POSTGRES.to_owned());
+    if !postgres_reachable(&url) {
+        bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
+    }
+    let garage = crate::garage::start(&shell::root().join("target/garage"))?;
+    eprintln!("xtask: Garage is up; its bucket is {}", garage.storage_url);
+    shell::run(
+        test_runner()
+            .args(["--package", "callvault-backend", "--test", "api"])
+            .env(POSTGRES_URL_VAR, url)
+            .env("CALLVAULT_TEST_S3_URL", &garage.storage_url)
+            .env("AWS_ACCESS_KEY_ID", &garage.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &garage.secret_access_key),
+    )
+}
+
 /// cargo-nextest where it is installed (it runs each test in its own process, in parallel,
 /// and prints a summary), else `cargo test`.
 fn test_runner() -> Command {
