@@ -3,6 +3,10 @@
 //! [`AwsLc`] (native; faster, and constant-time RSA, which the server needs wherever a remote
 //! party can make it decrypt chosen ciphertexts). Files sealed by one open with the other.
 
+#[cfg(not(any(feature = "aws-lc", feature = "rust-crypto")))]
+compile_error!("callvault-shared needs a crypto implementation: the feature aws-lc or rust-crypto");
+
+#[cfg(feature = "rust-crypto")]
 mod rust_crypto;
 mod secret;
 
@@ -11,6 +15,7 @@ mod aws_lc;
 
 #[cfg(feature = "aws-lc")]
 pub use aws_lc::AwsLc;
+#[cfg(feature = "rust-crypto")]
 pub use rust_crypto::RustCrypto;
 pub use secret::{SecretBytes, random_bytes, random_secret};
 
