@@ -57,7 +57,10 @@ pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
     let environment = [
         ("CALLVAULT_DATA_DIR", work.join("data").into_os_string()),
         ("CALLVAULT_BIND", format!("127.0.0.1:{port}").into()),
-        ("CALLVAULT_ROOT_PASSWORD", crate::secrets::random_hex(18)?.into()),
+        (
+            "CALLVAULT_ROOT_PASSWORD",
+            crate::secrets::random_hex(18)?.into(),
+        ),
         (
             "CALLVAULT_WEB_DIR",
             work.join("no-web-app").into_os_string(),

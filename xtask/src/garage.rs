@@ -121,7 +121,11 @@ pub fn start(dir: &Path) -> anyhow::Result<Garage> {
     let key = cli(&["key", "create", "callvault-tests"])?;
     let field = |name: &str| {
         key.lines()
-            .find_map(|line| line.trim().strip_prefix(name).map(|rest| rest.trim().to_owned()))
+            .find_map(|line| {
+                line.trim()
+                    .strip_prefix(name)
+                    .map(|rest| rest.trim().to_owned())
+            })
             .with_context(|| format!("no {name:?} in what `garage key create` printed"))
     };
     running.access_key_id = field("Key ID:")?;

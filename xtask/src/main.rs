@@ -13,6 +13,7 @@ mod openapi;
 mod run;
 mod secrets;
 mod shell;
+mod supply_chain;
 mod test;
 mod wasm_toolchain;
 mod web;

@@ -57,6 +57,10 @@ pub fn test() -> anyhow::Result<()> {
             "warnings",
         ]))
     });
+    step(
+        "supply chain (cargo deny; no rsa in the server)",
+        &mut || crate::supply_chain::check(),
+    );
     step("unit and integration tests on SQLite", &mut || {
         shell::run(
             test_runner()

@@ -295,6 +295,20 @@ impl TestApp {
             .expect("the test's object store opens")
     }
 
+    /// How many objects the server's store holds under `prefix`.
+    pub async fn object_count(&self, prefix: &str) -> usize {
+        use futures_util::TryStreamExt;
+        use object_store::ObjectStore;
+        let listed: Vec<_> = self
+            .store()
+            .await
+            .list(Some(&object_store::path::Path::from(prefix)))
+            .try_collect()
+            .await
+            .expect("listed");
+        listed.len()
+    }
+
     /// The bytes of one object of the server's store.
     pub async fn object(&self, key: &str) -> Vec<u8> {
         use object_store::ObjectStoreExt;

@@ -747,18 +747,7 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
         assert_eq!(sha256(&played), uploaded["sha256"]);
     }
     // The old objects are gone: only the rewritten ones are left.
-    let mut objects = 0;
-    let mut dirs = vec![app.data_dir.path().join("objects/recordings")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path)
-            } else {
-                objects += 1
-            }
-        }
-    }
+    let objects = app.object_count("recordings").await;
     assert_eq!(objects, uploads.len());
 }
 
