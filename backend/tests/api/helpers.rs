@@ -152,6 +152,19 @@ pub enum Auth<'a> {
     ApiToken(&'a str),
 }
 
+/// Another `callvault` process on the same database and object store, killed on drop.
+pub struct Instance {
+    pub address: String,
+    process: std::process::Child,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
 /// Settings for a test server: port 0, everything under `data_dir`.
 pub fn test_settings(data_dir: &Path, database_url: &str) -> Settings {
     Settings {
@@ -231,6 +244,13 @@ impl TestApp {
         let (process, address) = start_process(self.data_dir.path(), &self.database_url).await;
         self.process = Some(process);
         self.address = address;
+    }
+
+    /// A second `callvault` process beside [`TestApp::spawn_process`]'s, on the same database
+    /// and object store, as a second machine behind a load balancer would run.
+    pub async fn another_process(&self) -> Instance {
+        let (process, address) = start_process(self.data_dir.path(), &self.database_url).await;
+        Instance { address, process }
     }
 
     /// Another server on the same database and object store: a restarted instance, or a

@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod instances;
 mod keys;
 mod matrix;
 mod offline_cli;

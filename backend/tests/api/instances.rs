@@ -1,0 +1,170 @@
+//! Several instances on one database and one object store (PostgreSQL and an S3 bucket in the
+//! `--scale` profile): a session opened on one works on the other, a grant made on one plays on
+//! the other, and a rewrap the first instance died in is finished by the second.
+
+use std::time::Duration;
+
+use callvault::entities::{job, recording};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, USER_PASSWORD};
+use crate::keys::{create_key, encrypted_tenant, system_key};
+use crate::matrix::wav;
+
+/// Enough recordings that a rewrap is still under way when its instance is killed.
+const RECORDINGS: usize = 200;
+
+async fn post(app: &TestApp, address: &str, path: &str, session: &Session) -> reqwest::Response {
+    app.client
+        .post(format!("{address}{path}"))
+        .bearer_auth(&session.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent")
+}
+
+/// The recording's audio, asked of the instance at `address`.
+async fn play_at(app: &TestApp, address: &str, session: &Session, id: &Value) -> reqwest::Response {
+    app.client
+        .get(format!(
+            "{address}/api/v1/tenants/acme/recordings/{}/audio",
+            id.as_str().expect("id")
+        ))
+        .bearer_auth(&session.token)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in() {
+    let mut first = TestApp::spawn_process().await;
+    let second = first.another_process().await;
+    let root = first.sign_in_root().await;
+
+    // A session opened on the first works on the second.
+    let me = first
+        .client
+        .get(format!("{}/api/v1/auth/me", second.address))
+        .bearer_auth(&root.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(me.status(), 200);
+
+    // A grant made on the first plays on the second.
+    system_key(&first, &root).await;
+    let acme = encrypted_tenant(&first, &root, "acme").await;
+    let sam = first.create_user(&root, "acme", "sam", "supervisor").await;
+    let key_id = acme.key["id"].as_str().expect("id").to_owned();
+    let granted = first
+        .post_as(
+            &format!("/api/v1/tenants/acme/keys/{key_id}/grants"),
+            &acme.admin,
+            &json!({ "user_id": sam["id"] }),
+        )
+        .await;
+    assert_eq!(granted.status(), 201);
+    let sam = first.sign_in("sam", USER_PASSWORD).await;
+    let audio = wav(8_000);
+    let uploaded: Value = first
+        .upload(&acme.admin, "acme", &audio)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let played = play_at(&first, &second.address, &sam, &uploaded["id"]).await;
+    assert_eq!(played.status(), 200);
+    assert_eq!(played.bytes().await.expect("bytes"), audio);
+
+    // A rewrap to a new key, begun on the first instance, which is killed in the middle of it.
+    for _ in 1..RECORDINGS {
+        assert_eq!(
+            first.upload(&acme.admin, "acme", &wav(400)).await.status(),
+            201
+        );
+    }
+    let new_key = create_key(&first, &acme.admin, "acme", json!({ "bits": 2048 })).await;
+    let new_id = new_key["id"].as_str().expect("id").to_owned();
+    let activate = format!("/api/v1/tenants/acme/keys/{new_id}/activate");
+    assert_eq!(
+        post(&first, &first.address, &activate, &acme.admin)
+            .await
+            .status(),
+        200
+    );
+    let rewrap = "/api/v1/tenants/acme/rewrap";
+    let started: Value = post(&first, &first.address, rewrap, &acme.admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let job_id = uuid::Uuid::parse_str(started["id"].as_str().expect("id")).expect("uuid");
+    let db = first.db().await;
+    let progress = || async {
+        job::Entity::find_by_id(job_id)
+            .one(&db)
+            .await
+            .expect("query")
+            .expect("the job")
+    };
+    let mut at_kill = progress().await;
+    while at_kill.done == 0 && at_kill.state != "done" {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        at_kill = progress().await;
+    }
+    first.kill();
+    let at_kill = progress().await;
+    eprintln!("killed at {} of {}", at_kill.done, at_kill.total);
+    assert!(
+        at_kill.state != "done" && at_kill.done < at_kill.total,
+        "the rewrap ended before the kill ({} of {}): give it more recordings",
+        at_kill.done,
+        at_kill.total
+    );
+
+    // The second instance takes the job over once the dead instance's lease has run out:
+    // until then it says the rewrap runs elsewhere.
+    let mut resumed = None;
+    for _ in 0..30 {
+        let response = post(&first, &second.address, rewrap, &acme.admin).await;
+        if response.status() == 202 {
+            resumed = Some(response.json::<Value>().await.expect("JSON"));
+            break;
+        }
+        assert_eq!(
+            response.status(),
+            409,
+            "while the dead instance's lease lasts"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let resumed = resumed.expect("the second instance took the rewrap over");
+    assert_eq!(resumed["id"], started["id"], "the same job, resumed");
+    let mut finished = progress().await;
+    for _ in 0..300 {
+        if finished.state == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        finished = progress().await;
+    }
+    assert_eq!(finished.state, "done");
+    assert_eq!(finished.done, finished.total);
+    let moved = recording::Entity::find()
+        .filter(recording::Column::KeyId.ne(uuid::Uuid::parse_str(&new_id).expect("uuid")))
+        .all(&db)
+        .await
+        .expect("rows");
+    assert!(
+        moved.is_empty(),
+        "{} recordings left on the old key",
+        moved.len()
+    );
+    let replayed = play_at(&first, &second.address, &sam, &uploaded["id"]).await;
+    assert_eq!(replayed.status(), 403, "sam holds no grant on the new key");
+    let by_admin = play_at(&first, &second.address, &acme.admin, &uploaded["id"]).await;
+    assert_eq!(by_admin.bytes().await.expect("bytes"), audio);
+}
