@@ -31,6 +31,8 @@ pub struct Settings {
     pub access_token_minutes: u32,
     /// Largest recording accepted, in MiB.
     pub max_upload_mib: u64,
+    /// An upload that sends nothing for this long is cut off (408) and its resources freed.
+    pub upload_idle_seconds: u64,
     /// Only read on the very first start, to set the root administrator's password.
     #[serde(skip_serializing)]
     pub root_password: Option<String>,
@@ -50,6 +52,7 @@ impl Default for Settings {
             session_idle_minutes: 60,
             access_token_minutes: 15,
             max_upload_mib: 2048,
+            upload_idle_seconds: 30,
             root_password: None,
         }
     }
@@ -72,6 +75,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub auth: AuthPolicy,
     pub max_upload_bytes: u64,
+    pub upload_idle: std::time::Duration,
     pub root_password: Option<Zeroizing<String>>,
 }
 
@@ -108,6 +112,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("auth", &self.auth)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("upload_idle", &self.upload_idle)
             .field(
                 "root_password",
                 &self.root_password.as_ref().map(|_| "<set>"),
@@ -165,12 +170,14 @@ pub const SESSION_HOURS: &str = "CALLVAULT_SESSION_HOURS";
 pub const SESSION_IDLE_MINUTES: &str = "CALLVAULT_SESSION_IDLE_MINUTES";
 pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
 pub const MAX_UPLOAD_MIB: &str = "CALLVAULT_MAX_UPLOAD_MIB";
+pub const UPLOAD_IDLE_SECONDS: &str = "CALLVAULT_UPLOAD_IDLE_SECONDS";
 pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 12] = [
+const SETTING_KEYS: [&str; 13] = [
     "max_upload_mib",
+    "upload_idle_seconds",
     "bind",
     "data_dir",
     "database_url",
@@ -210,6 +217,12 @@ impl Settings {
             return Err(ConfigError::new(
                 MAX_UPLOAD_MIB,
                 format!("{} is out of range (1 to 1048576)", self.max_upload_mib),
+            ));
+        }
+        if !(1..=3600).contains(&self.upload_idle_seconds) {
+            return Err(ConfigError::new(
+                UPLOAD_IDLE_SECONDS,
+                format!("{} is out of range (1 to 3600)", self.upload_idle_seconds),
             ));
         }
         let bind: SocketAddr = self.bind.trim().parse().map_err(|_| {
@@ -259,6 +272,7 @@ impl Settings {
             log_format: self.log_format,
             auth,
             max_upload_bytes: self.max_upload_mib * 1024 * 1024,
+            upload_idle: std::time::Duration::from_secs(self.upload_idle_seconds),
             root_password: self.root_password.map(Zeroizing::new),
         })
     }

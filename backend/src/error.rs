@@ -28,6 +28,9 @@ pub enum ApiError {
     /// The path exists, but not with this method; carries the methods it takes.
     #[error("{detail}")]
     MethodNotAllowed { detail: String, allow: String },
+    /// The client stopped sending in the middle of a request body.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// Existed, and can never be served again (its key was destroyed).
     #[error("{0}")]
     Gone(String),
@@ -85,6 +88,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

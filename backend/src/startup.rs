@@ -55,6 +55,7 @@ impl Application {
         crate::recordings::sweeper::spawn(db.clone(), store.clone(), local_root);
         let limits = Limits {
             max_upload_bytes: config.max_upload_bytes,
+            upload_idle: config.upload_idle,
         };
         let state = web::Data::new(AppState {
             db,

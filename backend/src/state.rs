@@ -19,4 +19,6 @@ pub struct AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_upload_bytes: u64,
+    /// How long an upload may send nothing before it is cut off.
+    pub upload_idle: std::time::Duration,
 }

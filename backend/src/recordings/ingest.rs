@@ -291,6 +291,34 @@ async fn sealing_key(
     Ok((key, public))
 }
 
+/// `body`, ended with a 408 when the client sends nothing for `idle`: a stalled upload must not
+/// hold its connection, its half-written object and its multipart upload forever.
+pub fn cut_off_when_idle<S>(
+    body: S,
+    idle: std::time::Duration,
+) -> impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin
+where
+    S: Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
+{
+    Box::pin(futures_util::stream::unfold(
+        Some(body),
+        move |body| async move {
+            let mut body = body?;
+            match tokio::time::timeout(idle, body.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(body))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(ApiError::RequestTimeout(format!(
+                        "nothing arrived for {} s: the upload was cut off and nothing was kept",
+                        idle.as_secs()
+                    ))),
+                    None,
+                )),
+            }
+        },
+    ))
+}
+
 pub fn payload_error(error: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("the upload broke off: {error}"))
 }

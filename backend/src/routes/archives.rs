@@ -158,6 +158,7 @@ pub async fn export(
     params(("tenant" = String, Path, description = "The tenant's id or slug")),
     request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
     responses(
+        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Imported", body = ImportOutcome),
         (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
@@ -170,7 +171,7 @@ pub async fn import(
     state: web::Data<AppState>,
     access: InTenant<need::RecordingsUpload>,
     request: HttpRequest,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let content_type = request
         .headers()
@@ -187,9 +188,12 @@ pub async fn import(
     let spool = tempfile::tempfile().map_err(ApiError::internal)?;
     let mut spool = tokio::fs::File::from_std(spool);
     let mut size = 0u64;
+    let mut body = crate::recordings::ingest::cut_off_when_idle(
+        body.map(|chunk| chunk.map_err(crate::recordings::ingest::payload_error)),
+        state.limits.upload_idle,
+    );
     while let Some(chunk) = body.next().await {
-        let chunk = chunk
-            .map_err(|error| ApiError::BadRequest(format!("the upload broke off: {error}")))?;
+        let chunk = chunk?;
         size += chunk.len() as u64;
         if size > state.limits.max_upload_bytes {
             return Err(ApiError::TooLarge(format!(

@@ -35,6 +35,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Stored", body = Recording),
         (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Encryption is on without an active key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a recognised audio file", body = Problem, content_type = "application/problem+json"),
@@ -72,19 +73,25 @@ pub async fn upload(
                 "the form's parts must be \"metadata\" (JSON), then \"file\" (the audio)".into(),
             ));
         }
-        let file = file.map(|chunk| chunk.map_err(ingest::payload_error));
+        let file = ingest::cut_off_when_idle(
+            file.map(|chunk| chunk.map_err(ingest::payload_error)),
+            state.limits.upload_idle,
+        );
         ingest::ingest(
             &state.db,
             &state.store,
             &access.tenant,
             uploader,
             metadata.into(),
-            Box::pin(file),
+            file,
             limit,
         )
         .await?
     } else {
-        let body = body.map(|chunk| chunk.map_err(ingest::payload_error));
+        let body = ingest::cut_off_when_idle(
+            body.map(|chunk| chunk.map_err(ingest::payload_error)),
+            state.limits.upload_idle,
+        );
         ingest::ingest(
             &state.db,
             &state.store,

@@ -452,3 +452,50 @@ async fn the_demo_seeds_a_tenant_whose_calls_play_for_its_supervisor() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 }
+
+/// A client that stops sending in the middle of an upload is cut off with a 408 once the idle
+/// limit passes, and leaves no recording and no object behind; the server goes on serving.
+#[tokio::test]
+async fn a_stalled_upload_is_cut_off_and_leaves_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|config| {
+        config.upload_idle = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+
+    let audio = wav(20_000);
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connected");
+    let head = format!(
+        "POST /api/v1/tenants/acme/recordings HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\n\r\n",
+        root.token,
+        audio.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("sent");
+    stream.write_all(&audio[..4096]).await.expect("sent");
+    // And then nothing, for longer than the limit.
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server answers within the limit, not never")
+    .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    let page: Value = app
+        .get_as("/api/v1/tenants/acme/recordings", &root)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(page["recordings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.object_count("recordings").await, 0);
+    assert_eq!(app.upload(&root, "acme", &audio).await.status(), 201);
+}
