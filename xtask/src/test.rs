@@ -80,7 +80,7 @@ pub fn test() -> anyhow::Result<()> {
         )
     });
     step("API conformance (schemathesis)", &mut || {
-        crate::conformance::conformance(None)
+        crate::conformance::conformance(Some(crate::conformance::CI_SEED))
     });
     let mut web_dir = None;
     step("web app build (wasm32)", &mut || {

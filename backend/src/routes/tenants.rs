@@ -180,8 +180,10 @@ fn check_slug(slug: &str) -> Result<(), ApiError> {
 }
 
 fn check_name(name: &str) -> Result<String, ApiError> {
+    // Measured as sent, as the document's maxLength is: trimming comes after.
+    let too_long = name.chars().count() > 200;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty() || too_long || name.chars().any(char::is_control) {
         return Err(ApiError::BadRequest(
             "the name must have 1 to 200 characters and no control characters".into(),
         ));

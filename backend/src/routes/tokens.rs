@@ -73,8 +73,10 @@ pub async fn create(
         scopes,
         expires_in_days,
     } = body.into_inner();
+    // Measured as sent, as the document's maxLength is: trimming comes after.
+    let too_long = name.chars().count() > MAX_NAME;
     let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+    if name.is_empty() || too_long || name.chars().any(char::is_control) {
         return Err(ApiError::BadRequest(format!(
             "a token's name is 1 to {MAX_NAME} printable characters"
         )));

@@ -200,3 +200,29 @@ async fn a_json_array_is_not_a_request_body() {
         404
     );
 }
+
+/// Lengths are measured as sent, as the OpenAPI document's limits are: a name of 201
+/// characters whose first is whitespace is too long, though trimmed it would fit.
+#[tokio::test]
+async fn a_name_too_long_as_sent_is_refused_even_when_trimming_would_fit() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    let name = format!("\u{b}{}", "*".repeat(200));
+
+    let tenant = app
+        .post_as(
+            "/api/v1/tenants",
+            &root,
+            &serde_json::json!({ "slug": "padded", "name": name }),
+        )
+        .await;
+    assert_eq!(tenant.status(), 400);
+    let token = app
+        .post_as(
+            "/api/v1/tenants/system/tokens",
+            &root,
+            &serde_json::json!({ "name": format!(" {}", "t".repeat(100)), "scopes": ["read"] }),
+        )
+        .await;
+    assert_eq!(token.status(), 400);
+}
