@@ -41,15 +41,7 @@ impl Drop for Server {
 pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
     let root = shell::root();
     let st = schemathesis(&root)?;
-    shell::run(shell::cargo().args([
-        "build",
-        "--quiet",
-        "--package",
-        "callvault-backend",
-        "--bin",
-        "callvault",
-    ]))?;
-    let binary = root.join("target/debug/callvault");
+    let binary = shell::build_server()?;
     let work = root.join("target/conformance/run");
     if work.exists() {
         std::fs::remove_dir_all(&work)?;

@@ -20,6 +20,19 @@ pub fn cargo() -> Command {
     command
 }
 
+/// Builds the `callvault` binary (debug) and returns its path.
+pub fn build_server() -> anyhow::Result<PathBuf> {
+    run(cargo().args([
+        "build",
+        "--quiet",
+        "--package",
+        "callvault-backend",
+        "--bin",
+        "callvault",
+    ]))?;
+    Ok(root().join("target/debug/callvault"))
+}
+
 /// Runs `command`, failing with its name when it fails.
 pub fn run(command: &mut Command) -> anyhow::Result<()> {
     let shown = show(command);

@@ -92,15 +92,7 @@ pub fn test() -> anyhow::Result<()> {
             bail!("skipped: the web app did not build");
         };
         ensure_browser()?;
-        shell::run(shell::cargo().args([
-            "build",
-            "--quiet",
-            "--package",
-            "callvault-backend",
-            "--bin",
-            "callvault",
-        ]))?;
-        let server = shell::root().join("target/debug/callvault");
+        let server = shell::build_server()?;
         shell::run(
             test_runner()
                 .args(["--package", "callvault-e2e"])

@@ -16,14 +16,7 @@ pub struct CommonAnswers;
 impl Modify for CommonAnswers {
     fn modify(&self, openapi: &mut OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
+            for operation in super::operations_mut(item) {
                 complete(path, operation);
             }
         }
