@@ -8,6 +8,11 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::config::{Config, ConfigError, DATABASE_URL, redact_url};
 
+/// Connections per instance. Requests hold one only between awaits of their own queries, so a
+/// few dozen serve hundreds of concurrent requests; PostgreSQL's default 100 leaves room for
+/// several instances.
+const MAX_CONNECTIONS: u32 = 24;
+
 /// The configured database, its data directory made first (where SQLite keeps its file).
 pub async fn open_configured(config: &Config) -> Result<DatabaseConnection, ConfigError> {
     crate::startup::ensure_writable(&config.data_dir)?;
@@ -20,9 +25,15 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {
         ConfigError::new(DATABASE_URL, format!("{what} {}: {error}", redact_url(url)))
     };
     let mut options = ConnectOptions::new(url);
+    // While the database is down a request waits this long for a connection, then answers
+    // 503 (`crate::outage`): long enough to ride out a busy pool, short enough that clients
+    // and load balancers hear of an outage quickly. Connections are tested before use, so
+    // after an outage the pool replaces the dead ones by itself.
     options
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(MAX_CONNECTIONS)
+        .connect_timeout(Duration::from_secs(2))
+        .acquire_timeout(Duration::from_secs(3))
+        .test_before_acquire(true)
         .sqlx_logging(false);
     let db = Database::connect(options)
         .await

@@ -42,11 +42,15 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// The database or the object store cannot be reached: the client may retry.
     #[error("{0}")]
     Unavailable(String),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
+
+/// How long a client is told to wait before retrying a 503.
+pub const RETRY_AFTER_UNAVAILABLE_SECS: u64 = 5;
 
 impl ApiError {
     pub fn problem(&self) -> Problem {
@@ -61,19 +65,38 @@ impl ApiError {
     }
 
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        ApiError::Internal(error.into())
+        error.into().into()
     }
 }
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
-        ApiError::Internal(error.into())
+        anyhow::Error::from(error).into()
+    }
+}
+
+/// An outage of the database or the object store anywhere in the cause chain is a 503, which
+/// a client may retry; anything else is a 500.
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        match crate::outage::dependency_down(&error) {
+            Some(dependency) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "{dependency} is unreachable; answering 503"
+                );
+                ApiError::Unavailable(format!(
+                    "the {dependency} is not available; try again later"
+                ))
+            }
+            None => ApiError::Internal(error),
+        }
     }
 }
 
 impl From<tokio::task::JoinError> for ApiError {
     fn from(error: tokio::task::JoinError) -> Self {
-        ApiError::Internal(error.into())
+        anyhow::Error::from(error).into()
     }
 }
 
@@ -126,6 +149,12 @@ impl ResponseError for ApiError {
                 if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
                     headers.insert(header::RETRY_AFTER, value);
                 }
+            }
+            ApiError::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(RETRY_AFTER_UNAVAILABLE_SECS),
+                );
             }
             _ => {}
         }

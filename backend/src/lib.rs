@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod json;
 pub mod keys;
 pub mod openapi;
+pub mod outage;
 pub mod password;
 pub mod permissions_doc;
 pub mod recordings;

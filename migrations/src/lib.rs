@@ -12,6 +12,7 @@ mod m20261128_000001_tenants_and_users;
 mod m20261129_000001_sessions_keys_audit;
 mod m20261129_000002_keys_and_recordings;
 mod m20261129_000003_api_tokens;
+mod m20261129_000004_leases;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_sessions_keys_audit::Migration),
             Box::new(m20261129_000002_keys_and_recordings::Migration),
             Box::new(m20261129_000003_api_tokens::Migration),
+            Box::new(m20261129_000004_leases::Migration),
         ]
     }
 }

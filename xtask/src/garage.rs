@@ -1,7 +1,8 @@
 //! Garage, a real S3-compatible object store, for the `--scale` test profile: built from
 //! crates.io once (`cargo install garage`, about a quarter of an hour on 2 cores) and then
 //! taken from `~/.cargo/bin`; started as a single node in a directory of its own, with one
-//! bucket and one access key.
+//! bucket and one access key. The outage tests get a second node of their own, with the same
+//! key, which they stop and start themselves.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ use anyhow::{Context, bail};
 use crate::shell;
 
 const BUCKET: &str = "callvault-tests";
+const VERSION: &str = "2.5.0";
+const KEY_NAME: &str = "callvault-tests";
 const REGION: &str = "garage";
 
 /// A running single-node Garage, stopped on drop.
@@ -20,6 +23,8 @@ pub struct Garage {
     server: Child,
     /// The `CALLVAULT_STORAGE_URL` of its bucket.
     pub storage_url: String,
+    /// Its configuration file, with which `garage -c … server` starts the node again.
+    pub config: PathBuf,
     pub access_key_id: String,
     pub secret_access_key: String,
 }
@@ -40,12 +45,14 @@ pub fn binary() -> anyhow::Result<PathBuf> {
     let installed = home.join("bin/garage");
     if !installed.is_file() {
         eprintln!("xtask: building Garage from crates.io, once (about 15 minutes on 2 cores)");
-        shell::run(shell::cargo().args(["install", "garage", "--locked"]))?;
+        shell::run(shell::cargo().args(["install", "garage", "--locked", "--version", VERSION]))?;
     }
     Ok(installed)
 }
 
-pub fn start(dir: &Path) -> anyhow::Result<Garage> {
+/// Starts a node in `dir` with a bucket and an access key: a new key, or `key` (id, secret)
+/// imported, so that two nodes can take the same credentials.
+pub fn start(dir: &Path, key: Option<(&str, &str)>) -> anyhow::Result<Garage> {
     let garage = binary()?;
     if dir.exists() {
         std::fs::remove_dir_all(dir)?;
@@ -90,6 +97,7 @@ pub fn start(dir: &Path) -> anyhow::Result<Garage> {
         ),
         access_key_id: String::new(),
         secret_access_key: String::new(),
+        config: config.clone(),
     };
     let cli = |args: &[&str]| -> anyhow::Result<String> {
         let output = Command::new(&garage)
@@ -118,18 +126,24 @@ pub fn start(dir: &Path) -> anyhow::Result<Garage> {
     cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
     cli(&["layout", "apply", "--version", "1"])?;
     cli(&["bucket", "create", BUCKET])?;
-    let key = cli(&["key", "create", "callvault-tests"])?;
-    let field = |name: &str| {
-        key.lines()
-            .find_map(|line| {
-                line.trim()
-                    .strip_prefix(name)
-                    .map(|rest| rest.trim().to_owned())
-            })
-            .with_context(|| format!("no {name:?} in what `garage key create` printed"))
-    };
-    running.access_key_id = field("Key ID:")?;
-    running.secret_access_key = field("Secret key:")?;
+    if let Some((id, secret)) = key {
+        cli(&["key", "import", "--yes", "-n", KEY_NAME, id, secret])?;
+        running.access_key_id = id.to_owned();
+        running.secret_access_key = secret.to_owned();
+    } else {
+        let key = cli(&["key", "create", KEY_NAME])?;
+        let field = |name: &str| {
+            key.lines()
+                .find_map(|line| {
+                    line.trim()
+                        .strip_prefix(name)
+                        .map(|rest| rest.trim().to_owned())
+                })
+                .with_context(|| format!("no {name:?} in what `garage key create` printed"))
+        };
+        running.access_key_id = field("Key ID:")?;
+        running.secret_access_key = field("Secret key:")?;
+    }
     cli(&[
         "bucket",
         "allow",
@@ -138,7 +152,7 @@ pub fn start(dir: &Path) -> anyhow::Result<Garage> {
         "--owner",
         BUCKET,
         "--key",
-        "callvault-tests",
+        KEY_NAME,
     ])?;
     Ok(running)
 }

@@ -125,22 +125,44 @@ pub fn test() -> anyhow::Result<()> {
 }
 
 /// The `--scale` profile: the integration suite against PostgreSQL and Garage, an
-/// S3-compatible store, as several instances would run in production.
+/// S3-compatible store, as several instances would run in production; and the fault tests
+/// (ignored elsewhere), which stop a PostgreSQL and a Garage of their own under a server.
 pub fn scale() -> anyhow::Result<()> {
     let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| LOCAL_POSTGRES.to_owned());
     if !postgres_reachable(&url) {
         bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
     }
-    let garage = crate::garage::start(&shell::root().join("target/garage"))?;
+    let target = shell::root().join("target");
+    let garage = crate::garage::start(&target.join("garage"), None)?;
     eprintln!("xtask: Garage is up; its bucket is {}", garage.storage_url);
+    // Prepared, then stopped: the outage tests start and stop it themselves.
+    let outage = crate::garage::start(
+        &target.join("garage-outage"),
+        Some((&garage.access_key_id, &garage.secret_access_key)),
+    )?;
+    let (outage_url, outage_config) = (outage.storage_url.clone(), outage.config.clone());
+    drop(outage);
+    let mut tests = test_runner();
+    tests.args(["--package", "callvault-backend", "--test", "api"]);
+    if is_nextest(&tests) {
+        tests.args(["--run-ignored", "all"]);
+    } else {
+        tests.args(["--", "--include-ignored"]);
+    }
     shell::run(
-        test_runner()
-            .args(["--package", "callvault-backend", "--test", "api"])
+        tests
             .env(POSTGRES_URL_VAR, url)
             .env("CALLVAULT_TEST_S3_URL", &garage.storage_url)
             .env("AWS_ACCESS_KEY_ID", &garage.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", &garage.secret_access_key),
+            .env("AWS_SECRET_ACCESS_KEY", &garage.secret_access_key)
+            .env("CALLVAULT_TEST_GARAGE_BIN", crate::garage::binary()?)
+            .env("CALLVAULT_TEST_OUTAGE_GARAGE_CONFIG", outage_config)
+            .env("CALLVAULT_TEST_OUTAGE_S3_URL", outage_url),
     )
+}
+
+fn is_nextest(command: &Command) -> bool {
+    command.get_args().any(|arg| arg == "nextest")
 }
 
 /// cargo-nextest where it is installed (it runs each test in its own process, in parallel,

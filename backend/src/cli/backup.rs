@@ -16,7 +16,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use crate::archive::read::{ArchiveError, Destination, import_archive};
 use crate::archive::write::{Item, write_archive};
 use crate::audit::{self, Actor, AuditEntry};
-use crate::config::Settings;
+use crate::config::{Config, Settings};
+use crate::jobs::lease::{self, Held};
 use crate::entities::{encryption_key, recording, tenant};
 use crate::{database, storage};
 
@@ -26,30 +27,53 @@ pub enum Scope {
     All,
 }
 
+/// The cluster writes one backup at a time: schedules on two hosts may fire together.
+const LEASE: &str = "backup";
+/// Renewed every third of this while the backup runs; a killed backup frees it this soon.
+const LEASE_LENGTH: chrono::Duration = chrono::Duration::minutes(2);
+
 pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;
     let db = database::open_configured(&config).await?;
+    let Some(held) = Held::try_take(&db, LEASE, LEASE_LENGTH).await? else {
+        let holder = lease::holder(&db, LEASE)
+            .await?
+            .map(|held| format!(" ({}, until {})", held.owner, held.expires_at))
+            .unwrap_or_default();
+        bail!("another backup is running{holder}; try again when it has finished");
+    };
+    let written = write(&config, &db, scope, output).await;
+    held.release().await?;
+    written
+}
+
+async fn write(
+    config: &Config,
+    db: &DatabaseConnection,
+    scope: Scope,
+    output: &Path,
+) -> anyhow::Result<()> {
     let store = storage::open(&config.storage).await?;
     let tenants = match scope {
         Scope::All => {
             tenant::Entity::find()
                 .order_by_asc(tenant::Column::Slug)
-                .all(&db)
+                .all(db)
                 .await?
         }
         Scope::Tenant(slug) => vec![
             tenant::Entity::find()
                 .filter(tenant::Column::Slug.eq(slug.as_str()))
-                .one(&db)
+                .one(db)
                 .await?
                 .with_context(|| format!("no tenant {slug:?}"))?,
         ],
     };
     let system_key = active_key(
-        &db,
+        db,
         tenant::Entity::find()
             .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
-            .one(&db)
+            .one(db)
             .await?
             .as_ref(),
     )
@@ -61,9 +85,9 @@ pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> 
         let rows = recording::Entity::find()
             .filter(recording::Column::TenantId.eq(tenant.id))
             .order_by_asc(recording::Column::Id)
-            .all(&db)
+            .all(db)
             .await?;
-        let seal_with = match active_key(&db, Some(tenant)).await? {
+        let seal_with = match active_key(db, Some(tenant)).await? {
             Some(key) => Some(key),
             None => system_key.clone(),
         };
@@ -122,7 +146,7 @@ pub async fn create(config_file: Option<&Path>, scope: Scope, output: &Path) -> 
             .filter(|entry| entry.tenant_slug == tenant.slug)
             .count();
         audit::record(
-            &db,
+            db,
             AuditEntry::new(tenant.id, &Actor::command_line(), "backup.create")
                 .details(serde_json::json!({ "recordings": in_tenant })),
         )

@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod encryption_key;
 pub mod job;
 pub mod key_grant;
+pub mod lease;
 pub mod login_throttle;
 pub mod recording;
 pub mod server_secret;

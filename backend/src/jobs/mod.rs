@@ -6,6 +6,7 @@
 //! If the instance dies, the job stays in the database with its progress; the next
 //! `POST …/rewrap` by a holder, on any instance, resumes it where it stopped.
 
+pub mod lease;
 pub mod rewrap;
 
 use callvault_shared::api::Job;

@@ -1,7 +1,8 @@
 //! The answers every operation of a kind can give, added to the document in one place rather
 //! than repeated beside each handler: 400 for what cannot be parsed, 401/403 where a credential
-//! is needed, 404 where the path names something, 413/415 for JSON bodies, 500 everywhere. An
-//! operation that documents one of these itself keeps its own, more precise, description.
+//! is needed, 404 where the path names something, 413/415 for JSON bodies, 500 everywhere, 503
+//! wherever the database or the object store is needed. An operation that documents one of
+//! these itself keeps its own, more precise, description.
 //!
 //! It also offers integrators' API tokens on every operation a token scope can reach.
 
@@ -83,6 +84,13 @@ fn complete(path: &str, operation: &mut Operation) {
         500,
         "Something failed inside the server; the details are in its log, not here",
     );
+    if path != "/healthz" {
+        add(
+            operation,
+            503,
+            "The database or the object store cannot be reached; retry after `Retry-After` seconds",
+        );
+    }
 }
 
 /// The permission an operation's guard checks, named as the scope of its bearer requirement.

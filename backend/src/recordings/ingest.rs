@@ -323,7 +323,7 @@ pub fn payload_error(error: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("the upload broke off: {error}"))
 }
 
+/// A store failure: a 503 when the store is down, else a 500 (see [`crate::outage`]).
 pub fn storage_error(error: object_store::Error) -> ApiError {
-    tracing::error!(error = %error, "object store failed");
-    ApiError::Unavailable("the object store is not available; try again later".into())
+    anyhow::Error::from(error).into()
 }

@@ -19,8 +19,10 @@ use crate::storage::Store;
 /// restore copies for as long as the archive takes and renames (keeping the copies' times) only
 /// at its end.
 pub const GRACE: chrono::Duration = chrono::Duration::hours(24);
-/// How often each instance sweeps. Sweeps are idempotent; instances need not coordinate.
+/// How often the cluster sweeps. Every instance wakes this often, and the one that takes the
+/// [`LEASE`] (which lasts as long) sweeps: one sweep per interval however many instances run.
 pub const INTERVAL: Duration = Duration::from_secs(15 * 60);
+pub const LEASE: &str = "sweeper";
 const BATCH: usize = 500;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -135,12 +137,24 @@ async fn remove_staging_files(root: &Path, cutoff: chrono::DateTime<Utc>) -> any
     .await?
 }
 
-/// Sweeps every [`INTERVAL`] for as long as the server runs.
+/// Sweeps every [`INTERVAL`] for as long as the server runs, when this instance holds the lease.
 pub fn spawn(db: DatabaseConnection, store: Store, local_root: Option<PathBuf>) {
+    let lease_length = chrono::Duration::from_std(INTERVAL).unwrap_or(chrono::Duration::minutes(15));
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(INTERVAL);
         loop {
             ticks.tick().await;
+            match crate::jobs::lease::take(&db, LEASE, lease_length).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!("another instance holds the sweeper's lease");
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "the sweeper's lease could not be taken; the next tick retries");
+                    continue;
+                }
+            }
             if let Err(error) = sweep(&db, &store, local_root.as_deref(), GRACE).await {
                 tracing::warn!(
                     error = format!("{error:#}"),

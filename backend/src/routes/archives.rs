@@ -247,7 +247,7 @@ pub async fn import(
                     .outcome(outcome),
             )
             .await;
-            return Err(ApiError::Internal(error));
+            return Err(error.into());
         }
     };
     audit::record(

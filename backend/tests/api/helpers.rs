@@ -30,9 +30,9 @@ pub fn storage_url(data_dir: &Path) -> String {
     format!("{}/{prefix}?{query}", base.trim_end_matches('/'))
 }
 
-/// The environment a `callvault` process needs to reach the test's object store.
-fn storage_environment(data_dir: &Path) -> Vec<(String, String)> {
-    let mut environment = vec![("CALLVAULT_STORAGE_URL".to_owned(), storage_url(data_dir))];
+/// The environment a `callvault` process needs to reach the object store at `storage_url`.
+fn storage_environment(storage_url: &str) -> Vec<(String, String)> {
+    let mut environment = vec![("CALLVAULT_STORAGE_URL".to_owned(), storage_url.to_owned())];
     for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
         if let Ok(value) = std::env::var(name) {
             environment.push((name.to_owned(), value));
@@ -52,16 +52,23 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// The profile's database: SQLite in `data_dir`, or one on the profile's PostgreSQL.
     pub async fn create(data_dir: &Path) -> Self {
-        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
-            return Self {
+        match std::env::var(POSTGRES_URL_VAR) {
+            Ok(admin_url) => Self::create_on(&admin_url).await,
+            Err(_) => Self {
                 url: format!(
                     "sqlite://{}?mode=rwc",
                     data_dir.join("callvault.db").display()
                 ),
                 postgres: None,
-            };
-        };
+            },
+        }
+    }
+
+    /// A database of its own on the PostgreSQL server `admin_url` names.
+    pub async fn create_on(admin_url: &str) -> Self {
+        let admin_url = admin_url.to_owned();
         let name = format!("callvault_test_{}", Uuid::new_v4().simple());
         let admin = Database::connect(&admin_url)
             .await
@@ -113,6 +120,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: TempDir,
     pub database_url: String,
+    /// The server's `CALLVAULT_STORAGE_URL`.
+    pub storage_url: String,
     /// The server's own process, when it runs as one ([`TestApp::spawn_process`]).
     process: Option<std::process::Child>,
     _database: TestDatabase,
@@ -194,6 +203,7 @@ impl TestApp {
             .validate()
             .expect("test configuration is valid");
         adjust(&mut config);
+        let storage_url = storage_url(data_dir.path());
         let app = Application::build(config).await.expect("the server starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -205,6 +215,7 @@ impl TestApp {
                 .expect("client"),
             data_dir,
             database_url: database.url.clone(),
+            storage_url,
             process: None,
             _database: database,
         }
@@ -213,10 +224,20 @@ impl TestApp {
     /// The real `callvault` binary as its own process, logging at debug level into
     /// [`SERVER_LOG`] in its data directory, so that a test can read everything it logged.
     pub async fn spawn_process() -> Self {
+        Self::spawn_process_on(None, None).await
+    }
+
+    /// [`TestApp::spawn_process`] on the PostgreSQL server `postgres` (an admin URL) or the
+    /// object store `storage_url` that a test runs of its own, instead of the profile's.
+    pub async fn spawn_process_on(postgres: Option<&str>, storage_url: Option<String>) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let database = TestDatabase::create(data_dir.path()).await;
+        let database = match postgres {
+            Some(admin_url) => TestDatabase::create_on(admin_url).await,
+            None => TestDatabase::create(data_dir.path()).await,
+        };
+        let storage_url = storage_url.unwrap_or_else(|| self::storage_url(data_dir.path()));
         write_web_app(&data_dir.path().join("web"));
-        let (process, address) = start_process(data_dir.path(), &database.url).await;
+        let (process, address) = start_process(data_dir.path(), &database.url, &storage_url).await;
         Self {
             address,
             client: reqwest::Client::builder()
@@ -225,6 +246,7 @@ impl TestApp {
                 .expect("client"),
             data_dir,
             database_url: database.url.clone(),
+            storage_url,
             process: Some(process),
             _database: database,
         }
@@ -241,7 +263,8 @@ impl TestApp {
     /// Starts the binary again on the same database and data directory.
     pub async fn restart_process(&mut self) {
         self.kill();
-        let (process, address) = start_process(self.data_dir.path(), &self.database_url).await;
+        let (process, address) =
+            start_process(self.data_dir.path(), &self.database_url, &self.storage_url).await;
         self.process = Some(process);
         self.address = address;
     }
@@ -249,20 +272,27 @@ impl TestApp {
     /// A second `callvault` process beside [`TestApp::spawn_process`]'s, on the same database
     /// and object store, as a second machine behind a load balancer would run.
     pub async fn another_process(&self) -> Instance {
-        let (process, address) = start_process(self.data_dir.path(), &self.database_url).await;
+        let (process, address) =
+            start_process(self.data_dir.path(), &self.database_url, &self.storage_url).await;
         Instance { address, process }
     }
 
     /// Another server on the same database and object store: a restarted instance, or a
     /// second one behind the same load balancer.
     pub async fn another_instance(&self) -> String {
-        let config = test_settings(self.data_dir.path(), &self.database_url)
-            .validate()
-            .expect("test configuration is valid");
+        let config = self.settings().validate().expect("test configuration is valid");
         let app = Application::build(config).await.expect("the server starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         address
+    }
+
+    /// The settings this server runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            storage_url: Some(self.storage_url.clone()),
+            ..test_settings(self.data_dir.path(), &self.database_url)
+        }
     }
 
     /// Uploads `audio` as WAV, answering as the server does.
@@ -301,15 +331,13 @@ impl TestApp {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CALLVAULT_DATABASE_URL", &self.database_url)
             .env("CALLVAULT_DATA_DIR", self.data_dir.path())
-            .envs(storage_environment(self.data_dir.path()));
+            .envs(storage_environment(&self.storage_url));
         command
     }
 
     /// The server's object store, opened the way the server opens it.
     pub async fn store(&self) -> callvault::storage::Store {
-        let config = test_settings(self.data_dir.path(), &self.database_url)
-            .validate()
-            .expect("test configuration is valid");
+        let config = self.settings().validate().expect("test configuration is valid");
         callvault::storage::open(&config.storage)
             .await
             .expect("the test's object store opens")
@@ -518,7 +546,11 @@ impl TestApp {
 }
 
 /// Starts `callvault serve` on a free port and waits until it says which.
-async fn start_process(data_dir: &Path, database_url: &str) -> (std::process::Child, String) {
+async fn start_process(
+    data_dir: &Path,
+    database_url: &str,
+    storage_url: &str,
+) -> (std::process::Child, String) {
     let log_path = data_dir.join(SERVER_LOG);
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -536,7 +568,7 @@ async fn start_process(data_dir: &Path, database_url: &str) -> (std::process::Ch
         .env("CALLVAULT_DATABASE_URL", database_url)
         .env("CALLVAULT_WEB_DIR", data_dir.join("web"))
         .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
-        .envs(storage_environment(data_dir))
+        .envs(storage_environment(storage_url))
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)

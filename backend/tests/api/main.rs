@@ -7,6 +7,8 @@ mod archives;
 mod audit;
 mod auth;
 mod cli;
+mod crash;
+mod dependencies;
 mod health;
 mod helpers;
 mod instances;

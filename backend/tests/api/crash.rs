@@ -1,0 +1,254 @@
+//! SIGKILL at random moments: three times during 200 uploads, and once during the rewrap of
+//! them to a new key. After every restart nothing acknowledged is lost, nothing half-written is
+//! listed, the sweeper leaves no orphan object, and the rewrap completes. The moments come from
+//! a seed that the test prints; `CALLVAULT_TEST_SEED` replays one.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use callvault::entities::{job, recording};
+use callvault::recordings::sweeper;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::{S3_URL_VAR, Session, TestApp};
+use crate::keys::{create_key, encrypted_tenant, sha256, system_key};
+use crate::matrix::wav;
+
+const UPLOADS: usize = 200;
+/// Uploads in flight at once.
+const CLIENTS: usize = 10;
+const KILLS_DURING_UPLOADS: usize = 3;
+
+fn audio(index: usize) -> Vec<u8> {
+    wav(2_000 + index * 53)
+}
+
+fn seed() -> u64 {
+    std::env::var("CALLVAULT_TEST_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|since| since.as_nanos() as u64)
+                .unwrap_or_default()
+        })
+}
+
+#[tokio::test]
+async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_completes() {
+    let seed = seed();
+    eprintln!("CALLVAULT_TEST_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut app = TestApp::spawn_process().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+
+    // Uploads, by clients that retry whatever fails while the server is down.
+    let address = Arc::new(RwLock::new(app.address.clone()));
+    let acknowledged = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let next = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (address, acknowledged, next) =
+                (address.clone(), acknowledged.clone(), next.clone());
+            let (client, token) = (app.client.clone(), acme.admin.token.clone());
+            tokio::spawn(async move {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    if index >= UPLOADS {
+                        return;
+                    }
+                    loop {
+                        let url = format!(
+                            "{}/api/v1/tenants/acme/recordings",
+                            address.read().expect("address")
+                        );
+                        let sent = client
+                            .post(url)
+                            .bearer_auth(&token)
+                            .header("content-type", "audio/wav")
+                            .body(audio(index))
+                            .send()
+                            .await;
+                        match sent {
+                            Ok(response) if response.status() == 201 => {
+                                let Ok(created) = response.json::<Value>().await else {
+                                    continue;
+                                };
+                                let id = created["id"].as_str().expect("id").to_owned();
+                                acknowledged.lock().expect("lock").insert(id, index);
+                                break;
+                            }
+                            Ok(response) => assert!(
+                                response.status() == 503,
+                                "upload {index}: {} {:?}",
+                                response.status(),
+                                response.text().await
+                            ),
+                            Err(_) => {}
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut kill_after: Vec<usize> = (0..KILLS_DURING_UPLOADS)
+        .map(|_| rng.usize(10..UPLOADS - 10))
+        .collect();
+    kill_after.sort_unstable();
+    for landed in kill_after {
+        wait_until(|| acknowledged.lock().expect("lock").len() >= landed).await;
+        tokio::time::sleep(Duration::from_millis(rng.u64(0..40))).await;
+        app.kill();
+        eprintln!(
+            "killed after {} acknowledged uploads",
+            acknowledged.lock().expect("lock").len()
+        );
+        tokio::time::sleep(Duration::from_millis(rng.u64(0..300))).await;
+        app.restart_process().await;
+        *address.write().expect("address") = app.address.clone();
+    }
+    for client in clients {
+        client.await.expect("client");
+    }
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert_eq!(acknowledged.len(), UPLOADS, "every upload landed in the end");
+    assert_whole(&app, &acme.admin, &acknowledged).await;
+
+    // A rewrap to a new key, killed at a random point of its progress.
+    let new_key = create_key(&app, &acme.admin, "acme", json!({ "bits": 2048 })).await;
+    let new_id = new_key["id"].as_str().expect("id").to_owned();
+    let activated = app
+        .post_as(
+            &format!("/api/v1/tenants/acme/keys/{new_id}/activate"),
+            &acme.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    let started = app
+        .post_as("/api/v1/tenants/acme/rewrap", &acme.admin, &json!({}))
+        .await;
+    assert_eq!(started.status(), 202);
+    let started: Value = started.json().await.expect("JSON");
+    let job_id = uuid::Uuid::parse_str(started["id"].as_str().expect("id")).expect("uuid");
+    let db = app.db().await;
+    let progress = || async {
+        job::Entity::find_by_id(job_id)
+            .one(&db)
+            .await
+            .expect("query")
+            .expect("the job")
+    };
+    let kill_at = rng.i64(1..(UPLOADS as i64) / 2);
+    let mut at_kill = progress().await;
+    while at_kill.done < kill_at && at_kill.state != "done" {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        at_kill = progress().await;
+    }
+    app.kill();
+    let at_kill = progress().await;
+    eprintln!("rewrap killed at {} of {}", at_kill.done, at_kill.total);
+    assert!(
+        at_kill.state != "done",
+        "the rewrap ended before the kill ({} of {})",
+        at_kill.done,
+        at_kill.total
+    );
+    app.restart_process().await;
+    // The restarted instance is a new one: the job is its again once the lease runs out.
+    let mut resumed = false;
+    for _ in 0..60 {
+        let response = app
+            .post_as("/api/v1/tenants/acme/rewrap", &acme.admin, &json!({}))
+            .await;
+        if response.status() == 202 {
+            resumed = true;
+            break;
+        }
+        assert_eq!(response.status(), 409, "while the dead instance's lease lasts");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(resumed, "the rewrap was taken over");
+    let mut finished = progress().await;
+    for _ in 0..600 {
+        if finished.state == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        finished = progress().await;
+    }
+    assert_eq!(finished.state, "done");
+    assert_eq!((finished.done, finished.failed), (finished.total, 0));
+    let left = recording::Entity::find()
+        .filter(recording::Column::KeyId.ne(uuid::Uuid::parse_str(&new_id).expect("uuid")))
+        .all(&db)
+        .await
+        .expect("rows");
+    assert!(left.is_empty(), "{} recordings on the old key", left.len());
+    assert_whole(&app, &acme.admin, &acknowledged).await;
+}
+
+/// Every acknowledged upload is listed and plays as sent; every listed recording plays whole;
+/// after a sweep the store holds exactly one object per listed recording.
+async fn assert_whole(app: &TestApp, admin: &Session, acknowledged: &HashMap<String, usize>) {
+    let listed: Value = app
+        .get_as("/api/v1/tenants/acme/recordings?limit=500", admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let listed = listed["recordings"].as_array().expect("list").clone();
+    let listed_ids: HashMap<&str, &Value> = listed
+        .iter()
+        .map(|recording| (recording["id"].as_str().expect("id"), recording))
+        .collect();
+    for (id, index) in acknowledged {
+        assert!(listed_ids.contains_key(id.as_str()), "upload {index} lost");
+    }
+    for (id, recording) in &listed_ids {
+        let played = app.play(admin, "acme", id).await;
+        assert_eq!(
+            played.len() as u64,
+            recording["size_bytes"].as_u64().expect("size"),
+            "{id} is whole"
+        );
+        assert_eq!(sha256(&played), recording["sha256"], "{id} is whole");
+        if let Some(index) = acknowledged.get(*id) {
+            assert!(played == audio(*index), "upload {index} plays as sent");
+        }
+    }
+    let db = app.db().await;
+    let store = app.store().await;
+    let objects = app.data_dir.path().join("objects");
+    let local = std::env::var(S3_URL_VAR).is_err();
+    sweeper::sweep(
+        &db,
+        &store,
+        local.then_some(objects.as_path()),
+        chrono::Duration::zero(),
+    )
+    .await
+    .expect("swept");
+    assert_eq!(
+        app.object_count("recordings").await,
+        listed.len(),
+        "one object per listed recording, no orphan"
+    );
+}
+
+async fn wait_until(condition: impl Fn() -> bool) {
+    for _ in 0..3_000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out");
+}
