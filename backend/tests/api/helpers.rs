@@ -22,11 +22,16 @@ pub fn storage_url(data_dir: &Path) -> String {
     let Ok(bucket) = std::env::var(S3_URL_VAR) else {
         return data_dir.join("objects").display().to_string();
     };
-    let (base, query) = bucket.split_once('?').unwrap_or((&bucket, ""));
     let prefix = data_dir
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
+    under_prefix(&bucket, &prefix)
+}
+
+/// `s3://bucket?…` as `s3://bucket/prefix?…`, so that tests sharing a bucket never meet.
+pub fn under_prefix(bucket_url: &str, prefix: &str) -> String {
+    let (base, query) = bucket_url.split_once('?').unwrap_or((bucket_url, ""));
     format!("{}/{prefix}?{query}", base.trim_end_matches('/'))
 }
 

@@ -16,6 +16,7 @@ mod keys;
 mod matrix;
 mod offline_cli;
 mod openapi;
+mod outages;
 mod recordings;
 mod startup;
 mod tokens;
