@@ -11,7 +11,7 @@ use callvault_shared::api::KeyState;
 use callvault_shared::chunked::{CHUNK_SIZE, RandomAccess};
 use callvault_shared::crypto::Native;
 use callvault_shared::sealed::{self, SealedHeader, open_payload};
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -25,6 +25,8 @@ use crate::state::AppState;
 
 /// Chunks fetched from the store per request to it: 256 KiB of audio.
 const CHUNKS_PER_FETCH: u64 = 16;
+/// The same for recordings stored unsealed.
+const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
 
 /// Plain bytes of the stream as served, and what the response must say about them.
 pub async fn respond(
@@ -39,7 +41,7 @@ pub async fn respond(
     let range = parse_range(range_header, total)?;
     let wanted = range.clone().unwrap_or(0..total);
 
-    let body: stream::BoxStream<'static, Result<Bytes, ApiError>> = if row.sealed {
+    let body = if row.sealed {
         let access = Arc::new(open(state, principal, row, &location).await?);
         if access.plaintext_len() != total {
             return Err(ApiError::internal(anyhow::anyhow!(
@@ -49,7 +51,7 @@ pub async fn respond(
         }
         let store = state.store.clone();
         let chunks = access.chunks_covering(&wanted);
-        Box::pin(stream::try_unfold(chunks.start, move |next| {
+        first_piece_first(chunks.start, move |next| {
             let (store, access, location, wanted) = (
                 store.clone(),
                 access.clone(),
@@ -80,18 +82,26 @@ pub async fn respond(
                 }
                 Ok(Some((Bytes::from(out), last)))
             }
-        }))
+        })
+        .await?
     } else {
         let store = state.store.clone();
-        Box::pin(stream::once(async move {
-            if wanted.is_empty() {
-                return Ok(Bytes::new());
+        let end = wanted.end;
+        first_piece_first(wanted.start, move |next| {
+            let (store, location) = (store.clone(), location.clone());
+            async move {
+                if next >= end {
+                    return Ok(None);
+                }
+                let until = (next + PLAIN_BYTES_PER_FETCH).min(end);
+                let bytes = store
+                    .get_range(&location, next..until)
+                    .await
+                    .map_err(storage_error)?;
+                Ok(Some((bytes, until)))
             }
-            store
-                .get_range(&location, wanted)
-                .await
-                .map_err(storage_error)
-        }))
+        })
+        .await?
     };
 
     let mut response = match &range {
@@ -126,6 +136,25 @@ pub async fn respond(
         ));
     }
     Ok(response.streaming(body))
+}
+
+/// The body as a stream of pieces that `fetch` makes from a position, of which the first is
+/// fetched before the status line is sent: a store that does not answer then gets a 503, not a
+/// 200 that breaks off. One piece at a time, so that a long recording never sits in memory.
+async fn first_piece_first<F, Fut>(
+    start: u64,
+    mut fetch: F,
+) -> Result<stream::BoxStream<'static, Result<Bytes, ApiError>>, ApiError>
+where
+    F: FnMut(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Option<(Bytes, u64)>, ApiError>> + Send + 'static,
+{
+    let Some((first, next)) = fetch(start).await? else {
+        return Ok(Box::pin(stream::empty()));
+    };
+    Ok(Box::pin(
+        stream::iter([Ok(first)]).chain(stream::try_unfold(next, fetch)),
+    ))
 }
 
 fn wanted_len(range: &Option<Range<u64>>, total: u64) -> u64 {

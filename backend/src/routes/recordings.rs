@@ -53,11 +53,18 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let uploader = Some(access.principal.user().id);
     let limit = state.limits.max_upload_bytes;
-    let is_form = request
+    let declared = request
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
+        .map(|value| value.to_str().unwrap_or("?").to_ascii_lowercase());
+    let is_form = declared
+        .as_deref()
         .is_some_and(|value| value.starts_with("multipart/form-data"));
+    if let Some(declared) = declared.as_deref().filter(|declared| !may_be_audio(declared)) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "{declared:?} is not audio: send the file as audio/* (or application/octet-stream), or as multipart/form-data; its type is then recognised from its bytes"
+        )));
+    }
     let row = if is_form {
         let mut form = actix_multipart::Multipart::new(request.headers(), body);
         let metadata = read_metadata_part(&mut form).await?;
@@ -543,4 +550,17 @@ pub async fn audio(
     )
     .await?;
     result
+}
+
+/// Whether a declared `Content-Type` can carry a recording. The stored type is recognised from
+/// the bytes whatever this says; a type that says it is something else is refused unread.
+fn may_be_audio(declared: &str) -> bool {
+    let essence = declared.split(';').next().unwrap_or_default().trim();
+    essence.starts_with("audio/")
+        || essence.starts_with("multipart/form-data")
+        // Recorders label WebM and MP4 audio as video as often as not.
+        || matches!(
+            essence,
+            "application/octet-stream" | "video/webm" | "video/mp4" | "application/ogg"
+        )
 }

@@ -257,6 +257,14 @@ impl TestApp {
         }
     }
 
+    /// The server's process id, when it runs as a process of its own.
+    pub fn pid(&self) -> u32 {
+        self.process
+            .as_ref()
+            .expect("a server started with spawn_process")
+            .id()
+    }
+
     /// SIGKILL: the process ends at once, whatever it was doing.
     pub fn kill(&mut self) {
         if let Some(mut process) = self.process.take() {

@@ -4,6 +4,7 @@
 
 mod api_tokens;
 mod archives;
+mod bad_input;
 mod audit;
 mod auth;
 mod cli;

@@ -1,0 +1,265 @@
+//! Hostile and broken input against the real server process: each kind gets a clear 4xx, the
+//! stored data is untouched, and after many rounds the process is back to the memory and open
+//! files it had after the first.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp};
+use crate::matrix::wav;
+
+/// Rounds of the whole barrage; the first warms up, the rest must not grow the process.
+const ROUNDS: usize = 15;
+/// What the process may grow by over the rounds after the first: allocator slack, not a leak
+/// (a leak of even one request body per round would be several times this).
+const RSS_SLACK_KIB: u64 = 8 * 1024;
+
+/// One bad request: a name, what it sends, and the status it must get.
+struct Case {
+    name: &'static str,
+    status: u16,
+    request: reqwest::RequestBuilder,
+}
+
+fn cases(app: &TestApp, client: &reqwest::Client, root: &Session, archive: &[u8]) -> Vec<Case> {
+    let url = |path: &str| format!("{}{path}", app.address);
+    let json_to = |path: &str| {
+        client
+            .post(url(path))
+            .bearer_auth(&root.token)
+            .header("content-type", "application/json")
+    };
+    let nested = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let mut cases = vec![
+        Case {
+            // actix-web reads at most 128 KiB of request head, then answers 431.
+            name: "a 256 KiB header",
+            status: 431,
+            request: client
+                .get(url("/api/v1/auth/me"))
+                .header("x-padding", "a".repeat(256 * 1024)),
+        },
+        Case {
+            name: "200 headers",
+            status: 431,
+            request: (0..200).fold(client.get(url("/api/v1/auth/me")), |request, index| {
+                request.header(format!("x-header-{index}"), "value")
+            }),
+        },
+        Case {
+            name: "a 16 MiB JSON body",
+            status: 413,
+            request: json_to("/api/v1/tenants").body(vec![b' '; 16 * 1024 * 1024]),
+        },
+        Case {
+            name: "a 16 MiB JSON body without a length",
+            status: 413,
+            request: json_to("/api/v1/tenants").body(reqwest::Body::wrap_stream(
+                futures_util::stream::iter(
+                    (0..256).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024])),
+                ),
+            )),
+        },
+        Case {
+            name: "JSON nested 20,000 deep",
+            status: 400,
+            request: json_to("/api/v1/tenants").body(nested),
+        },
+        Case {
+            name: "JSON that is not UTF-8",
+            status: 400,
+            request: json_to("/api/v1/tenants").body(vec![b'{', 0xff, 0xfe, b'}']),
+        },
+        Case {
+            name: "a private key that is not PEM",
+            status: 400,
+            request: json_to("/api/v1/tenants/system/keys")
+                .json(&json!({ "private_key_pem": "not a key at all" })),
+        },
+        Case {
+            name: "a PEM private key whose DER is garbage",
+            status: 400,
+            request: json_to("/api/v1/tenants/system/keys").json(&json!({
+                "private_key_pem": "-----BEGIN PRIVATE KEY-----\nMIIBVgIBADANBgkqhkiG9w0BAQEFAASCAUAwggE8AgEAAkEA\n-----END PRIVATE KEY-----\n"
+            })),
+        },
+        Case {
+            name: "a public key PEM of random bytes",
+            status: 400,
+            request: json_to("/api/v1/tenants/system/keys").json(&json!({
+                "public_key_pem": "-----BEGIN PUBLIC KEY-----\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n-----END PUBLIC KEY-----\n"
+            })),
+        },
+        Case {
+            name: "an encrypted private key with a wrong passphrase",
+            status: 400,
+            request: json_to("/api/v1/tenants/system/keys").json(&json!({
+                "private_key_pem": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBrTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+                "passphrase": "wrong"
+            })),
+        },
+        Case {
+            name: "an archive of random bytes",
+            status: 400,
+            request: import(client, app, root, (0..100_000u32).map(|i| (i * 7919) as u8).collect()),
+        },
+        Case {
+            name: "an archive cut in half",
+            status: 400,
+            request: import(client, app, root, archive[..archive.len() / 2].to_vec()),
+        },
+        Case {
+            name: "an upload of an unknown content type",
+            status: 415,
+            request: client
+                .post(url("/api/v1/tenants/acme/recordings"))
+                .bearer_auth(&root.token)
+                .header("content-type", "application/x-unknown")
+                .body(wav(1_000)),
+        },
+        Case {
+            name: "an upload labelled audio that is a ZIP",
+            status: 415,
+            request: client
+                .post(url("/api/v1/tenants/acme/recordings"))
+                .bearer_auth(&root.token)
+                .header("content-type", "audio/wav")
+                .body(archive.to_vec()),
+        },
+        Case {
+            name: "JSON sent as text/plain",
+            status: 415,
+            request: client
+                .post(url("/api/v1/tenants"))
+                .bearer_auth(&root.token)
+                .header("content-type", "text/plain")
+                .body(r#"{"slug":"x","name":"x"}"#),
+        },
+    ];
+    // Archive imports also refuse a ZIP whose manifest is not the format's.
+    cases.push(Case {
+        name: "a ZIP without a manifest",
+        status: 400,
+        request: import(client, app, root, zip_without_manifest()),
+    });
+    cases
+}
+
+fn import(
+    client: &reqwest::Client,
+    app: &TestApp,
+    root: &Session,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!(
+            "{}/api/v1/tenants/acme/recordings/import",
+            app.address
+        ))
+        .bearer_auth(&root.token)
+        .header("content-type", "application/zip")
+        .body(body)
+}
+
+fn zip_without_manifest() -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("hello.txt", zip::write::SimpleFileOptions::default())
+        .expect("entry");
+    std::io::Write::write_all(&mut zip, b"hello").expect("write");
+    zip.finish().expect("zip").into_inner()
+}
+
+/// Resident memory (KiB) and open file descriptors of a process.
+fn footprint(pid: u32) -> (u64, usize) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let rss = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    let files = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fd")
+        .count();
+    (rss, files)
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_leaves_the_server_as_it_was() {
+    let app = TestApp::spawn_process().await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+    let uploaded: Value = app
+        .upload(&root, "acme", &wav(3_000))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let id = uploaded["id"].as_str().expect("id").to_owned();
+    let exported = app
+        .post_as(
+            "/api/v1/tenants/acme/recordings/export",
+            &root,
+            &json!({ "ids": [id] }),
+        )
+        .await;
+    assert_eq!(exported.status(), 200);
+    let archive = exported.bytes().await.expect("archive").to_vec();
+
+    let mut after_first = None;
+    for round in 0..ROUNDS {
+        // A client per round, dropped after it: its connections close, as a real client's do.
+        let client = reqwest::Client::new();
+        for case in cases(&app, &client, &root, &archive) {
+            let response = case.request.send().await;
+            let status = match response {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if status != 431 {
+                        let content_type = response.headers().get("content-type").cloned();
+                        assert_eq!(
+                            content_type.as_ref().and_then(|value| value.to_str().ok()),
+                            Some("application/problem+json"),
+                            "{}: a problem document",
+                            case.name
+                        );
+                    }
+                    status
+                }
+                Err(error) => panic!("{}: no answer: {error}", case.name),
+            };
+            assert_eq!(status, case.status, "{}", case.name);
+        }
+        drop(client);
+        if round == 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            after_first = Some(footprint(app.pid()));
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (rss_first, files_first) = after_first.expect("measured");
+    let (rss_last, files_last) = footprint(app.pid());
+    eprintln!(
+        "after the first round: {rss_first} KiB resident, {files_first} files open; after {ROUNDS}: {rss_last} KiB, {files_last} files"
+    );
+    assert!(
+        files_last <= files_first,
+        "open files grew from {files_first} to {files_last}"
+    );
+    assert!(
+        rss_last <= rss_first + RSS_SLACK_KIB,
+        "resident memory grew from {rss_first} KiB to {rss_last} KiB"
+    );
+
+    // The data is untouched: one tenant with its one recording, which plays as uploaded.
+    let listed: Value = app
+        .get_as("/api/v1/tenants/acme/recordings", &root)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(listed["recordings"].as_array().expect("list").len(), 1);
+    assert!(app.play(&root, "acme", &id).await == wav(3_000));
+    assert_eq!(app.object_count("recordings").await, 1);
+    assert_eq!(app.object_count("imports").await, 0, "no import staging left");
+}
