@@ -6,6 +6,7 @@
 )]
 
 mod bench_format;
+mod bench_load;
 mod conformance;
 mod fuzz;
 mod garage;
@@ -55,6 +56,21 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// Load release builds on PostgreSQL and Garage, one instance then two, with players that
+    /// seek and recorders that upload; print latency, throughput, errors and memory.
+    BenchLoad {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Concurrent players, each seeking in a sealed recording again and again.
+        #[arg(long, default_value_t = 200)]
+        players: usize,
+        /// Concurrent recorders, each uploading again and again.
+        #[arg(long, default_value_t = 50)]
+        recorders: usize,
+        /// A local directory both instances share, instead of Garage.
+        #[arg(long)]
+        local_store: bool,
+    },
     /// Benchmark sealing and opening against age, gpg and OpenSSL, and print the figures.
     BenchFormat {
         /// Size of the test file in MiB.
@@ -73,6 +89,17 @@ fn main() -> ExitCode {
         Command::Openapi => openapi::write(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::BenchFormat { size_mib } => bench_format::bench_format(size_mib),
+        Command::BenchLoad {
+            seconds,
+            players,
+            recorders,
+            local_store,
+        } => bench_load::bench_load(&bench_load::Options {
+            seconds,
+            players,
+            recorders,
+            local_store,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -69,7 +69,7 @@ pub fn test() -> anyhow::Result<()> {
         )
     });
     step("integration tests on PostgreSQL", &mut || {
-        let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| LOCAL_POSTGRES.to_owned());
+        let url = postgres_url();
         if !postgres_reachable(&url) {
             bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
         }
@@ -128,7 +128,7 @@ pub fn test() -> anyhow::Result<()> {
 /// S3-compatible store, as several instances would run in production; and the fault tests
 /// (ignored elsewhere), which stop a PostgreSQL and a Garage of their own under a server.
 pub fn scale() -> anyhow::Result<()> {
-    let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| LOCAL_POSTGRES.to_owned());
+    let url = postgres_url();
     if !postgres_reachable(&url) {
         bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
     }
@@ -177,7 +177,12 @@ fn test_runner() -> Command {
     command
 }
 
-fn postgres_reachable(url: &str) -> bool {
+/// The PostgreSQL to run against: `CALLVAULT_TEST_POSTGRES_URL`, else the local one.
+pub fn postgres_url() -> String {
+    std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| LOCAL_POSTGRES.to_owned())
+}
+
+pub fn postgres_reachable(url: &str) -> bool {
     // host:port between the `@` (or `//`) and the next `/`.
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = after_scheme.split('/').next().unwrap_or_default();
