@@ -75,8 +75,14 @@ impl Drop for Instance {
 }
 
 impl Instance {
-    async fn start(settings: &Settings, data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    async fn start(
+        settings: &Settings,
+        data_dir: &Path,
+        database_url: &str,
+    ) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let log = std::fs::File::create(data_dir.join(format!("server-{port}.log")))?;
         let mut command = Command::new(&settings.server);
         command
@@ -156,9 +162,21 @@ async fn seed(address: &str) -> anyhow::Result<(String, Vec<(String, u64)>)> {
         .context("no token")?
         .to_owned();
     let as_root = |request: reqwest::RequestBuilder| request.bearer_auth(&root);
-    call(as_root(client.post(api("/tenants/system/keys")).json(&json!({}))), 201).await?;
     call(
-        as_root(client.post(api("/tenants")).json(&json!({ "slug": "bench", "name": "Bench" }))),
+        as_root(
+            client
+                .post(api("/tenants/system/keys"))
+                .json(&json!({ "bits": 3072 })),
+        ),
+        201,
+    )
+    .await?;
+    call(
+        as_root(
+            client
+                .post(api("/tenants"))
+                .json(&json!({ "slug": "bench", "name": "Bench" })),
+        ),
         201,
     )
     .await?;
@@ -174,9 +192,21 @@ async fn seed(address: &str) -> anyhow::Result<(String, Vec<(String, u64)>)> {
         .context("no token")?
         .to_owned();
     let as_admin = |request: reqwest::RequestBuilder| request.bearer_auth(&admin);
-    call(as_admin(client.post(api("/tenants/bench/keys")).json(&json!({}))), 201).await?;
     call(
-        as_admin(client.patch(api("/tenants/bench/encryption")).json(&json!({ "enabled": true }))),
+        as_admin(
+            client
+                .post(api("/tenants/bench/keys"))
+                .json(&json!({ "bits": 3072 })),
+        ),
+        201,
+    )
+    .await?;
+    call(
+        as_admin(
+            client
+                .patch(api("/tenants/bench/encryption"))
+                .json(&json!({ "enabled": true })),
+        ),
         200,
     )
     .await?;
@@ -245,7 +275,9 @@ async fn run_load(
                         let (id, size) = &recordings[rng.usize(..recordings.len())];
                         let from = rng.u64(0..size - SEEK_BYTES);
                         let sent = client
-                            .get(format!("{address}/api/v1/tenants/bench/recordings/{id}/audio"))
+                            .get(format!(
+                                "{address}/api/v1/tenants/bench/recordings/{id}/audio"
+                            ))
                             .bearer_auth(&token)
                             .header("range", format!("bytes={from}-{}", from + SEEK_BYTES - 1))
                             .send()
@@ -253,7 +285,10 @@ async fn run_load(
                         match sent {
                             Ok(response) if response.status() == 206 => {
                                 let body = response.bytes().await.map(|body| body.len() as u64);
-                                (body.as_ref().is_ok_and(|len| *len == SEEK_BYTES), SEEK_BYTES)
+                                (
+                                    body.as_ref().is_ok_and(|len| *len == SEEK_BYTES),
+                                    SEEK_BYTES,
+                                )
                             }
                             _ => (false, 0),
                         }
@@ -314,7 +349,10 @@ fn report(title: &str, seconds: u64, samples: &[Sample], peaks: &[u64]) -> usize
         (Operation::Seek, "seek (64 KiB)"),
         (Operation::Upload, "upload (256 KiB)"),
     ] {
-        let of_kind: Vec<&Sample> = samples.iter().filter(|s| s.operation == operation).collect();
+        let of_kind: Vec<&Sample> = samples
+            .iter()
+            .filter(|s| s.operation == operation)
+            .collect();
         let failed = of_kind.iter().filter(|s| !s.ok).count();
         errors += failed;
         let mut latencies: Vec<Duration> = of_kind.iter().map(|s| s.latency).collect();

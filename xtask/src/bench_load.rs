@@ -17,7 +17,9 @@ pub struct Options {
 pub fn bench_load(options: &Options) -> anyhow::Result<()> {
     let postgres = crate::test::postgres_url();
     if !crate::test::postgres_reachable(&postgres) {
-        bail!("no PostgreSQL answers at {postgres}; set CALLVAULT_TEST_POSTGRES_URL to one that does");
+        bail!(
+            "no PostgreSQL answers at {postgres}; set CALLVAULT_TEST_POSTGRES_URL to one that does"
+        );
     }
     shell::run(shell::cargo().args([
         "build",

@@ -145,14 +145,7 @@ pub fn start(dir: &Path, key: Option<(&str, &str)>) -> anyhow::Result<Garage> {
         running.secret_access_key = field("Secret key:")?;
     }
     cli(&[
-        "bucket",
-        "allow",
-        "--read",
-        "--write",
-        "--owner",
-        BUCKET,
-        "--key",
-        KEY_NAME,
+        "bucket", "allow", "--read", "--write", "--owner", BUCKET, "--key", KEY_NAME,
     ])?;
     Ok(running)
 }

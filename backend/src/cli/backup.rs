@@ -17,8 +17,8 @@ use crate::archive::read::{ArchiveError, Destination, import_archive};
 use crate::archive::write::{Item, write_archive};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::config::{Config, Settings};
-use crate::jobs::lease::{self, Held};
 use crate::entities::{encryption_key, recording, tenant};
+use crate::jobs::lease::{self, Held};
 use crate::{database, storage};
 
 /// Which tenants a backup covers.

@@ -10,7 +10,11 @@ use super::instance_id;
 use crate::entities::lease;
 
 /// Takes `name` for `ttl` if nobody else holds it; true if this instance holds it now.
-pub async fn take(db: &DatabaseConnection, name: &str, ttl: Duration) -> Result<bool, sea_orm::DbErr> {
+pub async fn take(
+    db: &DatabaseConnection,
+    name: &str,
+    ttl: Duration,
+) -> Result<bool, sea_orm::DbErr> {
     let now = Utc::now();
     let taken = lease::Entity::insert(lease::ActiveModel {
         name: Set(name.to_owned()),
@@ -70,13 +74,17 @@ impl Held {
         }
         let renewer = {
             let (db, name) = (db.clone(), name.to_owned());
-            let every = (ttl / 3).to_std().unwrap_or(std::time::Duration::from_secs(1));
+            let every = (ttl / 3)
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(1));
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
                     match take(&db, &name, ttl).await {
                         Ok(true) => {}
-                        Ok(false) => tracing::warn!(lease = name, "the lease went to another instance"),
+                        Ok(false) => {
+                            tracing::warn!(lease = name, "the lease went to another instance")
+                        }
                         Err(error) => {
                             tracing::warn!(lease = name, error = %error, "a lease could not be renewed");
                         }

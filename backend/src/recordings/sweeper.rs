@@ -139,7 +139,8 @@ async fn remove_staging_files(root: &Path, cutoff: chrono::DateTime<Utc>) -> any
 
 /// Sweeps every [`INTERVAL`] for as long as the server runs, when this instance holds the lease.
 pub fn spawn(db: DatabaseConnection, store: Store, local_root: Option<PathBuf>) {
-    let lease_length = chrono::Duration::from_std(INTERVAL).unwrap_or(chrono::Duration::minutes(15));
+    let lease_length =
+        chrono::Duration::from_std(INTERVAL).unwrap_or(chrono::Duration::minutes(15));
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(INTERVAL);
         loop {

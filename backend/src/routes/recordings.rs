@@ -60,7 +60,10 @@ pub async fn upload(
     let is_form = declared
         .as_deref()
         .is_some_and(|value| value.starts_with("multipart/form-data"));
-    if let Some(declared) = declared.as_deref().filter(|declared| !may_be_audio(declared)) {
+    if let Some(declared) = declared
+        .as_deref()
+        .filter(|declared| !may_be_audio(declared))
+    {
         return Err(ApiError::UnsupportedMediaType(format!(
             "{declared:?} is not audio: send the file as audio/* (or application/octet-stream), or as multipart/form-data; its type is then recognised from its bytes"
         )));

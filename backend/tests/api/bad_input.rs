@@ -261,5 +261,9 @@ async fn bad_input_gets_a_clear_4xx_and_leaves_the_server_as_it_was() {
     assert_eq!(listed["recordings"].as_array().expect("list").len(), 1);
     assert!(app.play(&root, "acme", &id).await == wav(3_000));
     assert_eq!(app.object_count("recordings").await, 1);
-    assert_eq!(app.object_count("imports").await, 0, "no import staging left");
+    assert_eq!(
+        app.object_count("imports").await,
+        0,
+        "no import staging left"
+    );
 }

@@ -118,7 +118,11 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
         client.await.expect("client");
     }
     let acknowledged = acknowledged.lock().expect("lock").clone();
-    assert_eq!(acknowledged.len(), UPLOADS, "every upload landed in the end");
+    assert_eq!(
+        acknowledged.len(),
+        UPLOADS,
+        "every upload landed in the end"
+    );
     assert_whole(&app, &acme.admin, &acknowledged).await;
 
     // A rewrap to a new key, killed at a random point of its progress.
@@ -172,7 +176,11 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
             resumed = true;
             break;
         }
-        assert_eq!(response.status(), 409, "while the dead instance's lease lasts");
+        assert_eq!(
+            response.status(),
+            409,
+            "while the dead instance's lease lasts"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     assert!(resumed, "the rewrap was taken over");

@@ -28,7 +28,10 @@ impl PostgresServer {
         let dir = tempfile::tempdir().expect("temporary directory");
         if running_as_root() {
             // PostgreSQL refuses to run as root; its own account owns the cluster instead.
-            run(Command::new("chown").arg("-R").arg("postgres:postgres").arg(dir.path()));
+            run(Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(dir.path()));
         }
         let server = Self {
             bin,

@@ -293,7 +293,10 @@ impl TestApp {
     /// Another server on the same database and object store: a restarted instance, or a
     /// second one behind the same load balancer.
     pub async fn another_instance(&self) -> String {
-        let config = self.settings().validate().expect("test configuration is valid");
+        let config = self
+            .settings()
+            .validate()
+            .expect("test configuration is valid");
         let app = Application::build(config).await.expect("the server starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -350,7 +353,10 @@ impl TestApp {
 
     /// The server's object store, opened the way the server opens it.
     pub async fn store(&self) -> callvault::storage::Store {
-        let config = self.settings().validate().expect("test configuration is valid");
+        let config = self
+            .settings()
+            .validate()
+            .expect("test configuration is valid");
         callvault::storage::open(&config.storage)
             .await
             .expect("the test's object store opens")

@@ -4,9 +4,9 @@
 
 mod api_tokens;
 mod archives;
-mod bad_input;
 mod audit;
 mod auth;
+mod bad_input;
 mod cli;
 mod crash;
 mod dependencies;

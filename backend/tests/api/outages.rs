@@ -174,17 +174,27 @@ async fn a_database_outage_under_load_answers_503_fast_and_heals_by_itself() {
         })
         .collect();
     assert!(!during.is_empty(), "the load went on during the outage");
-    let succeeded: Vec<&&Answer> = during.iter().filter(|answer| answer.status != 503).collect();
+    let succeeded: Vec<&&Answer> = during
+        .iter()
+        .filter(|answer| answer.status != 503)
+        .collect();
     assert!(
         succeeded.is_empty(),
         "every request during the outage failed with 503: {succeeded:?}"
     );
-    let slowest = during.iter().map(|answer| answer.took).max().unwrap_or_default();
+    let slowest = during
+        .iter()
+        .map(|answer| answer.took)
+        .max()
+        .unwrap_or_default();
     eprintln!(
         "{} answers during the outage, all 503, the slowest in {slowest:?}; ready again {healed:?} after PostgreSQL was",
         during.len()
     );
-    assert!(slowest < FAST, "503s came fast: the slowest took {slowest:?}");
+    assert!(
+        slowest < FAST,
+        "503s came fast: the slowest took {slowest:?}"
+    );
     let after = answers
         .iter()
         .filter(|answer| answer.sent > up + healed + Duration::from_millis(500));
@@ -231,7 +241,9 @@ async fn an_object_store_outage_fails_uploads_cleanly_answers_503_and_heals_by_i
         .await;
     let play_took = sent.elapsed();
     assert_unavailable(&play, "playback while the store is down");
-    eprintln!("while the store was down: upload 503 in {upload_took:?}, playback 503 in {play_took:?}");
+    eprintln!(
+        "while the store was down: upload 503 in {upload_took:?}, playback 503 in {play_took:?}"
+    );
     assert!(upload_took < FAST && play_took < FAST, "503s came fast");
     assert_eq!(
         listed(&app, &root).await,
