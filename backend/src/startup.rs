@@ -62,6 +62,7 @@ impl Application {
             store,
             auth,
             limits,
+            opened: Arc::default(),
         });
         let web_dir = config.web_dir;
         let server = HttpServer::new(move || {

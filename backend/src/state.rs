@@ -3,16 +3,19 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Auth;
+use crate::recordings::opened::OpenedRecordings;
 use crate::storage::Store;
 
-/// What every request handler may reach. Cheap to clone; holds no per-instance state, so that
-/// any number of instances can serve behind a load balancer.
+/// What every request handler may reach. Cheap to clone. What it keeps in this instance is
+/// only a cache that every request checks against the database, so that any number of
+/// instances can serve behind a load balancer.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub store: Store,
     pub auth: Arc<Auth>,
     pub limits: Limits,
+    pub opened: Arc<OpenedRecordings>,
 }
 
 /// Bounds on what a request may make the server do.

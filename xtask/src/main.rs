@@ -34,10 +34,11 @@ struct Cli {
 enum Command {
     /// Build the web app and the server, and start callvault at http://127.0.0.1:8080.
     Run,
-    /// Everything CI checks: formatting, lints, every test on SQLite and PostgreSQL, the API's
+    /// Everything CI checks: formatting, lints, supply chain, every test on SQLite, on
+    /// PostgreSQL, and on PostgreSQL with an S3 store (Garage) with the fault tests, the API's
     /// conformance to its OpenAPI document, the web app build and the browser tests.
     Test {
-        /// Instead: the integration tests on PostgreSQL and an S3 store (Garage, started here).
+        /// Only the integration and fault tests on PostgreSQL and Garage (started here).
         #[arg(long)]
         scale: bool,
     },

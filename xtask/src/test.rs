@@ -79,6 +79,7 @@ pub fn test() -> anyhow::Result<()> {
                 .env(POSTGRES_URL_VAR, url),
         )
     });
+    step("at scale: PostgreSQL, S3 (Garage), fault tests", &mut scale);
     step("API conformance (schemathesis)", &mut || {
         crate::conformance::conformance(Some(crate::conformance::CI_SEED))
     });

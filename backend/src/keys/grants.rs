@@ -51,7 +51,17 @@ pub async fn open_for(
     principal: &Principal,
     key: &encryption_key::Model,
 ) -> Result<RsaPrivateKey<Native>, ApiError> {
-    let grant = key_grant::Entity::find_by_id((key.id, principal.user().id))
+    let grant = held_by(db, principal, key).await?;
+    open(grant, principal, key).await
+}
+
+/// The principal's grant on `key`, or 403.
+pub async fn held_by(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    key: &encryption_key::Model,
+) -> Result<key_grant::Model, ApiError> {
+    key_grant::Entity::find_by_id((key.id, principal.user().id))
         .filter(key_grant::Column::TenantId.eq(key.tenant_id))
         .one(db)
         .await?
@@ -60,7 +70,15 @@ pub async fn open_for(
                 "you hold no grant on the key {}: someone who holds it must grant it to you",
                 &key.fingerprint[..16]
             ))
-        })?;
+        })
+}
+
+/// The private half of `key`, opened from `grant` with the principal's user key.
+pub async fn open(
+    grant: key_grant::Model,
+    principal: &Principal,
+    key: &encryption_key::Model,
+) -> Result<RsaPrivateKey<Native>, ApiError> {
     let user_key = principal
         .user_key()
         .map_err(|_| ApiError::Unauthorized("the session has ended; sign in again".into()))?;

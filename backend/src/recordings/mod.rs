@@ -4,6 +4,7 @@
 //! are strays for the sweeper.
 
 pub mod ingest;
+pub mod opened;
 pub mod playback;
 pub mod sniff;
 pub mod sweeper;

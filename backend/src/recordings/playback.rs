@@ -42,7 +42,7 @@ pub async fn respond(
     let wanted = range.clone().unwrap_or(0..total);
 
     let body = if row.sealed {
-        let access = Arc::new(open(state, principal, row, &location).await?);
+        let access = open(state, principal, row, &location).await?;
         if access.plaintext_len() != total {
             return Err(ApiError::internal(anyhow::anyhow!(
                 "recording {}: stored length disagrees with the catalogue",
@@ -163,13 +163,14 @@ fn wanted_len(range: &Option<Range<u64>>, total: u64) -> u64 {
         .map_or(total, |range| range.end - range.start)
 }
 
-/// The header of a sealed recording opened through the principal's grant on its key.
+/// The header of a sealed recording opened through the principal's grant on its key, or the
+/// same opened lately ([`crate::recordings::opened`]).
 async fn open(
     state: &AppState,
     principal: &Principal,
     row: &recording::Model,
     location: &ObjectPath,
-) -> Result<RandomAccess<Native>, ApiError> {
+) -> Result<Arc<RandomAccess<Native>>, ApiError> {
     let by_tenant =
         encryption_key::Entity::find().filter(encryption_key::Column::TenantId.eq(row.tenant_id));
     let key = match (row.key_id, &row.key_fingerprint) {
@@ -198,14 +199,19 @@ async fn open(
             "this recording is sealed with a tenant-held key: the server cannot open it; play it with the tenant's key file in the browser, or in the tenant's own instance".into(),
         ));
     }
-    let private = grants::open_for(&state.db, principal, &key).await?;
+    let grant = grants::held_by(&state.db, principal, &key).await?;
+    let opened_by = (principal.user().id, key.id, row.object_key.clone());
+    if let Some(access) = state.opened.get(&opened_by) {
+        return Ok(access);
+    }
+    let private = grants::open(grant, principal, &key).await?;
     let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
     let head = state
         .store
         .get_range(location, 0..stored.min(sealed::MAX_HEADER_LEN as u64))
         .await
         .map_err(storage_error)?;
-    tokio::task::spawn_blocking(move || {
+    let access = tokio::task::spawn_blocking(move || {
         let corrupt =
             || ApiError::internal(anyhow::anyhow!("a stored sealed header does not open"));
         let parsed = SealedHeader::parse(&head).map_err(|_| corrupt())?;
@@ -216,7 +222,10 @@ async fn open(
         let opened = open_payload(parsed, &chunk_header, &private).map_err(|_| corrupt())?;
         RandomAccess::new(opened.keys, opened.payload_offset, stored).map_err(|_| corrupt())
     })
-    .await?
+    .await??;
+    let access = Arc::new(access);
+    state.opened.keep(opened_by, access.clone());
+    Ok(access)
 }
 
 /// One `bytes=` range of RFC 9110 (`a-b`, `a-`, `-n`), clamped to the length. Several ranges,
