@@ -24,8 +24,11 @@ const CAPACITY: usize = 4096;
 /// Who opened what: the user, the key, and the stored object (which a rewrap replaces).
 pub type OpenedBy = (Uuid, Uuid, String);
 
+/// An opened recording, and when it was opened.
+type Entry = (Instant, Arc<RandomAccess<Native>>);
+
 pub struct OpenedRecordings {
-    entries: Mutex<LruCache<OpenedBy, (Instant, Arc<RandomAccess<Native>>)>>,
+    entries: Mutex<LruCache<OpenedBy, Entry>>,
 }
 
 impl Default for OpenedRecordings {
