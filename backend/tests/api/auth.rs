@@ -93,6 +93,26 @@ async fn ten_failures_lock_the_account_and_unknown_users_alike() {
     assert_eq!(locked_body, unknown_body);
 }
 
+/// Failures that arrive together (a guesser on several connections) are each counted, and
+/// none collides with another: before, two at once could meet a locked SQLite database or a
+/// duplicate key on PostgreSQL, a 500.
+#[tokio::test]
+async fn concurrent_failures_are_all_counted_and_none_fails_the_server() {
+    let app = TestApp::spawn().await;
+    let attempts: Vec<_> = (0..9)
+        .map(|_| app.login("root", "a wrong password at once"))
+        .collect();
+    for response in futures_util::future::join_all(attempts).await {
+        assert_eq!(response.status(), 401);
+    }
+    assert_eq!(app.login("root", "the tenth wrong one").await.status(), 401);
+    assert_eq!(
+        app.login("root", ROOT_PASSWORD).await.status(),
+        429,
+        "nine concurrent failures and a tenth lock the account"
+    );
+}
+
 #[tokio::test]
 async fn an_unknown_account_is_locked_like_a_known_one() {
     use callvault::auth::throttle;

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod instances;
 mod keys;
+mod leases;
 mod matrix;
 mod offline_cli;
 mod openapi;
