@@ -73,7 +73,7 @@ pub async fn record_failure(
     login_throttle::Entity::update_many()
         .col_expr(
             login_throttle::Column::Failures,
-            Expr::col(login_throttle::Column::Failures).into(),
+            Expr::col(login_throttle::Column::Failures),
         )
         .filter(login_throttle::Column::Subject.eq(subject.as_str()))
         .exec(&txn)
