@@ -41,6 +41,9 @@ enum Command {
         /// Only the integration and fault tests on PostgreSQL and Garage (started here).
         #[arg(long)]
         scale: bool,
+        /// With `--scale`: only the tests whose names contain one of these.
+        #[arg(last = true, requires = "scale")]
+        filters: Vec<String>,
     },
     /// Build only the web app, into target/web/dist.
     Web,
@@ -83,8 +86,14 @@ enum Command {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Run => run::run(),
-        Command::Test { scale: false } => test::test(),
-        Command::Test { scale: true } => test::scale(),
+        Command::Test {
+            scale: false,
+            filters: _,
+        } => test::test(),
+        Command::Test {
+            scale: true,
+            filters,
+        } => test::scale(&filters),
         Command::Web => web::build().map(drop),
         Command::Conformance { seed } => conformance::conformance(seed),
         Command::Openapi => openapi::write(),

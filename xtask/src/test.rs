@@ -79,7 +79,10 @@ pub fn test() -> anyhow::Result<()> {
                 .env(POSTGRES_URL_VAR, url),
         )
     });
-    step("at scale: PostgreSQL, S3 (Garage), fault tests", &mut scale);
+    step(
+        "at scale: PostgreSQL, S3 (Garage), fault tests",
+        &mut || scale(&[]),
+    );
     step("API conformance (schemathesis)", &mut || {
         crate::conformance::conformance(Some(crate::conformance::CI_SEED))
     });
@@ -128,7 +131,8 @@ pub fn test() -> anyhow::Result<()> {
 /// The `--scale` profile: the integration suite against PostgreSQL and Garage, an
 /// S3-compatible store, as several instances would run in production; and the fault tests
 /// (ignored elsewhere), which stop a PostgreSQL and a Garage of their own under a server.
-pub fn scale() -> anyhow::Result<()> {
+/// `filters` choose tests by name, as the test runner's own filters do.
+pub fn scale(filters: &[String]) -> anyhow::Result<()> {
     let url = postgres_url();
     if !postgres_reachable(&url) {
         bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
@@ -146,9 +150,9 @@ pub fn scale() -> anyhow::Result<()> {
     let mut tests = test_runner();
     tests.args(["--package", "callvault-backend", "--test", "api"]);
     if is_nextest(&tests) {
-        tests.args(["--run-ignored", "all"]);
+        tests.args(filters).args(["--run-ignored", "all"]);
     } else {
-        tests.args(["--", "--include-ignored"]);
+        tests.args(["--", "--include-ignored"]).args(filters);
     }
     shell::run(
         tests

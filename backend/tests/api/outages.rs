@@ -222,7 +222,27 @@ async fn an_object_store_outage_fails_uploads_cleanly_answers_503_and_heals_by_i
     app.create_tenant(&root, "acme").await;
     let ids = upload_some(&app, &root, 5).await;
 
+    // An upload under way when the store goes: 1 MiB trickled over two seconds.
+    let audio = wav(512 * 1024);
+    let pieces: Vec<Vec<u8>> = audio.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
+    let trickle =
+        futures_util::StreamExt::then(futures_util::stream::iter(pieces), |piece| async {
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            Ok::<_, std::io::Error>(piece)
+        });
+    let under_way = tokio::spawn(
+        app.client
+            .post(format!("{}/api/v1/tenants/acme/recordings", app.address))
+            .bearer_auth(&root.token)
+            .header("content-type", "audio/wav")
+            .body(reqwest::Body::wrap_stream(trickle))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
     garage.stop();
+    let under_way = under_way.await.expect("task").expect("answered");
+    assert_unavailable(&under_way, "an upload under way when the store went");
+
     let readiness = readiness_while_down(&app).await;
     assert_eq!(
         (&readiness["database"], &readiness["storage"]),
@@ -248,7 +268,7 @@ async fn an_object_store_outage_fails_uploads_cleanly_answers_503_and_heals_by_i
     assert_eq!(
         listed(&app, &root).await,
         ids.len(),
-        "the failed upload left no row without bytes"
+        "the failed uploads left no row without bytes"
     );
 
     garage.resume();
