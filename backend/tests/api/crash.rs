@@ -8,14 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use callvault::entities::{job, recording};
 use callvault::recordings::sweeper;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::{S3_URL_VAR, Session, TestApp};
 use crate::keys::{create_key, encrypted_tenant, sha256, system_key};
 use crate::matrix::wav;
+use crate::rewrap_job::RewrapJob;
 
 const UPLOADS: usize = 200;
 /// Uploads in flight at once.
@@ -141,23 +140,10 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
         .await;
     assert_eq!(started.status(), 202);
     let started: Value = started.json().await.expect("JSON");
-    let job_id = uuid::Uuid::parse_str(started["id"].as_str().expect("id")).expect("uuid");
-    let db = app.db().await;
-    let progress = || async {
-        job::Entity::find_by_id(job_id)
-            .one(&db)
-            .await
-            .expect("query")
-            .expect("the job")
-    };
-    let kill_at = rng.i64(1..(UPLOADS as i64) / 2);
-    let mut at_kill = progress().await;
-    while at_kill.done < kill_at && at_kill.state != "done" {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        at_kill = progress().await;
-    }
+    let job = RewrapJob::of(&app, &started).await;
+    job.reach(rng.i64(1..(UPLOADS as i64) / 2)).await;
     app.kill();
-    let at_kill = progress().await;
+    let at_kill = job.now().await;
     eprintln!("rewrap killed at {} of {}", at_kill.done, at_kill.total);
     assert!(
         at_kill.state != "done",
@@ -184,22 +170,12 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     assert!(resumed, "the rewrap was taken over");
-    let mut finished = progress().await;
-    for _ in 0..600 {
-        if finished.state == "done" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        finished = progress().await;
-    }
-    assert_eq!(finished.state, "done");
-    assert_eq!((finished.done, finished.failed), (finished.total, 0));
-    let left = recording::Entity::find()
-        .filter(recording::Column::KeyId.ne(uuid::Uuid::parse_str(&new_id).expect("uuid")))
-        .all(&db)
-        .await
-        .expect("rows");
-    assert!(left.is_empty(), "{} recordings on the old key", left.len());
+    job.finish().await;
+    assert_eq!(
+        job.left_off(&new_id).await,
+        0,
+        "recordings left on the old key"
+    );
     assert_whole(&app, &acme.admin, &acknowledged).await;
 }
 

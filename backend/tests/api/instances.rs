@@ -4,13 +4,12 @@
 
 use std::time::Duration;
 
-use callvault::entities::{job, recording};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, USER_PASSWORD};
 use crate::keys::{create_key, encrypted_tenant, system_key};
 use crate::matrix::wav;
+use crate::rewrap_job::RewrapJob;
 
 /// Enough recordings that a rewrap is still under way when its instance is killed.
 const RECORDINGS: usize = 200;
@@ -101,22 +100,10 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
         .json()
         .await
         .expect("JSON");
-    let job_id = uuid::Uuid::parse_str(started["id"].as_str().expect("id")).expect("uuid");
-    let db = first.db().await;
-    let progress = || async {
-        job::Entity::find_by_id(job_id)
-            .one(&db)
-            .await
-            .expect("query")
-            .expect("the job")
-    };
-    let mut at_kill = progress().await;
-    while at_kill.done == 0 && at_kill.state != "done" {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        at_kill = progress().await;
-    }
+    let job = RewrapJob::of(&first, &started).await;
+    job.reach(1).await;
     first.kill();
-    let at_kill = progress().await;
+    let at_kill = job.now().await;
     eprintln!("killed at {} of {}", at_kill.done, at_kill.total);
     assert!(
         at_kill.state != "done" && at_kill.done < at_kill.total,
@@ -143,25 +130,11 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
     }
     let resumed = resumed.expect("the second instance took the rewrap over");
     assert_eq!(resumed["id"], started["id"], "the same job, resumed");
-    let mut finished = progress().await;
-    for _ in 0..300 {
-        if finished.state == "done" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        finished = progress().await;
-    }
-    assert_eq!(finished.state, "done");
-    assert_eq!(finished.done, finished.total);
-    let moved = recording::Entity::find()
-        .filter(recording::Column::KeyId.ne(uuid::Uuid::parse_str(&new_id).expect("uuid")))
-        .all(&db)
-        .await
-        .expect("rows");
-    assert!(
-        moved.is_empty(),
-        "{} recordings left on the old key",
-        moved.len()
+    job.finish().await;
+    assert_eq!(
+        job.left_off(&new_id).await,
+        0,
+        "recordings left on the old key"
     );
     let replayed = play_at(&first, &second.address, &sam, &uploaded["id"]).await;
     assert_eq!(replayed.status(), 403, "sam holds no grant on the new key");

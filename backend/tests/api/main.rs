@@ -20,6 +20,7 @@ mod offline_cli;
 mod openapi;
 mod outages;
 mod recordings;
+mod rewrap_job;
 mod startup;
 mod tokens;
 mod users;
