@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use callvault::recordings::sweeper;
 use serde_json::{Value, json};
 
-use crate::helpers::{S3_URL_VAR, Session, TestApp};
+use crate::helpers::{Session, TestApp};
 use crate::keys::{create_key, encrypted_tenant, sha256, system_key};
 use crate::matrix::wav;
 use crate::rewrap_job::RewrapJob;
@@ -208,18 +207,7 @@ async fn assert_whole(app: &TestApp, admin: &Session, acknowledged: &HashMap<Str
             assert!(played == audio(*index), "upload {index} plays as sent");
         }
     }
-    let db = app.db().await;
-    let store = app.store().await;
-    let objects = app.data_dir.path().join("objects");
-    let local = std::env::var(S3_URL_VAR).is_err();
-    sweeper::sweep(
-        &db,
-        &store,
-        local.then_some(objects.as_path()),
-        chrono::Duration::zero(),
-    )
-    .await
-    .expect("swept");
+    app.sweep_now().await;
     assert_eq!(
         app.object_count("recordings").await,
         listed.len(),

@@ -362,6 +362,21 @@ impl TestApp {
             .expect("the test's object store opens")
     }
 
+    /// Runs the sweeper now, taking every stray whatever its age: the staging files of a
+    /// directory store too.
+    pub async fn sweep_now(&self) -> callvault::recordings::sweeper::SweepReport {
+        let local_root =
+            (!self.storage_url.starts_with("s3://")).then(|| Path::new(&self.storage_url));
+        callvault::recordings::sweeper::sweep(
+            &self.db().await,
+            &self.store().await,
+            local_root,
+            chrono::Duration::zero(),
+        )
+        .await
+        .expect("swept")
+    }
+
     /// How many objects the server's store holds under `prefix`.
     pub async fn object_count(&self, prefix: &str) -> usize {
         use futures_util::TryStreamExt;

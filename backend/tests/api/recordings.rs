@@ -1,10 +1,11 @@
 //! Recordings: what ingest accepts and refuses, plaintext storage, the catalogue, deletion and
 //! the sweeper.
 
+use std::path::Path;
+
 use callvault::recordings::sweeper;
-use futures_util::TryStreamExt;
+use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -378,31 +379,15 @@ async fn a_sigkill_during_50_concurrent_uploads_loses_nothing_acknowledged() {
         assert_eq!(crate::keys::sha256(&played), recording["sha256"]);
     }
 
-    let store = app.store().await;
-    let objects = app.data_dir.path().join("objects");
-    let local = std::env::var(crate::helpers::S3_URL_VAR).is_err();
-    let db = app.db().await;
-    sweeper::sweep(
-        &db,
-        &store,
-        local.then_some(objects.as_path()),
-        chrono::Duration::zero(),
-    )
-    .await
-    .expect("swept");
-    let stored: Vec<_> = store
-        .list(Some(&ObjectPath::from("recordings")))
-        .try_collect()
-        .await
-        .expect("listed");
+    app.sweep_now().await;
     assert_eq!(
-        stored.len(),
+        app.object_count("recordings").await,
         listed.len(),
         "one object per listed recording, no orphan"
     );
-    if local {
+    if !app.storage_url.starts_with("s3://") {
         // An upload cut off by the kill leaves a staging file that the sweep must remove.
-        let mut directories = vec![objects.join("recordings")];
+        let mut directories = vec![Path::new(&app.storage_url).join("recordings")];
         while let Some(directory) = directories.pop() {
             for entry in std::fs::read_dir(&directory).expect("dir") {
                 let path = entry.expect("entry").path();
