@@ -31,6 +31,9 @@ pub enum ApiError {
     /// The client stopped sending in the middle of a request body.
     #[error("{0}")]
     RequestTimeout(String),
+    /// Well-formed, and refused for what it says (an idempotency key used for another request).
+    #[error("{0}")]
+    Unprocessable(String),
     /// Existed, and can never be served again (its key was destroyed).
     #[error("{0}")]
     Gone(String),
@@ -42,6 +45,10 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// A recording's stored bytes are missing, shorter than the catalogue says, or do not
+    /// open: retrying cannot help, restoring it from a backup can. A 500 whose detail says so.
+    #[error("{0}")]
+    Damaged(String),
     /// The database or the object store cannot be reached: the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -94,6 +101,17 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+impl From<crate::idempotency::IdempotencyError> for ApiError {
+    fn from(error: crate::idempotency::IdempotencyError) -> Self {
+        match error {
+            crate::idempotency::IdempotencyError::Reused => {
+                ApiError::Unprocessable(error.to_string())
+            }
+            crate::idempotency::IdempotencyError::Database(error) => error.into(),
+        }
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(error: tokio::task::JoinError) -> Self {
         anyhow::Error::from(error).into()
@@ -113,16 +131,21 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Damaged(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(error) = self {
-            tracing::error!(error = format!("{error:#}"), "request failed");
+        match self {
+            ApiError::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+            }
+            ApiError::Damaged(detail) => tracing::error!(detail, "a stored recording is damaged"),
+            _ => {}
         }
         let mut response = problem_response(&self.problem());
         let headers = response.headers_mut();

@@ -12,6 +12,7 @@ pub mod config;
 pub mod database;
 pub mod entities;
 pub mod error;
+pub mod idempotency;
 pub mod jobs;
 pub mod json;
 pub mod keys;

@@ -92,6 +92,13 @@ enum Command {
         #[command(subcommand)]
         command: BackupCommand,
     },
+    /// Check the object store against the catalogue: list every recording whose bytes are
+    /// missing or shorter than recorded (exit status 1 if there is one).
+    Check {
+        /// A TOML file of settings; environment variables override it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Seed a demo tenant with users, a key and a few dozen synthetic calls.
     Demo {
         /// A TOML file of settings; environment variables override it.
@@ -190,6 +197,7 @@ fn main() -> ExitCode {
         Command::Admin { config, command } => admin(config.as_deref(), command),
         Command::Backup { config, command } => backup(config.as_deref(), command),
         Command::Demo { config } => demo(config.as_deref()),
+        Command::Check { config } => check(config.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -235,6 +243,11 @@ async fn backup(config: Option<&Path>, command: BackupCommand) -> anyhow::Result
         }
         BackupCommand::Restore { file } => cli::backup::restore(config, &file).await,
     }
+}
+
+#[tokio::main]
+async fn check(config: Option<&Path>) -> anyhow::Result<()> {
+    cli::check::run(config).await
 }
 
 #[tokio::main]

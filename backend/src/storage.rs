@@ -32,7 +32,12 @@ pub async fn open(location: &StorageLocation) -> Result<Store, ConfigError> {
             let store = LocalFileSystem::new_with_prefix(dir)
                 .map_err(|error| unusable(&error))?
                 // Deleting a recording's last object should not leave empty folders behind.
-                .with_automatic_cleanup(true);
+                .with_automatic_cleanup(true)
+                // The file, then the directory entries that name it, reach the disk before a
+                // write returns: the catalogue row is committed only after that, so a power
+                // cut can never leave a row whose bytes were still in the page cache. (A
+                // bucket acknowledges a write only once it is durable by itself.)
+                .with_fsync(true);
             Arc::new(store)
         }
         StorageLocation::S3(s3) => s3_store(s3).map_err(|error| unusable(&error))?,

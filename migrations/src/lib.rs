@@ -13,6 +13,7 @@ mod m20261129_000001_sessions_keys_audit;
 mod m20261129_000002_keys_and_recordings;
 mod m20261129_000003_api_tokens;
 mod m20261129_000004_leases;
+mod m20261201_000001_idempotency_keys;
 
 pub struct Migrator;
 
@@ -20,11 +21,46 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261128_000001_tenants_and_users::Migration),
-            Box::new(m20261129_000001_sessions_keys_audit::Migration),
-            Box::new(m20261129_000002_keys_and_recordings::Migration),
-            Box::new(m20261129_000003_api_tokens::Migration),
-            Box::new(m20261129_000004_leases::Migration),
+            atomic(m20261128_000001_tenants_and_users::Migration),
+            atomic(m20261129_000001_sessions_keys_audit::Migration),
+            atomic(m20261129_000002_keys_and_recordings::Migration),
+            atomic(m20261129_000003_api_tokens::Migration),
+            atomic(m20261129_000004_leases::Migration),
+            atomic(m20261201_000001_idempotency_keys::Migration),
         ]
+    }
+}
+
+/// `migration`, applied in one transaction together with the record that it was applied.
+///
+/// sea-orm-migration does that by itself on PostgreSQL only. SQLite's DDL is transactional
+/// too, but left to the default each statement commits on its own: a process killed halfway
+/// through a migration left tables that the next start tried to create again, and the data
+/// directory could never start again. Wrapping every migration here, rather than setting
+/// `use_transaction` in each file, means a new migration cannot forget it.
+fn atomic(migration: impl MigrationTrait + 'static) -> Box<dyn MigrationTrait> {
+    Box::new(Atomic(migration))
+}
+
+struct Atomic<M>(M);
+
+impl<M: MigrationName> MigrationName for Atomic<M> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl<M: MigrationTrait> MigrationTrait for Atomic<M> {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }

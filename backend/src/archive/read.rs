@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 
+use callvault_shared::api::ImportOutcome;
 use callvault_shared::keys::Fingerprint;
 use callvault_shared::sealed::SealedHeader;
 use chrono::Utc;
@@ -22,7 +23,9 @@ use uuid::Uuid;
 use zip::{CompressionMethod, ZipArchive};
 
 use super::{FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION};
+use crate::audit::{self, Actor, AuditEntry};
 use crate::entities::{encryption_key, recording, tenant};
+use crate::idempotency::{self, Pending, Remembered};
 use crate::storage::Store;
 
 /// More entries than this is not an archive we wrote.
@@ -51,6 +54,16 @@ pub enum Destination {
     Origin,
 }
 
+/// What commits together with the imported rows: the audit record of the import, and the
+/// answer to the request's idempotency key.
+pub struct Witness {
+    /// The tenant whose audit log records the import.
+    pub log_tenant_id: Uuid,
+    pub actor: Actor,
+    pub action: &'static str,
+    pub idempotency: Option<Pending>,
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ImportReport {
     pub imported: u64,
@@ -64,6 +77,7 @@ pub fn import_archive(
     store: &Store,
     file: File,
     destination: &Destination,
+    witness: Option<&Witness>,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ArchiveError> {
     let mut zip = ZipArchive::new(file).map_err(|_| invalid("not a ZIP archive"))?;
@@ -194,12 +208,21 @@ pub fn import_archive(
         }
         Ok::<_, ArchiveError>(())
     })();
-    let registered =
-        outcome.and_then(|()| handle.block_on(register(db, store, &copied, destination)));
+    let already_present = present.len() as u64;
+    let registered = outcome.and_then(|()| {
+        handle.block_on(register(
+            db,
+            store,
+            &copied,
+            destination,
+            already_present,
+            witness,
+        ))
+    });
     match registered {
         Ok(imported) => Ok(ImportReport {
             imported,
-            already_present: present.len() as u64,
+            already_present,
         }),
         Err(error) => {
             for (_, object_key) in &copied {
@@ -332,12 +355,15 @@ fn check_sealed_header(head: &[u8], entry: &ManifestEntry) -> Result<(), Archive
     Ok(())
 }
 
-/// Moves the copied files to their final names and writes every row in one transaction.
+/// Moves the copied files to their final names and writes every row in one transaction, with
+/// the witness's audit record and idempotency answer.
 async fn register(
     db: &DatabaseConnection,
     store: &Store,
     copied: &[(ManifestEntry, String)],
     destination: &Destination,
+    already_present: u64,
+    witness: Option<&Witness>,
 ) -> Result<u64, ArchiveError> {
     let txn = db.begin().await.map_err(anyhow::Error::from)?;
     let mut tenants: HashMap<String, tenant::Model> = HashMap::new();
@@ -408,13 +434,45 @@ async fn register(
         .await
         .map_err(anyhow::Error::from)?;
     }
+    let imported = copied.len() as u64;
+    if let Some(witness) = witness {
+        witness_import(&txn, witness, imported, already_present)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
     if let Err(error) = txn.commit().await {
         for object_key in placed {
             let _ = store.delete(&ObjectPath::from(object_key.as_str())).await;
         }
         return Err(ArchiveError::Failed(error.into()));
     }
-    Ok(copied.len() as u64)
+    Ok(imported)
+}
+
+async fn witness_import(
+    txn: &sea_orm::DatabaseTransaction,
+    witness: &Witness,
+    imported: u64,
+    already_present: u64,
+) -> anyhow::Result<()> {
+    audit::record(
+        txn,
+        AuditEntry::new(witness.log_tenant_id, &witness.actor, witness.action).details(
+            serde_json::json!({ "imported": imported, "already_present": already_present }),
+        ),
+    )
+    .await?;
+    if let Some(pending) = &witness.idempotency {
+        let answer = Remembered {
+            status: 200,
+            response: serde_json::to_string(&ImportOutcome {
+                imported,
+                already_present,
+            })?,
+        };
+        idempotency::remember(txn, pending, &answer).await?;
+    }
+    Ok(())
 }
 
 async fn origin_tenant(

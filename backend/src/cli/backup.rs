@@ -13,7 +13,7 @@ use callvault_shared::keys::RsaPublicKey;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::archive::read::{ArchiveError, Destination, import_archive};
+use crate::archive::read::{ArchiveError, Destination, Witness, import_archive};
 use crate::archive::write::{Item, write_archive};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::config::{Config, Settings};
@@ -167,6 +167,17 @@ pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result
     let file =
         std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
     let bar = progress_bar(file.metadata()?.len(), "restoring");
+    // The restore is recorded in the System tenant's log, in the transaction that registers it.
+    let witness = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+        .one(&db)
+        .await?
+        .map(|system| Witness {
+            log_tenant_id: system.id,
+            actor: Actor::command_line(),
+            action: "backup.restore",
+            idempotency: None,
+        });
     let handle = tokio::runtime::Handle::current();
     let (worker_db, progress) = (db.clone(), bar.clone());
     let report = tokio::task::spawn_blocking(move || {
@@ -176,6 +187,7 @@ pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result
             &store,
             file,
             &Destination::Origin,
+            witness.as_ref(),
             |bytes| progress.inc(bytes),
         )
     })
@@ -189,22 +201,6 @@ pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result
         ),
         Err(ArchiveError::Failed(error)) => return Err(error),
     };
-    if let Some(system) = tenant::Entity::find()
-        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
-        .one(&db)
-        .await?
-    {
-        audit::record(
-            &db,
-            AuditEntry::new(system.id, &Actor::command_line(), "backup.restore").details(
-                serde_json::json!({
-                    "imported": report.imported,
-                    "already_present": report.already_present,
-                }),
-            ),
-        )
-        .await?;
-    }
     eprintln!(
         "Restored {} recordings ({} were here already). They play once their keys are imported and granted.",
         report.imported, report.already_present

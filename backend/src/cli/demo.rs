@@ -140,7 +140,16 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         };
         let body =
             futures_util::stream::once(async move { Ok(actix_web::web::Bytes::from(audio)) });
-        ingest::ingest(&db, &store, &demo, None, metadata, Box::pin(body), u64::MAX)
+        ingest::ingest(
+            &db,
+            &store,
+            &demo,
+            &actor,
+            metadata,
+            Box::pin(body),
+            u64::MAX,
+            None,
+        )
             .await
             .map_err(|error| anyhow::anyhow!("demo recording {index}: {error}"))?;
     }

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod backup;
+pub mod check;
 pub mod demo;
 mod inspect;
 mod key_file;

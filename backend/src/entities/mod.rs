@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod idempotency_key;
 pub mod encryption_key;
 pub mod job;
 pub mod key_grant;

@@ -13,22 +13,24 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::sniff;
+use crate::audit::{self, Actor, AuditEntry};
 use crate::entities::{encryption_key, recording, tenant};
 use crate::error::ApiError;
+use crate::idempotency::{self, IdempotencyKey, Pending, Remembered};
 use crate::storage::Store;
 
 /// Keep at most this many part uploads in flight: memory stays bounded whatever the size.
 const MAX_PARTS_IN_FLIGHT: usize = 2;
 
 /// A recording's metadata, as query parameters of a raw upload.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
@@ -115,17 +117,34 @@ impl Metadata {
     }
 }
 
-/// Stores one recording from `body`, sealed if the tenant's encryption is on.
+/// The audit action of an upload, and the operation its idempotency keys are used for.
+pub const ACTION: &str = "recording.upload";
+
+/// What an upload ended in.
+#[derive(Debug)]
+pub enum Stored {
+    /// A new recording, committed with its audit record.
+    New(recording::Model),
+    /// The answer an earlier request with the same `Idempotency-Key` got; nothing new kept.
+    Replayed(Remembered),
+}
+
+/// Stores one recording from `body`, sealed if the tenant's encryption is on. The bytes are
+/// durable in the store before the row, its audit record and the idempotency key's answer
+/// commit, together.
+#[allow(clippy::too_many_arguments)]
 pub async fn ingest(
     db: &DatabaseConnection,
     store: &Store,
     tenant: &tenant::Model,
-    uploader: Option<Uuid>,
+    uploader: &Actor,
     metadata: Metadata,
     mut body: impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
     max_bytes: u64,
-) -> Result<recording::Model, ApiError> {
+    idempotency_key: Option<IdempotencyKey>,
+) -> Result<Stored, ApiError> {
     let (direction, tags) = metadata.check()?;
+    let described = serde_json::to_vec(&metadata).map_err(ApiError::internal)?;
 
     // Enough of the start to recognise the audio, and to read a WAV header's duration.
     let mut head = Vec::new();
@@ -238,6 +257,10 @@ pub async fn ingest(
     }
     upload.finish().await.map_err(storage_error)?;
 
+    let sha256 = hex::encode(hasher.finalize());
+    let pending = idempotency_key.map(|key| {
+        Pending::new(tenant.id, key, ACTION, &[sha256.as_bytes(), &described])
+    });
     let row = recording::Model {
         id,
         tenant_id: tenant.id,
@@ -245,7 +268,7 @@ pub async fn ingest(
         content_type: content_type.to_owned(),
         size_bytes: size as i64,
         stored_bytes: stored as i64,
-        sha256: hex::encode(hasher.finalize()),
+        sha256,
         sealed: sealing.is_some(),
         key_id: sealing.as_ref().map(|(key, _)| key.id),
         key_fingerprint: sealing.as_ref().map(|(key, _)| key.fingerprint.clone()),
@@ -258,16 +281,63 @@ pub async fn ingest(
         external_id: metadata.external_id,
         tags: serde_json::to_string(&tags).map_err(ApiError::internal)?,
         created_at: Utc::now(),
-        created_by: uploader,
+        created_by: uploader.id,
     };
-    match row.into_active_model().insert(db).await {
-        Ok(row) => Ok(row),
-        Err(error) => {
+    let committed = match &pending {
+        Some(pending) => match idempotency::earlier(db, pending).await {
+            Ok(None) => commit(db, row, uploader, Some(pending)).await,
+            Ok(Some(earlier)) => Ok(Stored::Replayed(earlier)),
+            Err(error) => Err(error.into()),
+        },
+        None => commit(db, row, uploader, None).await,
+    };
+    let replayed_after_race = match (&committed, &pending) {
+        // Another request with the same key committed first (or the commit failed for
+        // another reason): the earlier answer, if there is one, is this request's too.
+        (Err(_), Some(pending)) => idempotency::earlier(db, pending).await.ok().flatten(),
+        _ => None,
+    };
+    match (committed, replayed_after_race) {
+        (Ok(Stored::New(row)), _) => Ok(Stored::New(row)),
+        (Ok(Stored::Replayed(earlier)), _) | (Err(_), Some(earlier)) => {
+            // This request's bytes are a second copy nobody names: take them back.
+            let _ = store.delete(&location).await;
+            Ok(Stored::Replayed(earlier))
+        }
+        (Err(error), None) => {
             // The row never existed: take the bytes back too (the sweeper would, later).
             let _ = store.delete(&location).await;
-            Err(error.into())
+            Err(error)
         }
     }
+}
+
+/// The row, its audit record and the key's answer, in one transaction.
+async fn commit(
+    db: &DatabaseConnection,
+    row: recording::Model,
+    uploader: &Actor,
+    pending: Option<&Pending>,
+) -> Result<Stored, ApiError> {
+    let txn = db.begin().await?;
+    let row = row.into_active_model().insert(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(row.tenant_id, uploader, ACTION)
+            .object("recording", row.id)
+            .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
+    )
+    .await?;
+    if let Some(pending) = pending {
+        let answer = Remembered {
+            status: 201,
+            response: serde_json::to_string(&super::to_api(row.clone()))
+                .map_err(ApiError::internal)?,
+        };
+        idempotency::remember(&txn, pending, &answer).await?;
+    }
+    txn.commit().await?;
+    Ok(Stored::New(row))
 }
 
 /// The tenant's active key, which must be usable for sealing.

@@ -3,6 +3,7 @@
 //! them is written after, so a listed recording always has its bytes, and bytes no row names
 //! are strays for the sweeper.
 
+pub mod check;
 pub mod ingest;
 pub mod opened;
 pub mod playback;

@@ -44,19 +44,18 @@ pub async fn respond(
     let body = if row.sealed {
         let access = open(state, principal, row, &location).await?;
         if access.plaintext_len() != total {
-            return Err(ApiError::internal(anyhow::anyhow!(
-                "recording {}: stored length disagrees with the catalogue",
-                row.id
-            )));
+            return Err(damaged(row, "its sealed length disagrees with the catalogue"));
         }
         let store = state.store.clone();
+        let row = row.clone();
         let chunks = access.chunks_covering(&wanted);
         first_piece_first(chunks.start, move |next| {
-            let (store, access, location, wanted) = (
+            let (store, access, location, wanted, row) = (
                 store.clone(),
                 access.clone(),
                 location.clone(),
                 wanted.clone(),
+                row.clone(),
             );
             async move {
                 if next >= chunks.end || wanted.is_empty() {
@@ -64,20 +63,17 @@ pub async fn respond(
                 }
                 let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
                 let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
-                let bytes = store
-                    .get_range(&location, span.clone())
-                    .await
-                    .map_err(storage_error)?;
+                let bytes = read_range(&store, &row, &location, span.clone()).await?;
                 let mut out = Vec::with_capacity(((last - next) as usize) * CHUNK_SIZE);
                 for index in next..last {
                     let at = access.chunk_location(index);
                     let ciphertext = bytes
                         .get((at.start - span.start) as usize..(at.end - span.start) as usize)
-                        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("short read")))?
+                        .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?
                         .to_vec();
-                    let chunk = access.open_chunk(index, ciphertext).map_err(|_| {
-                        ApiError::internal(anyhow::anyhow!("a stored chunk does not open"))
-                    })?;
+                    let chunk = access
+                        .open_chunk(index, ciphertext)
+                        .map_err(|_| damaged(&row, &format!("its chunk {index} does not open")))?;
                     out.extend_from_slice(access.slice_of_chunk(index, &chunk, &wanted));
                 }
                 Ok(Some((Bytes::from(out), last)))
@@ -87,17 +83,18 @@ pub async fn respond(
     } else {
         let store = state.store.clone();
         let end = wanted.end;
+        let row = row.clone();
         first_piece_first(wanted.start, move |next| {
-            let (store, location) = (store.clone(), location.clone());
+            let (store, location, row) = (store.clone(), location.clone(), row.clone());
             async move {
                 if next >= end {
                     return Ok(None);
                 }
                 let until = (next + PLAIN_BYTES_PER_FETCH).min(end);
-                let bytes = store
-                    .get_range(&location, next..until)
-                    .await
-                    .map_err(storage_error)?;
+                let bytes = read_range(&store, &row, &location, next..until).await?;
+                if bytes.len() as u64 != until - next {
+                    return Err(damaged(&row, "it is shorter than the catalogue says"));
+                }
                 Ok(Some((bytes, until)))
             }
         })
@@ -157,6 +154,39 @@ where
     ))
 }
 
+/// `range` of the recording's object. A failure is told apart: an object that is missing or
+/// shorter than the catalogue says is a damaged recording, which no retry mends; anything
+/// else is the store's (a 503 while it is away).
+async fn read_range(
+    store: &crate::storage::Store,
+    row: &recording::Model,
+    location: &ObjectPath,
+    range: Range<u64>,
+) -> Result<Bytes, ApiError> {
+    match store.get_range(location, range).await {
+        Ok(bytes) => Ok(bytes),
+        Err(error) => Err(match store.head(location).await {
+            Err(object_store::Error::NotFound { .. }) => damaged(row, "its stored bytes are missing"),
+            Ok(meta) if meta.size < u64::try_from(row.stored_bytes).unwrap_or_default() => damaged(
+                row,
+                &format!(
+                    "the store holds {} of its {} bytes",
+                    meta.size, row.stored_bytes
+                ),
+            ),
+            _ => storage_error(error),
+        }),
+    }
+}
+
+/// The answer for a recording whose bytes cannot be served as the catalogue describes them.
+pub fn damaged(row: &recording::Model, what: &str) -> ApiError {
+    ApiError::Damaged(format!(
+        "recording {} is damaged: {what}; `callvault check` lists every such recording, and a backup restores it",
+        row.id
+    ))
+}
+
 fn wanted_len(range: &Option<Range<u64>>, total: u64) -> u64 {
     range
         .as_ref()
@@ -206,14 +236,16 @@ async fn open(
     }
     let private = grants::open(grant, principal, &key).await?;
     let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
-    let head = state
-        .store
-        .get_range(location, 0..stored.min(sealed::MAX_HEADER_LEN as u64))
-        .await
-        .map_err(storage_error)?;
+    let head = read_range(
+        &state.store,
+        row,
+        location,
+        0..stored.min(sealed::MAX_HEADER_LEN as u64),
+    )
+    .await?;
+    let damaged_row = row.clone();
     let access = tokio::task::spawn_blocking(move || {
-        let corrupt =
-            || ApiError::internal(anyhow::anyhow!("a stored sealed header does not open"));
+        let corrupt = || damaged(&damaged_row, "its sealed header does not open");
         let parsed = SealedHeader::parse(&head).map_err(|_| corrupt())?;
         let chunk_header = head
             .get(parsed.len..parsed.len + callvault_shared::chunked::HEADER_LEN)

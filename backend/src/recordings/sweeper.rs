@@ -67,6 +67,8 @@ pub async fn sweep(
         }
     }
     report.removed += remove_unnamed(db, store, batch).await?;
+    // Answers to idempotency keys are kept a day; the store's strays and they share a cadence.
+    crate::idempotency::forget_expired(db).await?;
     if report.removed > 0 {
         tracing::info!(
             removed = report.removed,

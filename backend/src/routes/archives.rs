@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use callvault_shared::api::{ImportOutcome, Problem};
+use callvault_shared::api::{AuditOutcome, ImportOutcome, Problem};
+use sha2::{Digest, Sha256};
 use futures_util::{StreamExt, stream};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -11,15 +12,20 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::archive::channel_writer::ChannelWriter;
-use crate::archive::read::{ArchiveError, Destination, ImportReport, import_archive};
+use crate::archive::read::{ArchiveError, Destination, ImportReport, Witness, import_archive};
 use crate::archive::write::{Item, write_archive};
 use crate::audit::{self, AuditEntry};
 use crate::auth::access::{InTenant, need};
 use crate::entities::recording;
 use crate::error::ApiError;
+use crate::idempotency::{self, Pending};
 use crate::json::Json;
+use crate::routes::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::routes::recordings::RecordingQuery;
 use crate::state::AppState;
+
+/// The audit action of an import, and the operation its idempotency keys are used for.
+const IMPORT: &str = "recording.import";
 
 /// At most this many recordings per archive download.
 const MAX_EXPORT: usize = 10_000;
@@ -155,14 +161,15 @@ pub async fn export(
 /// are sealed with is imported here and granted.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(("tenant" = String, Path, description = "The tenant's id or slug"), IdempotencyParam),
     request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
     responses(
         (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
-        (status = 200, description = "Imported", body = ImportOutcome),
+        (status = 200, description = "Imported; with `Idempotent-Replayed: true`, by an earlier request with the same `Idempotency-Key`", body = ImportOutcome),
         (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/zip", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The `Idempotency-Key` was used for another request", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
 )]
@@ -170,6 +177,7 @@ pub async fn export(
 pub async fn import(
     state: web::Data<AppState>,
     access: InTenant<need::RecordingsUpload>,
+    idempotency_key: IdempotencyHeader,
     request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -188,6 +196,7 @@ pub async fn import(
     let spool = tempfile::tempfile().map_err(ApiError::internal)?;
     let mut spool = tokio::fs::File::from_std(spool);
     let mut size = 0u64;
+    let mut hasher = Sha256::new();
     let mut body = crate::recordings::ingest::cut_off_when_idle(
         body.map(|chunk| chunk.map_err(crate::recordings::ingest::payload_error)),
         state.limits.upload_idle,
@@ -201,11 +210,26 @@ pub async fn import(
                 state.limits.max_upload_bytes
             )));
         }
+        hasher.update(&chunk);
         tokio::io::AsyncWriteExt::write_all(&mut spool, &chunk)
             .await
             .map_err(ApiError::internal)?;
     }
+    let pending = idempotency_key.0.map(|key| {
+        Pending::new(access.tenant.id, key, IMPORT, &[&hasher.finalize()[..]])
+    });
+    if let Some(pending) = &pending
+        && let Some(earlier) = idempotency::earlier(&state.db, pending).await?
+    {
+        return Ok(replay(earlier));
+    }
     let spool = spool.into_std().await;
+    let witness = Witness {
+        log_tenant_id: access.tenant.id,
+        actor: access.actor(),
+        action: IMPORT,
+        idempotency: pending.clone(),
+    };
     let (db, store, tenant) = (state.db.clone(), state.store.clone(), access.tenant.clone());
     let handle = tokio::runtime::Handle::current();
     let report = tokio::task::spawn_blocking(move || {
@@ -215,14 +239,11 @@ pub async fn import(
             &store,
             spool,
             &Destination::Tenant(tenant),
+            Some(&witness),
             |_| {},
         )
     })
     .await?;
-    let outcome = match &report {
-        Ok(_) => callvault_shared::api::AuditOutcome::Success,
-        Err(_) => callvault_shared::api::AuditOutcome::Failure,
-    };
     let ImportReport {
         imported,
         already_present,
@@ -231,8 +252,8 @@ pub async fn import(
         Err(ArchiveError::Invalid(reason)) => {
             audit::record(
                 &state.db,
-                AuditEntry::new(access.tenant.id, &access.actor(), "recording.import")
-                    .outcome(outcome)
+                AuditEntry::new(access.tenant.id, &access.actor(), IMPORT)
+                    .outcome(AuditOutcome::Failure)
                     .details(serde_json::json!({ "refused": reason })),
             )
             .await?;
@@ -241,22 +262,21 @@ pub async fn import(
             )));
         }
         Err(ArchiveError::Failed(error)) => {
+            // A request racing this one with the same key may have committed first.
+            if let Some(pending) = &pending
+                && let Ok(Some(earlier)) = idempotency::earlier(&state.db, pending).await
+            {
+                return Ok(replay(earlier));
+            }
             audit::record_or_log(
                 &state.db,
-                AuditEntry::new(access.tenant.id, &access.actor(), "recording.import")
-                    .outcome(outcome),
+                AuditEntry::new(access.tenant.id, &access.actor(), IMPORT)
+                    .outcome(AuditOutcome::Failure),
             )
             .await;
             return Err(error.into());
         }
     };
-    audit::record(
-        &state.db,
-        AuditEntry::new(access.tenant.id, &access.actor(), "recording.import").details(
-            serde_json::json!({ "imported": imported, "already_present": already_present }),
-        ),
-    )
-    .await?;
     Ok(HttpResponse::Ok().json(ImportOutcome {
         imported,
         already_present,

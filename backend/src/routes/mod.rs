@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod encryption;
 pub mod health;
+pub mod idempotency_key;
 pub mod jobs;
 pub mod keys;
 pub mod recordings;

@@ -19,6 +19,7 @@ use crate::entities::recording;
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::recordings::{self, ingest, playback};
+use crate::routes::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::state::AppState;
 
 /// Uploads a recording: the audio as the raw body with its own `Content-Type` and the metadata
@@ -27,18 +28,19 @@ use crate::state::AppState;
 /// on, as it streams in.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), ingest::Metadata),
+    params(("tenant" = String, Path, description = "The tenant's id or slug"), ingest::Metadata, IdempotencyParam),
     request_body(content(
         (Vec<u8> = "audio/*"),
         (UploadForm = "multipart/form-data"),
     ), description = "The audio (WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM), raw or as a form"),
     responses(
-        (status = 201, description = "Stored", body = Recording),
+        (status = 201, description = "Stored; with `Idempotent-Replayed: true`, stored by an earlier request with the same `Idempotency-Key`", body = Recording),
         (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
         (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Encryption is on without an active key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a recognised audio file", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The `Idempotency-Key` was used for another request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
@@ -48,10 +50,11 @@ pub async fn upload(
     state: web::Data<AppState>,
     access: InTenant<need::RecordingsUpload>,
     metadata: web::Query<ingest::Metadata>,
+    idempotency_key: IdempotencyHeader,
     request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let uploader = Some(access.principal.user().id);
+    let uploader = access.actor();
     let limit = state.limits.max_upload_bytes;
     let declared = request
         .headers()
@@ -68,7 +71,7 @@ pub async fn upload(
             "{declared:?} is not audio: send the file as audio/* (or application/octet-stream), or as multipart/form-data; its type is then recognised from its bytes"
         )));
     }
-    let row = if is_form {
+    let stored = if is_form {
         let mut form = actix_multipart::Multipart::new(request.headers(), body);
         let metadata = read_metadata_part(&mut form).await?;
         let file = form
@@ -91,10 +94,11 @@ pub async fn upload(
             &state.db,
             &state.store,
             &access.tenant,
-            uploader,
+            &uploader,
             metadata.into(),
             file,
             limit,
+            idempotency_key.0,
         )
         .await?
     } else {
@@ -106,21 +110,18 @@ pub async fn upload(
             &state.db,
             &state.store,
             &access.tenant,
-            uploader,
+            &uploader,
             metadata.into_inner(),
             body,
             limit,
+            idempotency_key.0,
         )
         .await?
     };
-    audit::record(
-        &state.db,
-        AuditEntry::new(access.tenant.id, &access.actor(), "recording.upload")
-            .object("recording", row.id)
-            .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(recordings::to_api(row)))
+    Ok(match stored {
+        ingest::Stored::New(row) => HttpResponse::Created().json(recordings::to_api(row)),
+        ingest::Stored::Replayed(earlier) => replay(earlier),
+    })
 }
 
 /// A multipart upload, as the OpenAPI document describes it.
