@@ -445,6 +445,7 @@ pub async fn remove(
     responses(
         (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The recording is damaged: its stored bytes are missing (`callvault check` lists such recordings)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
@@ -460,7 +461,12 @@ pub async fn stored_file(
         .store
         .get(&ObjectPath::from(row.object_key.as_str()))
         .await
-        .map_err(ingest::storage_error)?;
+        .map_err(|error| match error {
+            object_store::Error::NotFound { .. } => {
+                playback::damaged(&row, "its stored bytes are missing")
+            }
+            error => ingest::storage_error(error),
+        })?;
     audit::record(
         &state.db,
         AuditEntry::new(
@@ -512,6 +518,7 @@ pub struct AudioQuery {
         (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Unrecoverable: its key was destroyed", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range starts beyond the end", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The recording is damaged: its stored bytes are missing, short or do not open (`callvault check` lists such recordings)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["recordings_play"]), ("session_cookie" = ["recordings_play"]))
