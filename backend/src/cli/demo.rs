@@ -150,8 +150,8 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
             u64::MAX,
             None,
         )
-            .await
-            .map_err(|error| anyhow::anyhow!("demo recording {index}: {error}"))?;
+        .await
+        .map_err(|error| anyhow::anyhow!("demo recording {index}: {error}"))?;
     }
     audit::record(
         &db,

@@ -2,8 +2,8 @@
 
 pub mod api_token;
 pub mod audit_event;
-pub mod idempotency_key;
 pub mod encryption_key;
+pub mod idempotency_key;
 pub mod job;
 pub mod key_grant;
 pub mod lease;

@@ -258,9 +258,8 @@ pub async fn ingest(
     upload.finish().await.map_err(storage_error)?;
 
     let sha256 = hex::encode(hasher.finalize());
-    let pending = idempotency_key.map(|key| {
-        Pending::new(tenant.id, key, ACTION, &[sha256.as_bytes(), &described])
-    });
+    let pending = idempotency_key
+        .map(|key| Pending::new(tenant.id, key, ACTION, &[sha256.as_bytes(), &described]));
     let row = recording::Model {
         id,
         tenant_id: tenant.id,

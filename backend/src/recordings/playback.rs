@@ -44,7 +44,10 @@ pub async fn respond(
     let body = if row.sealed {
         let access = open(state, principal, row, &location).await?;
         if access.plaintext_len() != total {
-            return Err(damaged(row, "its sealed length disagrees with the catalogue"));
+            return Err(damaged(
+                row,
+                "its sealed length disagrees with the catalogue",
+            ));
         }
         let store = state.store.clone();
         let row = row.clone();
@@ -166,7 +169,9 @@ async fn read_range(
     match store.get_range(location, range).await {
         Ok(bytes) => Ok(bytes),
         Err(error) => Err(match store.head(location).await {
-            Err(object_store::Error::NotFound { .. }) => damaged(row, "its stored bytes are missing"),
+            Err(object_store::Error::NotFound { .. }) => {
+                damaged(row, "its stored bytes are missing")
+            }
             Ok(meta) if meta.size < u64::try_from(row.stored_bytes).unwrap_or_default() => damaged(
                 row,
                 &format!(

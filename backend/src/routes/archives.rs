@@ -4,10 +4,10 @@ use std::io::Write;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use callvault_shared::api::{AuditOutcome, ImportOutcome, Problem};
-use sha2::{Digest, Sha256};
 use futures_util::{StreamExt, stream};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -215,9 +215,9 @@ pub async fn import(
             .await
             .map_err(ApiError::internal)?;
     }
-    let pending = idempotency_key.0.map(|key| {
-        Pending::new(access.tenant.id, key, IMPORT, &[&hasher.finalize()[..]])
-    });
+    let pending = idempotency_key
+        .0
+        .map(|key| Pending::new(access.tenant.id, key, IMPORT, &[&hasher.finalize()[..]]));
     if let Some(pending) = &pending
         && let Some(earlier) = idempotency::earlier(&state.db, pending).await?
     {

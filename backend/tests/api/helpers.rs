@@ -580,7 +580,7 @@ impl TestApp {
 }
 
 /// Starts `callvault serve` on a free port and waits until it says which.
-async fn start_process(
+pub async fn start_process(
     data_dir: &Path,
     database_url: &str,
     storage_url: &str,
@@ -628,7 +628,7 @@ async fn start_process(
 }
 
 /// A small built web app: what `cargo xtask web` puts in the web directory, in miniature.
-fn write_web_app(dir: &Path) {
+pub fn write_web_app(dir: &Path) {
     std::fs::create_dir_all(dir).expect("web dir");
     std::fs::write(
         dir.join("index.html"),
