@@ -17,6 +17,8 @@ const POSTGRES_URL_VAR: &str = "CALLVAULT_TEST_POSTGRES_URL";
 
 const BROWSER: &str = "/usr/bin/chromium";
 const WEBDRIVER: &str = "/usr/bin/chromedriver";
+/// The durability test traces the system calls of an upload.
+const STRACE: &str = "/usr/bin/strace";
 
 struct Outcome {
     step: &'static str,
@@ -62,6 +64,7 @@ pub fn test() -> anyhow::Result<()> {
         &mut || crate::supply_chain::check(),
     );
     step("unit and integration tests on SQLite", &mut || {
+        ensure_packages(&[(STRACE, "strace")])?;
         shell::run(
             test_runner()
                 .args(["--workspace", "--exclude", "callvault-e2e"])
@@ -95,7 +98,7 @@ pub fn test() -> anyhow::Result<()> {
         let Some(web_dir) = &web_dir else {
             bail!("skipped: the web app did not build");
         };
-        ensure_browser()?;
+        ensure_packages(&[(BROWSER, "chromium"), (WEBDRIVER, "chromium-driver")])?;
         let server = shell::build_server()?;
         shell::run(
             test_runner()
@@ -207,20 +210,29 @@ pub fn postgres_reachable(url: &str) -> bool {
         .is_some_and(|address| TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_ok())
 }
 
-/// Debian's Chromium and its WebDriver, installed with apt when they are missing.
-fn ensure_browser() -> anyhow::Result<()> {
-    if Path::new(BROWSER).exists() && Path::new(WEBDRIVER).exists() {
+/// Debian's packages that provide `files`, installed with apt when a file is missing.
+fn ensure_packages(files: &[(&str, &str)]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = files
+        .iter()
+        .filter(|(file, _)| !Path::new(file).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
     if !Path::new("/usr/bin/apt-get").exists() {
         bail!(
-            "the browser tests need {BROWSER} and {WEBDRIVER} (Debian: apt-get install chromium chromium-driver)"
+            "the tests need Debian's {} (apt-get install {})",
+            missing.join(", "),
+            missing.join(" ")
         );
     }
+    eprintln!("xtask: installing {} for the tests", missing.join(", "));
     shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
     shell::run(
         Command::new("apt-get")
             .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "-qq", "chromium", "chromium-driver"]),
+            .args(["install", "-y", "-qq"])
+            .args(&missing),
     )
 }

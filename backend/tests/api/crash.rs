@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use callvault_shared::api::{AuditPage, RecordingPage};
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp};
@@ -70,6 +71,10 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
                             .post(url)
                             .bearer_auth(&token)
                             .header("content-type", "audio/wav")
+                            // What a recorder does: one key per call, sent again with every
+                            // retry, so that an upload whose answer the kill cut is not stored
+                            // twice.
+                            .header("idempotency-key", format!("crash-call-{index}"))
                             .body(audio(index))
                             .send()
                             .await;
@@ -122,6 +127,7 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
         "every upload landed in the end"
     );
     assert_whole(&app, &acme.admin, &acknowledged).await;
+    assert_once_each(&app, &acme.admin).await;
 
     // A rewrap to a new key, killed at a random point of its progress.
     let new_key = create_key(&app, &acme.admin, "acme", json!({ "bits": 2048 })).await;
@@ -212,6 +218,33 @@ async fn assert_whole(app: &TestApp, admin: &Session, acknowledged: &HashMap<Str
         app.object_count("recordings").await,
         listed.len(),
         "one object per listed recording, no orphan"
+    );
+}
+
+/// Exactly one recording per call, however many attempts its answer took, and an audit record
+/// for each: the row and its record commit together, and a retry with the call's key gets the
+/// first attempt's recording.
+async fn assert_once_each(app: &TestApp, admin: &Session) {
+    let listed: RecordingPage = app
+        .get_as("/api/v1/tenants/acme/recordings?limit=500", admin)
+        .await
+        .json()
+        .await
+        .expect("a page of recordings");
+    assert_eq!(listed.recordings.len(), UPLOADS, "no call stored twice");
+    let audited: AuditPage = app
+        .get_as(
+            "/api/v1/tenants/acme/audit?action=recording.upload&limit=1000",
+            admin,
+        )
+        .await
+        .json()
+        .await
+        .expect("a page of the audit log");
+    assert_eq!(
+        audited.events.len(),
+        UPLOADS,
+        "every stored upload has its audit record"
     );
 }
 
