@@ -57,6 +57,24 @@ pub async fn create(
     account: NewAccount,
     password_min_length: usize,
 ) -> Result<user::Model, ApiError> {
+    let prepared = prepare(db, tenant, account, password_min_length).await?;
+    insert(db, prepared).await
+}
+
+/// A new account checked and with its password hashed and its key pair made, ready to insert:
+/// the slow work, done before a transaction opens so that the transaction stays short.
+pub struct PreparedAccount {
+    row: user::ActiveModel,
+    username: String,
+}
+
+/// Checks a new account and does its slow work (the password hash and the key pair).
+pub async fn prepare(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    account: NewAccount,
+    password_min_length: usize,
+) -> Result<PreparedAccount, ApiError> {
     check_username(&account.username)?;
     check_role_fits_tenant(account.role, tenant)?;
     password_policy::check(&account.password, password_min_length).map_err(ApiError::BadRequest)?;
@@ -73,22 +91,31 @@ pub async fn create(
     let password_hash = password::hash(account.password.clone()).await?;
     let (key, _) = user_key::generate(id, account.password).await?;
     let now = Utc::now();
-    user::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(tenant.id),
-        username: Set(account.username.clone()),
-        password_hash: Set(password_hash),
-        role: Set(account.role.as_str().to_owned()),
-        created_at: Set(now),
-        public_key: Set(Some(key.public_key)),
-        sealed_private_key: Set(Some(key.sealed_private_key)),
-        password_changed_at: Set(Some(now)),
-    }
-    .insert(db)
-    .await
-    .map_err(|error| {
+    Ok(PreparedAccount {
+        row: user::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(tenant.id),
+            username: Set(account.username.clone()),
+            password_hash: Set(password_hash),
+            role: Set(account.role.as_str().to_owned()),
+            created_at: Set(now),
+            public_key: Set(Some(key.public_key)),
+            sealed_private_key: Set(Some(key.sealed_private_key)),
+            password_changed_at: Set(Some(now)),
+        },
+        username: account.username,
+    })
+}
+
+/// Inserts a prepared account (on a transaction, to commit with its audit record).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    prepared: PreparedAccount,
+) -> Result<user::Model, ApiError> {
+    let PreparedAccount { row, username } = prepared;
+    row.insert(db).await.map_err(|error| {
         if is_unique_violation(&error) {
-            taken(&account.username)
+            taken(&username)
         } else {
             error.into()
         }
@@ -118,10 +145,43 @@ pub async fn reset_password(
     new_password: Zeroizing<String>,
     password_min_length: usize,
 ) -> Result<ResetOutcome, ApiError> {
+    let prepared = prepare_reset(target, new_password, password_min_length).await?;
+    apply_reset(db, prepared).await
+}
+
+/// A reset's slow work done (the password hash and the new key pair), ready to apply.
+pub struct PreparedReset {
+    target: user::Model,
+    password_hash: String,
+    key: user_key::StoredUserKey,
+}
+
+/// Checks the new password and does a reset's slow work, before any transaction opens.
+pub async fn prepare_reset(
+    target: user::Model,
+    new_password: Zeroizing<String>,
+    password_min_length: usize,
+) -> Result<PreparedReset, ApiError> {
     password_policy::check(&new_password, password_min_length).map_err(ApiError::BadRequest)?;
     let password_hash = password::hash(new_password.clone()).await?;
     let (key, _) = user_key::generate(target.id, new_password).await?;
+    Ok(PreparedReset {
+        target,
+        password_hash,
+        key,
+    })
+}
 
+/// Writes a prepared reset in one transaction (a savepoint when `db` is one already).
+pub async fn apply_reset(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    prepared: PreparedReset,
+) -> Result<ResetOutcome, ApiError> {
+    let PreparedReset {
+        target,
+        password_hash,
+        key,
+    } = prepared;
     let txn = db.begin().await?;
     let sessions_ended = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(target.id))
