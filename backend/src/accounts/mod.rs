@@ -86,7 +86,12 @@ pub async fn prepare(
     {
         return Err(taken(&account.username));
     }
+    hash_new(tenant.id, account).await
+}
 
+/// The slow work of a new account (the password hash and the key pair), without the checks of
+/// [`prepare`]: for a caller whose account is known to pass them.
+pub async fn hash_new(tenant_id: Uuid, account: NewAccount) -> Result<PreparedAccount, ApiError> {
     let id = Uuid::now_v7();
     let password_hash = password::hash(account.password.clone()).await?;
     let (key, _) = user_key::generate(id, account.password).await?;
@@ -94,7 +99,7 @@ pub async fn prepare(
     Ok(PreparedAccount {
         row: user::ActiveModel {
             id: Set(id),
-            tenant_id: Set(tenant.id),
+            tenant_id: Set(tenant_id),
             username: Set(account.username.clone()),
             password_hash: Set(password_hash),
             role: Set(account.role.as_str().to_owned()),
