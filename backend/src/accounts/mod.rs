@@ -50,19 +50,10 @@ pub fn check_role_fits_tenant(role: Role, tenant: &tenant::Model) -> Result<(), 
     Ok(())
 }
 
-/// Creates a user with their own key pair, sealed under their password.
-pub async fn create(
-    db: &impl ConnectionTrait,
-    tenant: &tenant::Model,
-    account: NewAccount,
-    password_min_length: usize,
-) -> Result<user::Model, ApiError> {
-    let prepared = prepare(db, tenant, account, password_min_length).await?;
-    insert(db, prepared).await
-}
-
-/// A new account checked and with its password hashed and its key pair made, ready to insert:
-/// the slow work, done before a transaction opens so that the transaction stays short.
+/// A new account, in two steps: [`prepare`] checks it and does the slow work (the password
+/// hash and its own key pair, sealed under the password), then [`insert`] writes it, on the
+/// transaction that also writes its audit record. The slow work comes before the transaction
+/// opens, so that the transaction stays short.
 pub struct PreparedAccount {
     row: user::ActiveModel,
     username: String,
@@ -143,18 +134,9 @@ pub struct ResetOutcome {
 pub const RESET_NOTICE: &str = "The user has a new key pair: the keys they were granted can no longer be opened with it, so those grants were removed. Someone who holds each key must grant it to them again.";
 
 /// An administrator's reset: a new password and a new key pair, because nobody but the user
-/// can open the old one. Every session ends and every grant to the old key is void.
-pub async fn reset_password(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    target: user::Model,
-    new_password: Zeroizing<String>,
-    password_min_length: usize,
-) -> Result<ResetOutcome, ApiError> {
-    let prepared = prepare_reset(target, new_password, password_min_length).await?;
-    apply_reset(db, prepared).await
-}
-
-/// A reset's slow work done (the password hash and the new key pair), ready to apply.
+/// can open the old one. Every session ends and every grant to the old key is void. In two
+/// steps: [`prepare_reset`] does the slow work (the password hash and the new key pair), then
+/// [`apply_reset`] writes it.
 pub struct PreparedReset {
     target: user::Model,
     password_hash: String,
