@@ -395,7 +395,7 @@ pub async fn end_session(
         return Err(ApiError::NotFound(format!("no session {id}")));
     }
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(
             principal.user().tenant_id,
             &principal.actor(),
