@@ -37,10 +37,25 @@ pub async fn ensure_system_account(
         Some(password) => (password, false),
         None => (password::generate()?, true),
     };
+    // The slow work first, so that the transaction covers only the writes. The root account
+    // passes the other checks by construction; the password is the operator's.
+    password_policy::check(&password, password_policy::ABSOLUTE_MINIMUM_LENGTH)
+        .map_err(|problem| anyhow::anyhow!("the root password cannot be used: {problem}"))?;
+    let system_id = Uuid::now_v7();
+    let prepared = accounts::hash_new(
+        system_id,
+        NewAccount {
+            username: ROOT_USERNAME.to_owned(),
+            password: password.clone(),
+            role: Role::Root,
+        },
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("the root password cannot be used: {error}"))?;
     let now = Utc::now();
     let txn = db.begin().await?;
     let system = tenant::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(system_id),
         slug: Set(tenant::SYSTEM_SLUG.to_owned()),
         name: Set("System".to_owned()),
         created_at: Set(now),
@@ -55,34 +70,24 @@ pub async fn ensure_system_account(
         Err(error) if accounts::is_unique_violation(&error) => return Ok(FirstStart::AlreadyDone),
         Err(error) => return Err(error.into()),
     };
-    let root = accounts::create(
-        &txn,
-        &system,
-        NewAccount {
-            username: ROOT_USERNAME.to_owned(),
-            password: password.clone(),
-            role: Role::Root,
-        },
-        // The operator chose this password (or it was generated): only the absolute floor.
-        password_policy::ABSOLUTE_MINIMUM_LENGTH,
-    )
-    .await
-    .map_err(|error| anyhow::anyhow!("the root password cannot be used: {error}"))?;
-    txn.commit().await?;
+    let root = accounts::insert(&txn, prepared)
+        .await
+        .map_err(|error| anyhow::anyhow!("the root password cannot be used: {error}"))?;
     audit::record(
-        db,
+        &txn,
         AuditEntry::new(system.id, &Actor::command_line(), "tenant.create")
             .object("tenant", system.id)
             .details(serde_json::json!({ "slug": system.slug, "first_start": true })),
     )
     .await?;
     audit::record(
-        db,
+        &txn,
         AuditEntry::new(system.id, &Actor::command_line(), "user.create")
             .object("user", root.id)
             .details(serde_json::json!({ "username": root.username, "role": Role::Root })),
     )
     .await?;
+    txn.commit().await?;
     tracing::info!(tenant = %system.id, "first start: created the System account and its root administrator");
     Ok(if generated {
         FirstStart::CreatedWithPassword(password)

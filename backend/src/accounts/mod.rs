@@ -50,13 +50,22 @@ pub fn check_role_fits_tenant(role: Role, tenant: &tenant::Model) -> Result<(), 
     Ok(())
 }
 
-/// Creates a user with their own key pair, sealed under their password.
-pub async fn create(
+/// A new account, in two steps: [`prepare`] checks it and does the slow work (the password
+/// hash and its own key pair, sealed under the password), then [`insert`] writes it, on the
+/// transaction that also writes its audit record. The slow work comes before the transaction
+/// opens, so that the transaction stays short.
+pub struct PreparedAccount {
+    row: user::ActiveModel,
+    username: String,
+}
+
+/// Checks a new account and does its slow work (the password hash and the key pair).
+pub async fn prepare(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
     account: NewAccount,
     password_min_length: usize,
-) -> Result<user::Model, ApiError> {
+) -> Result<PreparedAccount, ApiError> {
     check_username(&account.username)?;
     check_role_fits_tenant(account.role, tenant)?;
     password_policy::check(&account.password, password_min_length).map_err(ApiError::BadRequest)?;
@@ -68,27 +77,41 @@ pub async fn create(
     {
         return Err(taken(&account.username));
     }
+    hash_new(tenant.id, account).await
+}
 
+/// The slow work of a new account (the password hash and the key pair), without the checks of
+/// [`prepare`]: for a caller whose account is known to pass them.
+pub async fn hash_new(tenant_id: Uuid, account: NewAccount) -> Result<PreparedAccount, ApiError> {
     let id = Uuid::now_v7();
     let password_hash = password::hash(account.password.clone()).await?;
     let (key, _) = user_key::generate(id, account.password).await?;
     let now = Utc::now();
-    user::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(tenant.id),
-        username: Set(account.username.clone()),
-        password_hash: Set(password_hash),
-        role: Set(account.role.as_str().to_owned()),
-        created_at: Set(now),
-        public_key: Set(Some(key.public_key)),
-        sealed_private_key: Set(Some(key.sealed_private_key)),
-        password_changed_at: Set(Some(now)),
-    }
-    .insert(db)
-    .await
-    .map_err(|error| {
+    Ok(PreparedAccount {
+        row: user::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(tenant_id),
+            username: Set(account.username.clone()),
+            password_hash: Set(password_hash),
+            role: Set(account.role.as_str().to_owned()),
+            created_at: Set(now),
+            public_key: Set(Some(key.public_key)),
+            sealed_private_key: Set(Some(key.sealed_private_key)),
+            password_changed_at: Set(Some(now)),
+        },
+        username: account.username,
+    })
+}
+
+/// Inserts a prepared account (on a transaction, to commit with its audit record).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    prepared: PreparedAccount,
+) -> Result<user::Model, ApiError> {
+    let PreparedAccount { row, username } = prepared;
+    row.insert(db).await.map_err(|error| {
         if is_unique_violation(&error) {
-            taken(&account.username)
+            taken(&username)
         } else {
             error.into()
         }
@@ -111,17 +134,41 @@ pub struct ResetOutcome {
 pub const RESET_NOTICE: &str = "The user has a new key pair: the keys they were granted can no longer be opened with it, so those grants were removed. Someone who holds each key must grant it to them again.";
 
 /// An administrator's reset: a new password and a new key pair, because nobody but the user
-/// can open the old one. Every session ends and every grant to the old key is void.
-pub async fn reset_password(
-    db: &(impl ConnectionTrait + TransactionTrait),
+/// can open the old one. Every session ends and every grant to the old key is void. In two
+/// steps: [`prepare_reset`] does the slow work (the password hash and the new key pair), then
+/// [`apply_reset`] writes it.
+pub struct PreparedReset {
+    target: user::Model,
+    password_hash: String,
+    key: user_key::StoredUserKey,
+}
+
+/// Checks the new password and does a reset's slow work, before any transaction opens.
+pub async fn prepare_reset(
     target: user::Model,
     new_password: Zeroizing<String>,
     password_min_length: usize,
-) -> Result<ResetOutcome, ApiError> {
+) -> Result<PreparedReset, ApiError> {
     password_policy::check(&new_password, password_min_length).map_err(ApiError::BadRequest)?;
     let password_hash = password::hash(new_password.clone()).await?;
     let (key, _) = user_key::generate(target.id, new_password).await?;
+    Ok(PreparedReset {
+        target,
+        password_hash,
+        key,
+    })
+}
 
+/// Writes a prepared reset in one transaction (a savepoint when `db` is one already).
+pub async fn apply_reset(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    prepared: PreparedReset,
+) -> Result<ResetOutcome, ApiError> {
+    let PreparedReset {
+        target,
+        password_hash,
+        key,
+    } = prepared;
     let txn = db.begin().await?;
     let sessions_ended = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(target.id))

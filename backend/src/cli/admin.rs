@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use callvault_shared::api::Role;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -36,7 +36,7 @@ pub async fn create_user(
     }
     .with_context(|| format!("no tenant {tenant_selector:?}"))?;
     let password = new_password(password_file)?;
-    let created = accounts::create(
+    let prepared = accounts::prepare(
         &db,
         &tenant,
         NewAccount {
@@ -48,13 +48,18 @@ pub async fn create_user(
     )
     .await
     .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let txn = db.begin().await?;
+    let created = accounts::insert(&txn, prepared)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
     audit::record(
-        &db,
+        &txn,
         AuditEntry::new(tenant.id, &Actor::command_line(), "user.create")
             .object("user", created.id)
             .details(serde_json::json!({ "username": created.username, "role": role })),
     )
     .await?;
+    txn.commit().await?;
     eprintln!(
         "Created {} ({role}) in {} with id {}.",
         created.username, tenant.slug, created.id
@@ -75,11 +80,15 @@ pub async fn reset_password(
         .await?
         .with_context(|| format!("no user {username:?}"))?;
     let password = new_password(password_file)?;
-    let outcome = accounts::reset_password(&db, target, password, config.auth.password_min_length)
+    let prepared = accounts::prepare_reset(target, password, config.auth.password_min_length)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let txn = db.begin().await?;
+    let outcome = accounts::apply_reset(&txn, prepared)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     audit::record(
-        &db,
+        &txn,
         AuditEntry::new(
             outcome.user.tenant_id,
             &Actor::command_line(),
@@ -93,6 +102,7 @@ pub async fn reset_password(
         })),
     )
     .await?;
+    txn.commit().await?;
     eprintln!(
         "The password of {username} is reset; {} sessions ended, {} grants removed.\n{RESET_NOTICE}",
         outcome.sessions_ended, outcome.grants_removed

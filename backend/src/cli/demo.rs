@@ -12,7 +12,7 @@ use callvault_shared::keys::RsaPrivateKey;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -61,6 +61,7 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         );
     }
 
+    let txn = db.begin().await?;
     let demo = tenant::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(SLUG.into()),
@@ -68,13 +69,14 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&db)
+    .insert(&txn)
     .await?;
     audit::record(
-        &db,
+        &txn,
         AuditEntry::new(demo.id, &actor, "tenant.create").object("tenant", demo.id),
     )
     .await?;
+    txn.commit().await?;
     let mut people = Vec::new();
     for (username, role) in [
         ("demo-admin", Role::TenantAdmin),
@@ -83,7 +85,7 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         ("demo-auditor", Role::Auditor),
     ] {
         let password = password::generate()?;
-        let created = accounts::create(
+        let prepared = accounts::prepare(
             &db,
             &demo,
             NewAccount {
@@ -95,11 +97,16 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         )
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let txn = db.begin().await?;
+        let created = accounts::insert(&txn, prepared)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
         audit::record(
-            &db,
+            &txn,
             AuditEntry::new(demo.id, &actor, "user.create").object("user", created.id),
         )
         .await?;
+        txn.commit().await?;
         people.push((created, password));
     }
     let holders: Vec<&user::Model> = people.iter().take(2).map(|(user, _)| user).collect();
@@ -207,35 +214,40 @@ async fn new_key(
         exported_at: None,
         retired_at: None,
         destroyed_at: None,
-    }
-    .into_active_model()
-    .insert(db)
-    .await?;
+    };
+    // The RSA work first, so that the transaction covers only the writes.
+    let mut sealed_grants = Vec::with_capacity(holders.len());
     for holder in holders {
         let sealed = grants::seal_for(&key, holder, private.to_pkcs8_der()?)
             .await
             .map_err(|error| anyhow::anyhow!("{error}"))?;
+        sealed_grants.push((holder.id, sealed));
+    }
+    let txn = db.begin().await?;
+    let key = key.into_active_model().insert(&txn).await?;
+    for (holder_id, sealed) in sealed_grants {
         key_grant::ActiveModel {
             key_id: Set(key.id),
-            user_id: Set(holder.id),
+            user_id: Set(holder_id),
             tenant_id: Set(tenant.id),
             sealed_private_key: Set(sealed),
             granted_by: Set(None),
             created_at: Set(Utc::now()),
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
     }
     let mut row = tenant.clone().into_active_model();
     row.active_key_id = Set(Some(key.id));
-    row.update(db).await?;
+    row.update(&txn).await?;
     audit::record(
-        db,
+        &txn,
         AuditEntry::new(tenant.id, &Actor::command_line(), "key.create")
             .object("key", key.id)
             .details(serde_json::json!({ "fingerprint": key.fingerprint })),
     )
     .await?;
+    txn.commit().await?;
     Ok(key)
 }
 

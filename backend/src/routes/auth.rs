@@ -111,20 +111,14 @@ pub async fn login(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let opened = sessions::open(
-        &state.db,
-        &state.auth,
-        &user,
-        &user_key,
-        &origin,
-        user_agent,
-    )
-    .await?;
+    let txn = state.db.begin().await?;
+    let opened = sessions::open(&txn, &state.auth, &user, &user_key, &origin, user_agent).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(user.tenant_id, &actor, "auth.login").object("session", opened.row.id),
     )
     .await?;
+    txn.commit().await?;
     let body = LoginResponse {
         access_token: opened.access_token,
         expires_at: opened.access_token_expires_at,
@@ -194,9 +188,10 @@ pub async fn logout(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     let session = principal.session()?;
-    session.clone().delete(&state.db).await?;
+    let txn = state.db.begin().await?;
+    session.clone().delete(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(
             principal.user().tenant_id,
             &principal.actor(),
@@ -205,6 +200,7 @@ pub async fn logout(
         .object("session", session.id),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent()
         .cookie(sessions::removal_cookie())
         .finish())
@@ -331,14 +327,14 @@ pub async fn change_password(
         .exec(&txn)
         .await?
         .rows_affected;
-    txn.commit().await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(user.tenant_id, &actor, "auth.password_change")
             .object("user", user.id)
             .details(serde_json::json!({ "sessions_ended": sessions_ended })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(PasswordChanged { sessions_ended }))
 }
 
@@ -388,17 +384,18 @@ pub async fn end_session(
     let id = path.into_inner();
     let current = principal.session()?.id;
     // Scoped by the user: someone else's session is a missing one.
+    let txn = state.db.begin().await?;
     let ended = session::Entity::delete_many()
         .filter(session::Column::Id.eq(id))
         .filter(session::Column::UserId.eq(principal.user().id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?
         .rows_affected;
     if ended == 0 {
         return Err(ApiError::NotFound(format!("no session {id}")));
     }
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(
             principal.user().tenant_id,
             &principal.actor(),
@@ -407,6 +404,7 @@ pub async fn end_session(
         .object("session", id),
     )
     .await?;
+    txn.commit().await?;
     let mut response = HttpResponse::NoContent();
     if id == current {
         response.cookie(sessions::removal_cookie());

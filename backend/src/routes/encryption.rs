@@ -7,7 +7,7 @@ use callvault_shared::api::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::audit::{self, AuditEntry};
@@ -82,9 +82,10 @@ pub async fn update(
     if let Some(mode) = mode {
         row.key_mode = Set(mode.as_str().to_owned());
     }
-    let updated = row.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let updated = row.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(tenant.id, &access.actor(), "encryption.update").details(
             serde_json::json!({
                 "enabled": { "from": tenant.encryption_enabled, "to": updated.encryption_enabled },
@@ -93,6 +94,7 @@ pub async fn update(
         ),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(settings(&state.db, &updated).await?))
 }
 

@@ -10,7 +10,7 @@ use callvault_shared::keys::RsaPublicKey;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -94,12 +94,14 @@ pub async fn start_rewrap(
         .count(&state.db)
         .await?;
 
-    // Resume the tenant's unfinished rewrap, or start one.
+    // Resume the tenant's unfinished rewrap, or start one: the job, its lease and the audit
+    // record commit together.
+    let txn = state.db.begin().await?;
     let existing = job::Entity::find()
         .filter(job::Column::TenantId.eq(tenant.id))
         .filter(job::Column::Kind.eq(rewrap::KIND))
         .filter(job::Column::State.is_in([QUEUED, RUNNING]))
-        .one(&state.db)
+        .one(&txn)
         .await?;
     let now = Utc::now();
     let row = match existing {
@@ -108,7 +110,7 @@ pub async fn start_rewrap(
             let mut active = row.into_active_model();
             // What is left now, plus what was done before.
             active.total = sea_orm::ActiveValue::Set(done + total as i64);
-            active.update(&state.db).await?
+            active.update(&txn).await?
         }
         None => {
             job::Model {
@@ -127,22 +129,31 @@ pub async fn start_rewrap(
                 updated_at: now,
             }
             .into_active_model()
-            .insert(&state.db)
+            .insert(&txn)
             .await?
         }
     };
     if !jobs::start_here(row.id) {
+        txn.commit().await?;
         return Ok(HttpResponse::Accepted().json(jobs::to_api(&row)));
     }
-    if !jobs::claim(&state.db, row.id).await? {
+    let claimed = match jobs::claim(&txn, row.id).await {
+        Ok(claimed) => claimed,
+        Err(error) => {
+            jobs::stopped_here(row.id);
+            return Err(error.into());
+        }
+    };
+    if !claimed {
         jobs::stopped_here(row.id);
+        txn.commit().await?;
         return Err(ApiError::Conflict(
             "this tenant's rewrap is running on another instance".into(),
         ));
     }
     let actor = access.actor();
-    audit::record(
-        &state.db,
+    let recorded = audit::record(
+        &txn,
         AuditEntry::new(tenant.id, &actor, "rewrap.start")
             .object("job", row.id)
             .details(serde_json::json!({
@@ -151,7 +162,15 @@ pub async fn start_rewrap(
                 "keys_lent": sources.len(),
             })),
     )
-    .await?;
+    .await;
+    let committed = match recorded {
+        Ok(()) => txn.commit().await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = committed {
+        jobs::stopped_here(row.id);
+        return Err(error.into());
+    }
     let keys = Arc::new(rewrap::RewrapKeys {
         target_id: target.id,
         target: target_public,

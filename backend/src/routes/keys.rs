@@ -219,10 +219,8 @@ pub async fn create(
     } else {
         tenant.clone()
     };
-    txn.commit().await?;
-
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(
             tenant.id,
             &access.actor(),
@@ -241,6 +239,7 @@ pub async fn create(
         })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created().json(keys::to_api(&state.db, &tenant, &key).await?))
 }
 
@@ -375,9 +374,10 @@ pub async fn export(
         .map_err(|error| ApiError::internal(anyhow::anyhow!("export: {error}")))?;
     let mut row = key.clone().into_active_model();
     row.exported_at = Set(Some(Utc::now()));
-    row.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    row.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "key.export")
             .object("key", key.id)
             .details(serde_json::json!({
@@ -386,6 +386,7 @@ pub async fn export(
             })),
     )
     .await?;
+    txn.commit().await?;
     Ok(pem_file(
         pem.to_string(),
         &format!("callvault-{}.pem", &key.fingerprint[..16]),
@@ -443,14 +444,16 @@ pub async fn activate(
     }
     let mut row = access.tenant.clone().into_active_model();
     row.active_key_id = Set(Some(key.id));
-    let tenant = row.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let tenant = row.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(tenant.id, &access.actor(), "key.activate")
             .object("key", key.id)
             .details(serde_json::json!({ "fingerprint": key.fingerprint })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(keys::to_api(&state.db, &tenant, &key).await?))
 }
 
@@ -478,18 +481,20 @@ pub async fn retire(
     if keys::state(&key) == KeyState::Destroyed {
         return Err(ApiError::Conflict("this key was destroyed".into()));
     }
-    let tenant = stop_using(&state.db, &access.tenant, &key).await?;
+    let txn = state.db.begin().await?;
+    let tenant = stop_using(&txn, &access.tenant, &key).await?;
     let mut row = key.into_active_model();
     row.state = Set(KeyState::Retired.as_str().to_owned());
     row.retired_at = Set(Some(Utc::now()));
-    let key = row.update(&state.db).await?;
+    let key = row.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(tenant.id, &access.actor(), "key.retire")
             .object("key", key.id)
             .details(serde_json::json!({ "fingerprint": key.fingerprint })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(keys::to_api(&state.db, &tenant, &key).await?))
 }
 
@@ -549,8 +554,8 @@ pub async fn destroy(
             "{dependent} recordings are sealed with this key and would become unrecoverable here; re-wrap them to another key first, or confirm with {{\"recordings_become_unrecoverable\": true}}"
         )));
     }
-    let tenant = stop_using(&state.db, &access.tenant, &key).await?;
     let txn = state.db.begin().await?;
+    let tenant = stop_using(&txn, &access.tenant, &key).await?;
     let grants_removed = key_grant::Entity::delete_many()
         .filter(key_grant::Column::KeyId.eq(key.id))
         .exec(&txn)
@@ -560,9 +565,8 @@ pub async fn destroy(
     row.state = Set(KeyState::Destroyed.as_str().to_owned());
     row.destroyed_at = Set(Some(Utc::now()));
     let key = row.update(&txn).await?;
-    txn.commit().await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(tenant.id, &access.actor(), "key.destroy")
             .object("key", key.id)
             .details(serde_json::json!({
@@ -572,6 +576,7 @@ pub async fn destroy(
             })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(KeyDestroyed {
         key: keys::to_api(&state.db, &tenant, &key).await?,
         grants_removed,
@@ -647,6 +652,7 @@ pub async fn grant(
     }
     let pkcs8 = private.to_pkcs8_der().map_err(ApiError::internal)?;
     let sealed = grants::seal_for(&key, &grantee, pkcs8).await?;
+    let txn = state.db.begin().await?;
     let created = key_grant::ActiveModel {
         key_id: Set(key.id),
         user_id: Set(grantee.id),
@@ -655,7 +661,7 @@ pub async fn grant(
         granted_by: Set(Some(access.principal.user().id)),
         created_at: Set(Utc::now()),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
@@ -665,7 +671,7 @@ pub async fn grant(
         }
     })?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "key.grant")
             .object("key", key.id)
             .details(serde_json::json!({
@@ -675,6 +681,7 @@ pub async fn grant(
             })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created().json(KeyHolder {
         user_id: grantee.id,
         username: grantee.username,
@@ -706,11 +713,12 @@ pub async fn revoke(
     let (_, key_id, user_id) = path.into_inner();
     let key = keys::find_in_tenant(&state.db, &access.tenant, key_id).await?;
     keys::keep_a_holder(&state.db, std::slice::from_ref(&key), user_id).await?;
+    let txn = state.db.begin().await?;
     let removed = key_grant::Entity::delete_many()
         .filter(key_grant::Column::KeyId.eq(key.id))
         .filter(key_grant::Column::UserId.eq(user_id))
         .filter(key_grant::Column::TenantId.eq(access.tenant.id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?
         .rows_affected;
     if removed == 0 {
@@ -719,11 +727,12 @@ pub async fn revoke(
         )));
     }
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "key.revoke")
             .object("key", key.id)
             .details(serde_json::json!({ "fingerprint": key.fingerprint, "from_id": user_id })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

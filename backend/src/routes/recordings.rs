@@ -8,7 +8,7 @@ use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -384,13 +384,15 @@ pub async fn update(
     if external_id.is_some() {
         active.external_id = Set(external_id);
     }
-    let row = active.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let row = active.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "recording.update")
             .object("recording", row.id),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(recordings::to_api(row)))
 }
 
@@ -415,9 +417,18 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
     let (id, object_key) = (row.id, row.object_key.clone());
-    // The row first: once it is gone nothing lists the recording, and bytes left behind by a
-    // failure below are a stray for the sweeper, never a recording without bytes.
-    row.delete(&state.db).await?;
+    // The row first, with its audit record: once it is gone nothing lists the recording, and
+    // bytes left behind by a failure below are a stray for the sweeper, never a recording
+    // without bytes.
+    let txn = state.db.begin().await?;
+    row.delete(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(access.tenant.id, &access.actor(), "recording.delete")
+            .object("recording", id),
+    )
+    .await?;
+    txn.commit().await?;
     if let Err(error) = state
         .store
         .delete(&ObjectPath::from(object_key.as_str()))
@@ -425,12 +436,6 @@ pub async fn remove(
     {
         tracing::warn!(recording = %id, error = %error, "deleted recording's bytes stay for the sweeper");
     }
-    audit::record(
-        &state.db,
-        AuditEntry::new(access.tenant.id, &access.actor(), "recording.delete")
-            .object("recording", id),
-    )
-    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

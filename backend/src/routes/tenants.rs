@@ -4,7 +4,9 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use callvault_shared::api::{NewTenant, Permission, Problem, Tenant, TenantUpdate};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::accounts::is_unique_violation;
@@ -75,6 +77,7 @@ pub async fn create(
     let NewTenant { slug, name } = body.into_inner();
     check_slug(&slug)?;
     let name = check_name(&name)?;
+    let txn = state.db.begin().await?;
     let created = tenant::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(slug.clone()),
@@ -83,7 +86,7 @@ pub async fn create(
         // The audit chain starts empty; encryption starts off, provider-held, without a key.
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
@@ -95,19 +98,20 @@ pub async fn create(
     let actor = access.principal.actor();
     // Recorded in the provider's log and, as its first record, in the new tenant's.
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.principal.user().tenant_id, &actor, "tenant.create")
             .object("tenant", created.id)
             .details(serde_json::json!({ "slug": created.slug })),
     )
     .await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(created.id, &actor, "tenant.create")
             .object("tenant", created.id)
             .details(serde_json::json!({ "slug": created.slug })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created().json(created.to_api()))
 }
 
@@ -150,14 +154,16 @@ pub async fn update(
     let before = access.tenant.name.clone();
     let mut row = access.tenant.clone().into_active_model();
     row.name = Set(name);
-    let updated = row.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let updated = row.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(updated.id, &access.actor(), "tenant.update")
             .object("tenant", updated.id)
             .details(serde_json::json!({ "name": { "from": before, "to": updated.name } })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(updated.to_api()))
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use actix_web::{HttpResponse, delete, get, post, web};
 use callvault_shared::api::{ApiToken, CreatedApiToken, NewApiToken, Problem, TokenScope};
 use chrono::Duration;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry};
@@ -111,8 +111,9 @@ pub async fn create(
         } else {
             None
         };
+    let txn = state.db.begin().await?;
     let (row, secret) = api_token::issue(
-        &state.db,
+        &txn,
         Issue {
             tenant_id: access.tenant.id,
             user: principal.user(),
@@ -124,7 +125,7 @@ pub async fn create(
     )
     .await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "token.create")
             .object("token", row.id)
             .details(serde_json::json!({
@@ -134,6 +135,7 @@ pub async fn create(
             })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(CreatedApiToken {
@@ -162,19 +164,21 @@ pub async fn revoke(
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
+    let txn = state.db.begin().await?;
     let revoked = token_row::Entity::delete_many()
         .filter(token_row::Column::Id.eq(id))
         .filter(token_row::Column::TenantId.eq(access.tenant.id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?
         .rows_affected;
     if revoked == 0 {
         return Err(ApiError::NotFound(format!("no token {id} in this tenant")));
     }
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "token.revoke").object("token", id),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,7 @@ use callvault_shared::api::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -68,7 +68,7 @@ pub async fn create(
         role,
     } = body.into_inner();
     may_assign(&access.principal, role)?;
-    let created = accounts::create(
+    let prepared = accounts::prepare(
         &state.db,
         &access.tenant,
         NewAccount {
@@ -79,13 +79,16 @@ pub async fn create(
         state.auth.policy.password_min_length,
     )
     .await?;
+    let txn = state.db.begin().await?;
+    let created = accounts::insert(&txn, prepared).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "user.create")
             .object("user", created.id)
             .details(serde_json::json!({ "username": created.username, "role": role })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created().json(created.to_api()))
 }
 
@@ -147,14 +150,16 @@ pub async fn update(
     let before = target.role();
     let mut row = target.into_active_model();
     row.role = Set(role.as_str().to_owned());
-    let updated = row.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let updated = row.update(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "user.update")
             .object("user", updated.id)
             .details(serde_json::json!({ "role": { "from": before, "to": role } })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(updated.to_api()))
 }
 
@@ -196,14 +201,16 @@ pub async fn remove(
     crate::keys::keep_a_holder(&state.db, &held_keys, target.id).await?;
     let (id, username) = (target.id, target.username.clone());
     // Sessions go with the row (ON DELETE CASCADE).
-    target.delete(&state.db).await?;
+    let txn = state.db.begin().await?;
+    target.delete(&txn).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "user.delete")
             .object("user", id)
             .details(serde_json::json!({ "username": username })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -238,15 +245,16 @@ pub async fn reset_password(
         &target,
         "reset your own password (change it at POST /api/v1/auth/password, which keeps your keys)",
     )?;
-    let outcome = accounts::reset_password(
-        &state.db,
+    let prepared = accounts::prepare_reset(
         target,
         Zeroizing::new(body.into_inner().password),
         state.auth.policy.password_min_length,
     )
     .await?;
+    let txn = state.db.begin().await?;
+    let outcome = accounts::apply_reset(&txn, prepared).await?;
     audit::record(
-        &state.db,
+        &txn,
         AuditEntry::new(access.tenant.id, &access.actor(), "user.password_reset")
             .object("user", outcome.user.id)
             .details(serde_json::json!({
@@ -256,6 +264,7 @@ pub async fn reset_password(
             })),
     )
     .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(PasswordResetOutcome {
         user: outcome.user.to_api(),
         grants_removed: outcome.grants_removed,
