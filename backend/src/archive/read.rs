@@ -436,9 +436,7 @@ async fn register(
     }
     let imported = copied.len() as u64;
     if let Some(witness) = witness {
-        witness_import(&txn, witness, imported, already_present)
-            .await
-            .map_err(anyhow::Error::from)?;
+        witness_import(&txn, witness, imported, already_present).await?;
     }
     if let Err(error) = txn.commit().await {
         for object_key in placed {

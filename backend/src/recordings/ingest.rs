@@ -124,7 +124,7 @@ pub const ACTION: &str = "recording.upload";
 #[derive(Debug)]
 pub enum Stored {
     /// A new recording, committed with its audit record.
-    New(recording::Model),
+    New(Box<recording::Model>),
     /// The answer an earlier request with the same `Idempotency-Key` got; nothing new kept.
     Replayed(Remembered),
 }
@@ -336,7 +336,7 @@ async fn commit(
         idempotency::remember(&txn, pending, &answer).await?;
     }
     txn.commit().await?;
-    Ok(Stored::New(row))
+    Ok(Stored::New(Box::new(row)))
 }
 
 /// The tenant's active key, which must be usable for sealing.

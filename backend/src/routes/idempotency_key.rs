@@ -52,6 +52,6 @@ pub struct IdempotencyParam {
     /// of the same request: a retry after a lost answer or a 5xx gets the first attempt's
     /// answer (marked `Idempotent-Replayed: true`) instead of storing a second copy. Kept for
     /// a day; the same key with other content is refused (422).
-    #[param(rename = "Idempotency-Key", max_length = 255, min_length = 1)]
+    #[param(rename = "Idempotency-Key", max_length = 255, min_length = 1, pattern = "^[!-~]+$", nullable = false)]
     idempotency_key: Option<String>,
 }

@@ -119,7 +119,7 @@ pub async fn upload(
         .await?
     };
     Ok(match stored {
-        ingest::Stored::New(row) => HttpResponse::Created().json(recordings::to_api(row)),
+        ingest::Stored::New(row) => HttpResponse::Created().json(recordings::to_api(*row)),
         ingest::Stored::Replayed(earlier) => replay(earlier),
     })
 }
