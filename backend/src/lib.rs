@@ -1,29 +1,16 @@
-//! The callvault server: configuration, start-up, the REST API under `/api/v1`, and the web
-//! app it serves. `main.rs` is only the command line around it.
+//! The callvault server, in three layers and their entry points:
+//!
+//! - [`http`]: the actix-web application: start-up, routes, guards, errors, the OpenAPI
+//!   document, the web app and its docs page. Handlers extract, call the domain, map results.
+//! - [`domain`]: what callvault does: accounts and sign-in, encryption keys and grants,
+//!   recordings, archives, jobs and the audit log. It never sees actix types.
+//! - [`infra`]: configuration, the database and its entities, the object store, telemetry,
+//!   password hashing, and telling an outage from a fault. It knows neither of the above.
+//! - [`cli`]: the `callvault` commands besides `serve`, over the same domain.
+//!
+//! `main.rs` is only the command line around it.
 
-pub mod accounts;
-pub mod api_docs;
-pub mod archive;
-pub mod audit;
-pub mod auth;
-pub mod bootstrap;
 pub mod cli;
-pub mod config;
-pub mod database;
-pub mod entities;
-pub mod error;
-pub mod idempotency;
-pub mod jobs;
-pub mod json;
-pub mod keys;
-pub mod openapi;
-pub mod outage;
-pub mod password;
-pub mod permissions_doc;
-pub mod recordings;
-pub mod routes;
-pub mod startup;
-pub mod state;
-pub mod storage;
-pub mod telemetry;
-pub mod web_app;
+pub mod domain;
+pub mod http;
+pub mod infra;

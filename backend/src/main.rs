@@ -4,10 +4,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use callvault::bootstrap::{FirstStart, ROOT_USERNAME};
-use callvault::config::Settings;
-use callvault::startup::Application;
-use callvault::{cli, openapi, telemetry};
+use callvault::domain::bootstrap::{FirstStart, ROOT_USERNAME};
+use callvault::http::startup::Application;
+use callvault::infra::config::Settings;
+use callvault::{cli, http::openapi, infra::telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -160,7 +160,7 @@ fn main() -> ExitCode {
         Command::Serve { config } => serve(config.as_deref()),
         Command::Openapi { permissions } => {
             let text = if permissions {
-                callvault::permissions_doc::render()
+                callvault::http::permissions_doc::render()
             } else {
                 openapi::document_json()
             };

@@ -5,8 +5,8 @@
 // that names the lifetime no longer matches it.
 #![allow(elided_lifetimes_in_paths)]
 
-pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::{MigratorTrait, SchemaManager};
 
 mod m20261128_000001_tenants_and_users;
 mod m20261129_000001_sessions_keys_audit;

@@ -1,6 +1,7 @@
 //! `Idempotency-Key`s of uploads and imports: the answer the first attempt gave, so that a
 //! client retrying after a lost answer or a 5xx gets that answer again instead of a second
-//! copy. Written in the same transaction as the change it answers for.
+//! copy. Written in the same transaction as the change it answers for. Keys are the user's
+//! own (an API token acts as its user): another user's key can neither block nor read them.
 
 use sea_orm_migration::prelude::*;
 
@@ -14,9 +15,16 @@ enum Tenants {
 }
 
 #[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
 enum IdempotencyKeys {
     Table,
     TenantId,
+    UserId,
     Key,
     Operation,
     Fingerprint,
@@ -33,6 +41,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(IdempotencyKeys::Table)
                     .col(ColumnDef::new(IdempotencyKeys::TenantId).uuid().not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::UserId).uuid().not_null())
                     .col(
                         ColumnDef::new(IdempotencyKeys::Key)
                             .string_len(255)
@@ -62,12 +71,19 @@ impl MigrationTrait for Migration {
                     .primary_key(
                         Index::create()
                             .col(IdempotencyKeys::TenantId)
+                            .col(IdempotencyKeys::UserId)
                             .col(IdempotencyKeys::Key),
                     )
                     .foreign_key(
                         ForeignKey::create()
                             .from(IdempotencyKeys::Table, IdempotencyKeys::TenantId)
                             .to(Tenants::Table, Tenants::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(IdempotencyKeys::Table, IdempotencyKeys::UserId)
+                            .to(Users::Table, Users::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
                     .to_owned(),

@@ -5,16 +5,16 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use callvault_shared::api::Role;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::passphrase;
-use crate::accounts::{self, NewAccount, RESET_NOTICE};
-use crate::audit::{self, Actor, AuditEntry};
-use crate::config::{Config, Settings};
-use crate::database;
-use crate::entities::{tenant, user};
+use crate::domain::accounts::{self, NewAccount, RESET_NOTICE};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::infra::config::{Config, Settings};
+use crate::infra::database;
+use crate::infra::entities::{tenant, user};
 
 pub async fn create_user(
     config_file: Option<&Path>,
@@ -48,7 +48,7 @@ pub async fn create_user(
     )
     .await
     .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let txn = db.begin().await?;
+    let txn = crate::infra::database::begin_write(&db).await?;
     let created = accounts::insert(&txn, prepared)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
@@ -83,7 +83,7 @@ pub async fn reset_password(
     let prepared = accounts::prepare_reset(target, password, config.auth.password_min_length)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let txn = db.begin().await?;
+    let txn = crate::infra::database::begin_write(&db).await?;
     let outcome = accounts::apply_reset(&txn, prepared)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;

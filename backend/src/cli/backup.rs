@@ -13,13 +13,13 @@ use callvault_shared::keys::RsaPublicKey;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::archive::read::{ArchiveError, Destination, Witness, import_archive};
-use crate::archive::write::{Item, write_archive};
-use crate::audit::{self, Actor, AuditEntry};
-use crate::config::{Config, Settings};
-use crate::entities::{encryption_key, recording, tenant};
-use crate::jobs::lease::{self, Held};
-use crate::{database, storage};
+use crate::domain::archive::read::{ArchiveError, Destination, Witness, import_archive};
+use crate::domain::archive::write::{Item, write_archive};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::jobs::lease::{self, Held};
+use crate::infra::config::{Config, Settings};
+use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::{infra::database, infra::storage};
 
 /// Which tenants a backup covers.
 pub enum Scope {
@@ -108,10 +108,10 @@ async fn write(
         }
     }
     let count = items.len();
-    if count > crate::archive::read::MAX_ENTRIES {
+    if count > crate::domain::archive::read::MAX_ENTRIES {
         bail!(
             "{count} recordings are more than one archive holds ({}): back up tenant by tenant",
-            crate::archive::read::MAX_ENTRIES
+            crate::domain::archive::read::MAX_ENTRIES
         );
     }
 

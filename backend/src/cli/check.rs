@@ -5,9 +5,9 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use crate::config::Settings;
-use crate::recordings::check;
-use crate::{database, storage};
+use crate::domain::recordings::check;
+use crate::infra::config::Settings;
+use crate::{infra::database, infra::storage};
 
 pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;

@@ -12,18 +12,18 @@ use callvault_shared::keys::RsaPrivateKey;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, TransactionTrait,
+    IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
 
-use crate::accounts::{self, NewAccount};
-use crate::audit::{self, Actor, AuditEntry};
-use crate::bootstrap::{self, FirstStart};
-use crate::config::Settings;
-use crate::entities::{encryption_key, key_grant, tenant, user};
-use crate::keys::grants;
-use crate::recordings::ingest::{self, Metadata};
-use crate::{database, password, storage};
+use crate::domain::accounts::{self, NewAccount};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::bootstrap::{self, FirstStart};
+use crate::domain::encryption_keys::grants;
+use crate::domain::recordings::ingest::{self, Metadata};
+use crate::infra::config::Settings;
+use crate::infra::entities::{encryption_key, key_grant, tenant, user};
+use crate::{infra::database, infra::password, infra::storage};
 
 const SLUG: &str = "demo";
 const RECORDINGS: usize = 36;
@@ -61,7 +61,7 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         );
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::infra::database::begin_write(&db).await?;
     let demo = tenant::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(SLUG.into()),
@@ -97,7 +97,7 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         )
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-        let txn = db.begin().await?;
+        let txn = crate::infra::database::begin_write(&db).await?;
         let created = accounts::insert(&txn, prepared)
             .await
             .map_err(|error| anyhow::anyhow!("{error}"))?;
@@ -223,7 +223,7 @@ async fn new_key(
             .map_err(|error| anyhow::anyhow!("{error}"))?;
         sealed_grants.push((holder.id, sealed));
     }
-    let txn = db.begin().await?;
+    let txn = crate::infra::database::begin_write(db).await?;
     let key = key.into_active_model().insert(&txn).await?;
     for (holder_id, sealed) in sealed_grants {
         key_grant::ActiveModel {

@@ -1,6 +1,6 @@
 //! The audit log: what it records, and that tampering with it in the database is found.
 
-use callvault::entities::audit_event;
+use callvault::infra::entities::audit_event;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait,
     QueryFilter, QueryOrder,

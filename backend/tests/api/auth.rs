@@ -115,8 +115,8 @@ async fn concurrent_failures_are_all_counted_and_none_fails_the_server() {
 
 #[tokio::test]
 async fn an_unknown_account_is_locked_like_a_known_one() {
-    use callvault::auth::throttle;
-    use callvault::entities::login_throttle;
+    use callvault::domain::auth::throttle;
+    use callvault::infra::entities::login_throttle;
     use sea_orm::EntityTrait;
 
     let app = TestApp::spawn().await;
@@ -319,7 +319,7 @@ async fn an_administrator_reset_replaces_the_user_key_and_ends_every_session() {
 
 #[tokio::test]
 async fn the_session_row_holds_the_user_key_only_sealed() {
-    use callvault::entities::{session, user};
+    use callvault::infra::entities::{session, user};
     use sea_orm::EntityTrait;
 
     let app = TestApp::spawn().await;

@@ -233,6 +233,55 @@ async fn retries_with_one_idempotency_key_store_one_recording_and_get_the_first_
 }
 
 #[tokio::test]
+async fn two_requests_racing_with_one_key_store_one_recording() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    let admin = plain_tenant(&app, &root, "acme").await;
+    let audio = wav(30_000);
+
+    // The same call, sent twice at once (a recorder that timed out and retried at once).
+    let (first, second) = tokio::join!(
+        upload_with_key(&app, &admin, "acme", &audio, "race-1"),
+        upload_with_key(&app, &admin, "acme", &audio, "race-1"),
+    );
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (201, 201)
+    );
+    let first: Recording = first.json().await.expect("a recording");
+    let second: Recording = second.json().await.expect("a recording");
+    assert_eq!(first, second, "both get the one recording");
+    assert_eq!(recordings(&app, &admin, "acme").await.len(), 1);
+    assert_eq!(
+        app.object_count("recordings").await,
+        1,
+        "the loser's bytes are gone"
+    );
+
+    // Two different calls under one key: one is stored, the other is told its key is taken.
+    let (call_a, call_b) = (wav(31_000), wav(32_000));
+    let (one, other) = tokio::join!(
+        upload_with_key(&app, &admin, "acme", &call_a, "race-2"),
+        upload_with_key(&app, &admin, "acme", &call_b, "race-2"),
+    );
+    let mut statuses = [one.status().as_u16(), other.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 422]);
+    assert_eq!(recordings(&app, &admin, "acme").await.len(), 2);
+    assert_eq!(app.object_count("recordings").await, 2);
+
+    // Keys are each user's own: another user's same key neither replays nor blocks.
+    app.create_user(&root, "acme", "acme-other", "tenant_admin")
+        .await;
+    let other_admin = app
+        .sign_in("acme-other", crate::helpers::USER_PASSWORD)
+        .await;
+    let theirs = upload_with_key(&app, &other_admin, "acme", &wav(33_000), "race-2").await;
+    assert_eq!(theirs.status(), 201);
+    assert!(theirs.headers().get("idempotent-replayed").is_none());
+}
+
+#[tokio::test]
 async fn a_recording_whose_bytes_are_lost_answers_as_damaged_and_callvault_check_lists_it() {
     let app = TestApp::spawn().await;
     let root = app.sign_in_root().await;
@@ -326,7 +375,7 @@ async fn uploaded(app: &TestApp, session: &Session, tenant: &str) -> Recording {
 /// Where the store keeps a recording's bytes, from behind the API.
 async fn object_of(db: &sea_orm::DatabaseConnection, recording: &Recording) -> String {
     use sea_orm::EntityTrait;
-    callvault::entities::recording::Entity::find_by_id(recording.id)
+    callvault::infra::entities::recording::Entity::find_by_id(recording.id)
         .one(db)
         .await
         .expect("query")
@@ -365,6 +414,10 @@ async fn a_row_commits_only_after_its_bytes_and_their_directory_are_on_disk() {
         let _ = app.healthz().await;
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert!(
+        std::fs::metadata(&trace).is_ok_and(|meta| meta.len() > 0),
+        "strace did not attach to the server within 5 s"
+    );
     let response = app.upload(&admin, "acme", &wav(48_000)).await;
     assert_eq!(response.status(), 201);
     let recording: Recording = response.json().await.expect("a recording");
@@ -388,9 +441,10 @@ async fn a_row_commits_only_after_its_bytes_and_their_directory_are_on_disk() {
     };
     let renamed = find(0, &|line| line.contains(" rename") && line.contains(&id))
         .unwrap_or_else(|| panic!("no rename of recording {id}'s object:\n{text}"));
+    // The staged file itself (`…/{id}/<name>#<n>`), not the directories made for it.
     let file_synced = lines[..renamed]
         .iter()
-        .any(|line| is_sync(line) && line.contains(&id));
+        .any(|line| is_sync(line) && line.contains(&format!("/{id}/")) && line.contains('#'));
     assert!(
         file_synced,
         "the object's file is synced before its rename:\n{text}"

@@ -1,7 +1,7 @@
 use std::path::Path;
 
-use callvault::config::{Config, Settings};
-use callvault::startup::Application;
+use callvault::http::startup::Application;
+use callvault::infra::config::{Config, Settings};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -199,7 +199,7 @@ impl TestApp {
 
     /// Starts a server after `adjust` has had its say on the configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        callvault::telemetry::init(callvault::config::LogFormat::Text);
+        callvault::infra::telemetry::init(callvault::infra::config::LogFormat::Text);
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let database = TestDatabase::create(data_dir.path()).await;
         let web_dir = data_dir.path().join("web");
@@ -352,22 +352,22 @@ impl TestApp {
     }
 
     /// The server's object store, opened the way the server opens it.
-    pub async fn store(&self) -> callvault::storage::Store {
+    pub async fn store(&self) -> callvault::infra::storage::Store {
         let config = self
             .settings()
             .validate()
             .expect("test configuration is valid");
-        callvault::storage::open(&config.storage)
+        callvault::infra::storage::open(&config.storage)
             .await
             .expect("the test's object store opens")
     }
 
     /// Runs the sweeper now, taking every stray whatever its age: the staging files of a
     /// directory store too.
-    pub async fn sweep_now(&self) -> callvault::recordings::sweeper::SweepReport {
+    pub async fn sweep_now(&self) -> callvault::domain::recordings::sweeper::SweepReport {
         let local_root =
             (!self.storage_url.starts_with("s3://")).then(|| Path::new(&self.storage_url));
-        callvault::recordings::sweeper::sweep(
+        callvault::domain::recordings::sweeper::sweep(
             &self.db().await,
             &self.store().await,
             local_root,

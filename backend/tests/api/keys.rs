@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use callvault::entities::{job, recording};
+use callvault::infra::entities::{job, recording};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -587,11 +587,11 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
     }
     let rows = format!(
         "{:?}{:?}",
-        callvault::entities::encryption_key::Entity::find()
+        callvault::infra::entities::encryption_key::Entity::find()
             .all(&db)
             .await
             .expect("keys"),
-        callvault::entities::audit_event::Entity::find()
+        callvault::infra::entities::audit_event::Entity::find()
             .all(&db)
             .await
             .expect("audit"),

@@ -2,8 +2,8 @@
 //! PostgreSQL): one holder at a time until the lease expires, and a backup that finds another
 //! running refuses to start.
 
-use callvault::entities::lease;
-use callvault::jobs::{instance_id, lease as leases};
+use callvault::domain::jobs::{instance_id, lease as leases};
+use callvault::infra::entities::lease;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

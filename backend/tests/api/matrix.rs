@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use callvault::entities::{
+use callvault::http::permissions_doc::{Access, Route, routes};
+use callvault::infra::entities::{
     api_token, encryption_key, job, key_grant, recording, session, tenant, user,
 };
-use callvault::permissions_doc::{Access, Route, routes};
 use callvault_shared::api::{Role, TokenScope};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
@@ -723,7 +723,7 @@ fn the_permissions_document_is_what_the_matrix_checks() {
     ))
     .unwrap_or_default();
     assert!(
-        committed == callvault::permissions_doc::render(),
+        committed == callvault::http::permissions_doc::render(),
         "docs/permissions.md is out of date: run `cargo xtask openapi` and commit the result"
     );
 }

@@ -105,3 +105,66 @@ fn kill_when_logged(data_dir: &std::path::Path, database_url: &str, storage: &st
         out.join("\n")
     );
 }
+
+/// Deterministic where the kill above is a race: every migration runs in a transaction, and
+/// each one's work, stopped before its commit, leaves the database as it was, so that the
+/// migrator then applies it and every later one.
+#[tokio::test]
+async fn every_migration_is_one_transaction_and_leaves_nothing_when_stopped_before_its_commit() {
+    use sea_orm::TransactionTrait;
+
+    let migrations = Migrator::migrations();
+    for (index, migration) in migrations.iter().enumerate() {
+        assert_eq!(
+            migration.use_transaction(),
+            Some(true),
+            "{} runs in a transaction with its record",
+            migration.name()
+        );
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let database = TestDatabase::create(data_dir.path()).await;
+        let db = Database::connect(&database.url).await.expect("database");
+        Migrator::up(&db, Some(index as u32))
+            .await
+            .expect("the migrations before it");
+        let before = schema_of(&db).await;
+
+        let txn = db.begin().await.expect("transaction");
+        migration
+            .up(&callvault_migrations::SchemaManager::new(&txn))
+            .await
+            .expect("the migration's work");
+        txn.rollback().await.expect("stopped before its commit");
+        assert_eq!(
+            schema_of(&db).await,
+            before,
+            "{} left nothing behind",
+            migration.name()
+        );
+
+        Migrator::up(&db, None)
+            .await
+            .expect("then every migration applies");
+        db.close().await.expect("closed");
+    }
+}
+
+/// The tables and columns of the database, as names.
+async fn schema_of(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let sql = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT table_name || '.' || column_name AS name FROM information_schema.columns \
+             WHERE table_schema = 'public' ORDER BY 1"
+        }
+        _ => {
+            "SELECT m.name || '.' || p.name AS name FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY 1"
+        }
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("schema")
+        .into_iter()
+        .filter_map(|row| row.try_get::<String>("", "name").ok())
+        .collect()
+}

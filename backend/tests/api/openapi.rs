@@ -8,7 +8,7 @@ const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi
 fn the_committed_openapi_document_matches_the_code() {
     let committed = std::fs::read_to_string(Path::new(COMMITTED)).unwrap_or_default();
     assert!(
-        committed == callvault::openapi::document_json(),
+        committed == callvault::http::openapi::document_json(),
         "openapi/openapi.json is out of date: run `cargo xtask openapi` and commit the result"
     );
 }
@@ -22,7 +22,7 @@ async fn the_server_publishes_the_same_document() {
     assert_eq!(response.status(), 200);
     let served: serde_json::Value = response.json().await.expect("JSON");
     let built: serde_json::Value =
-        serde_json::from_str(&callvault::openapi::document_json()).expect("JSON");
+        serde_json::from_str(&callvault::http::openapi::document_json()).expect("JSON");
     assert_eq!(served, built);
     assert!(served["paths"]["/readyz"]["get"].is_object());
 }

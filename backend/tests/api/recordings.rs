@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use callvault::recordings::sweeper;
+use callvault::domain::recordings::sweeper;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use callvault::entities::{job, recording};
+use callvault::infra::entities::{job, recording};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;

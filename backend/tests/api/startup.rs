@@ -1,8 +1,8 @@
 use argon2::PasswordVerifier;
 use argon2::password_hash::phc::PasswordHash;
-use callvault::bootstrap::ROOT_USERNAME;
-use callvault::entities::{tenant, user};
-use callvault::startup::Application;
+use callvault::domain::bootstrap::ROOT_USERNAME;
+use callvault::http::startup::Application;
+use callvault::infra::entities::{tenant, user};
 use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::helpers::{ROOT_PASSWORD, TestDatabase, test_settings};

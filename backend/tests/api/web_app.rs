@@ -1,4 +1,4 @@
-use callvault::web_app::CONTENT_SECURITY_POLICY;
+use callvault::http::web_app::CONTENT_SECURITY_POLICY;
 use reqwest::header;
 
 use crate::helpers::TestApp;

@@ -1,0 +1,540 @@
+//! Reading an archive: every entry is checked against the manifest (names, sizes, hashes, and
+//! for a sealed file its header) while it is copied into the store; the catalogue rows are
+//! registered in one transaction only when everything checked out. A refused archive leaves
+//! nothing behind. Importing the same archive twice adds nothing the second time.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+
+use callvault_shared::api::ImportOutcome;
+use callvault_shared::keys::Fingerprint;
+use callvault_shared::sealed::SealedHeader;
+use chrono::Utc;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStoreExt, WriteMultipart};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+use tokio::runtime::Handle;
+use uuid::Uuid;
+use zip::{CompressionMethod, ZipArchive};
+
+use super::{FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::idempotency::{self, Pending, Remembered};
+use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::infra::storage::Store;
+
+/// More entries than this is not an archive we wrote.
+pub const MAX_ENTRIES: usize = 100_000;
+const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+const PIECE: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// Not acceptable, with the reason in words.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+fn invalid(reason: impl Into<String>) -> ArchiveError {
+    ArchiveError::Invalid(reason.into())
+}
+
+/// Where the recordings go.
+pub enum Destination {
+    /// All of them into this tenant (an import through the API).
+    Tenant(tenant::Model),
+    /// Each back into the tenant it came from, created if missing (a restore).
+    Origin,
+}
+
+/// What commits together with the imported rows: the audit record of the import, and the
+/// answer to the request's idempotency key.
+pub struct Witness {
+    /// The tenant whose audit log records the import.
+    pub log_tenant_id: Uuid,
+    pub actor: Actor,
+    pub action: &'static str,
+    pub idempotency: Option<Pending>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    pub imported: u64,
+    pub already_present: u64,
+}
+
+/// Checks and imports the archive in `file`. Runs on a blocking thread.
+pub fn import_archive(
+    handle: &Handle,
+    db: &DatabaseConnection,
+    store: &Store,
+    file: File,
+    destination: &Destination,
+    witness: Option<&Witness>,
+    mut progress: impl FnMut(u64),
+) -> Result<ImportReport, ArchiveError> {
+    let mut zip = ZipArchive::new(file).map_err(|_| invalid("not a ZIP archive"))?;
+    if zip.len() > MAX_ENTRIES + 1 {
+        return Err(invalid(format!("more than {MAX_ENTRIES} entries")));
+    }
+    // The directory first: names, methods and sizes, before reading any content.
+    let mut names = HashMap::new();
+    for index in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(index)
+            .map_err(|_| invalid("a damaged entry"))?;
+        let name = entry
+            .name()
+            .map_err(|_| invalid("an entry name is not UTF-8"))?
+            .into_owned();
+        if entry.compression() != CompressionMethod::Stored
+            || entry.compressed_size() != entry.size()
+        {
+            return Err(invalid(format!(
+                "{name}: entries must be stored, not compressed"
+            )));
+        }
+        if names.insert(name.clone(), (index, entry.size())).is_some() {
+            return Err(invalid(format!("{name} appears twice")));
+        }
+    }
+    let &(manifest_index, manifest_size) = names
+        .get(MANIFEST)
+        .ok_or_else(|| invalid("no manifest.json"))?;
+    if manifest_size > MAX_MANIFEST_BYTES {
+        return Err(invalid("the manifest is too large"));
+    }
+    let manifest: Manifest = {
+        let entry = zip
+            .by_index(manifest_index)
+            .map_err(|_| invalid("a damaged manifest"))?;
+        serde_json::from_reader(entry.take(MAX_MANIFEST_BYTES))
+            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?
+    };
+    if manifest.format != FORMAT || manifest.version != VERSION {
+        return Err(invalid(format!(
+            "not a callvault archive of version {VERSION} ({} {})",
+            manifest.format, manifest.version
+        )));
+    }
+    let mut listed = HashSet::new();
+    for entry in &manifest.recordings {
+        check_entry(entry)?;
+        if !listed.insert(entry.id) {
+            return Err(invalid(format!("recording {} is listed twice", entry.id)));
+        }
+        if entry.file != ManifestEntry::file_name(entry.id, entry.sealed) {
+            return Err(invalid(format!(
+                "{:?} is not the file name of recording {}",
+                entry.file, entry.id
+            )));
+        }
+        let Some(&(_, size)) = names.get(&entry.file) else {
+            return Err(invalid(format!("{} is listed but missing", entry.file)));
+        };
+        if size != entry.file_size {
+            return Err(invalid(format!(
+                "{}: {size} bytes, the manifest says {}",
+                entry.file, entry.file_size
+            )));
+        }
+    }
+    if names.len() != manifest.recordings.len() + 1 {
+        let unlisted = names
+            .keys()
+            .find(|name| {
+                *name != MANIFEST && !manifest.recordings.iter().any(|entry| &entry.file == *name)
+            })
+            .cloned()
+            .unwrap_or_default();
+        return Err(invalid(format!("{unlisted} is not in the manifest")));
+    }
+
+    // Recordings here already are skipped; ids taken by another tenant cannot be imported.
+    let mut present = HashSet::new();
+    let ids: Vec<Uuid> = listed.iter().copied().collect();
+    for batch in ids.chunks(1000) {
+        let rows = handle
+            .block_on(
+                recording::Entity::find()
+                    .filter(recording::Column::Id.is_in(batch.iter().copied()))
+                    .all(db),
+            )
+            .map_err(anyhow::Error::from)?;
+        for row in rows {
+            let slug = manifest
+                .recordings
+                .iter()
+                .find(|entry| entry.id == row.id)
+                .map(|entry| entry.tenant_slug.clone())
+                .unwrap_or_default();
+            let same_tenant = match destination {
+                Destination::Tenant(tenant) => row.tenant_id == tenant.id,
+                Destination::Origin => handle
+                    .block_on(tenant::Entity::find_by_id(row.tenant_id).one(db))
+                    .map_err(anyhow::Error::from)?
+                    .is_some_and(|tenant| tenant.slug == slug),
+            };
+            if !same_tenant {
+                return Err(invalid(format!(
+                    "recording {} cannot be imported here: its id is taken on this instance",
+                    row.id
+                )));
+            }
+            present.insert(row.id);
+        }
+    }
+
+    let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
+    let outcome = (|| {
+        for entry in &manifest.recordings {
+            if present.contains(&entry.id) {
+                continue;
+            }
+            let (index, _) = names[&entry.file];
+            let reader = zip
+                .by_index(index)
+                .map_err(|_| invalid(format!("{}: damaged", entry.file)))?;
+            let object_key = format!("imports/{}", Uuid::now_v7());
+            copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
+            copied.push((entry.clone(), object_key));
+        }
+        Ok::<_, ArchiveError>(())
+    })();
+    let already_present = present.len() as u64;
+    let registered = outcome.and_then(|()| {
+        handle.block_on(register(
+            db,
+            store,
+            &copied,
+            destination,
+            already_present,
+            witness,
+        ))
+    });
+    match registered {
+        Ok(imported) => Ok(ImportReport {
+            imported,
+            already_present,
+        }),
+        Err(error) => {
+            for (_, object_key) in &copied {
+                let _ = handle.block_on(store.delete(&ObjectPath::from(object_key.as_str())));
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Copies one file into the store, checking its size, its hash and, if sealed, its header.
+fn copy_checked(
+    handle: &Handle,
+    store: &Store,
+    mut reader: impl Read,
+    entry: &ManifestEntry,
+    object_key: &str,
+    progress: &mut impl FnMut(u64),
+) -> Result<(), ArchiveError> {
+    let location = ObjectPath::from(object_key);
+    let upload = handle
+        .block_on(store.put_multipart(&location))
+        .map_err(anyhow::Error::from)?;
+    let mut upload = WriteMultipart::new(upload);
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut head = Vec::new();
+    let mut buffer = vec![0u8; PIECE];
+    let result = loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(read) => read,
+            Err(_) => break Err(invalid(format!("{}: damaged", entry.file))),
+        };
+        size += read as u64;
+        if size > entry.file_size {
+            break Err(invalid(format!(
+                "{}: longer than the manifest says",
+                entry.file
+            )));
+        }
+        if head.len() < callvault_shared::sealed::MAX_HEADER_LEN {
+            head.extend_from_slice(&buffer[..read.min(callvault_shared::sealed::MAX_HEADER_LEN)]);
+        }
+        hasher.update(&buffer[..read]);
+        upload.write(&buffer[..read]);
+        progress(read as u64);
+        if let Err(error) = handle.block_on(upload.wait_for_capacity(2)) {
+            break Err(ArchiveError::Failed(error.into()));
+        }
+    };
+    let result = result.and_then(|()| {
+        if size != entry.file_size || hex::encode(hasher.finalize()) != entry.file_sha256 {
+            return Err(invalid(format!(
+                "{}: its size or SHA-256 differs from the manifest",
+                entry.file
+            )));
+        }
+        if entry.sealed {
+            check_sealed_header(&head, entry)?;
+        } else if crate::domain::recordings::sniff::audio_type(&head)
+            != Some(entry.content_type.as_str())
+        {
+            return Err(invalid(format!(
+                "{}: its bytes are not {}",
+                entry.file, entry.content_type
+            )));
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            handle
+                .block_on(upload.finish())
+                .map_err(anyhow::Error::from)?;
+            Ok(())
+        }
+        Err(error) => {
+            let _ = handle.block_on(upload.abort());
+            Err(error)
+        }
+    }
+}
+
+/// What the manifest says of a recording must be what an upload could have said.
+fn check_entry(entry: &ManifestEntry) -> Result<(), ArchiveError> {
+    let refuse = |what: &str| Err(invalid(format!("recording {}: {what}", entry.id)));
+    if !crate::domain::recordings::sniff::SUPPORTED.contains(&entry.content_type.as_str()) {
+        return refuse("not a supported audio type");
+    }
+    let fields = [
+        &entry.caller,
+        &entry.callee,
+        &entry.agent,
+        &entry.external_id,
+    ];
+    if fields.iter().any(|field| {
+        field
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > 200 || v.chars().any(char::is_control))
+    }) {
+        return refuse("metadata longer than 200 characters or with control characters");
+    }
+    if entry.tags.len() > 32 || entry.tags.iter().any(|tag| tag.chars().count() > 64) {
+        return refuse("more than 32 tags, or a tag longer than 64 characters");
+    }
+    // A plaintext file is the audio itself: its size and hash are the audio's.
+    if !entry.sealed && (entry.file_size != entry.size_bytes || entry.file_sha256 != entry.sha256) {
+        return refuse("the audio's size or SHA-256 differs from the file's");
+    }
+    Ok(())
+}
+
+/// A sealed file must be the recording the manifest says, sealed to the key it names.
+fn check_sealed_header(head: &[u8], entry: &ManifestEntry) -> Result<(), ArchiveError> {
+    let parsed = SealedHeader::parse(head)
+        .map_err(|error| invalid(format!("{}: not a sealed recording ({error})", entry.file)))?;
+    let header = parsed.header;
+    let fingerprint: Option<Fingerprint> = entry
+        .key_fingerprint
+        .as_deref()
+        .and_then(|f| f.parse().ok());
+    if header.recording_id != *entry.id.as_bytes()
+        || header.content_type != entry.content_type
+        || fingerprint.is_none_or(|f| header.slot_for(f).is_none())
+    {
+        return Err(invalid(format!(
+            "{}: its header does not match the manifest",
+            entry.file
+        )));
+    }
+    Ok(())
+}
+
+/// Moves the copied files to their final names and writes every row in one transaction, with
+/// the witness's audit record and idempotency answer.
+async fn register(
+    db: &DatabaseConnection,
+    store: &Store,
+    copied: &[(ManifestEntry, String)],
+    destination: &Destination,
+    already_present: u64,
+    witness: Option<&Witness>,
+) -> Result<u64, ArchiveError> {
+    let txn = crate::infra::database::begin_write(db)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mut placed = Vec::new();
+    let written = write_rows(
+        &txn,
+        store,
+        copied,
+        destination,
+        &mut placed,
+        already_present,
+        witness,
+    )
+    .await;
+    if let Err(error) = written {
+        // Rolled back for certain: the files moved into place so far are nobody's.
+        for object_key in placed {
+            let _ = store.delete(&ObjectPath::from(object_key.as_str())).await;
+        }
+        return Err(error);
+    }
+    // A commit that fails may still have landed before the error reached us, so the placed
+    // files stay: if no row names them, the sweeper removes them a day later.
+    txn.commit()
+        .await
+        .map_err(|error| ArchiveError::Failed(error.into()))?;
+    Ok(copied.len() as u64)
+}
+
+/// Moves each copied file to its final name and writes its row, then the witness's records.
+async fn write_rows(
+    txn: &sea_orm::DatabaseTransaction,
+    store: &Store,
+    copied: &[(ManifestEntry, String)],
+    destination: &Destination,
+    placed: &mut Vec<String>,
+    already_present: u64,
+    witness: Option<&Witness>,
+) -> Result<(), ArchiveError> {
+    let mut tenants: HashMap<String, tenant::Model> = HashMap::new();
+    for (entry, staged) in copied {
+        let tenant = match destination {
+            Destination::Tenant(tenant) => tenant.clone(),
+            Destination::Origin => match tenants.get(&entry.tenant_slug) {
+                Some(tenant) => tenant.clone(),
+                None => {
+                    let tenant = origin_tenant(txn, entry).await?;
+                    tenants.insert(entry.tenant_slug.clone(), tenant.clone());
+                    tenant
+                }
+            },
+        };
+        if tenant.encryption_enabled && !entry.sealed {
+            return Err(invalid(format!(
+                "recording {} is in plaintext, and {} seals every recording: seal it first (a backup does)",
+                entry.id, tenant.slug
+            )));
+        }
+        let key_id = match &entry.key_fingerprint {
+            Some(fingerprint) if entry.sealed => encryption_key::Entity::find()
+                .filter(encryption_key::Column::TenantId.eq(tenant.id))
+                .filter(encryption_key::Column::Fingerprint.eq(fingerprint.as_str()))
+                .one(txn)
+                .await
+                .map_err(anyhow::Error::from)?
+                .map(|key| key.id),
+            _ => None,
+        };
+        let object_key = crate::domain::recordings::object_key(tenant.id, entry.id);
+        store
+            .rename(
+                &ObjectPath::from(staged.as_str()),
+                &ObjectPath::from(object_key.as_str()),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+        placed.push(object_key.clone());
+        recording::Model {
+            id: entry.id,
+            tenant_id: tenant.id,
+            object_key,
+            content_type: entry.content_type.clone(),
+            size_bytes: i64::try_from(entry.size_bytes).map_err(anyhow::Error::from)?,
+            stored_bytes: i64::try_from(entry.file_size).map_err(anyhow::Error::from)?,
+            sha256: entry.sha256.clone(),
+            sealed: entry.sealed,
+            key_id,
+            key_fingerprint: entry.key_fingerprint.clone().filter(|_| entry.sealed),
+            started_at: entry.started_at,
+            duration_ms: entry.duration_ms.and_then(|ms| i64::try_from(ms).ok()),
+            direction: entry
+                .direction
+                .map(|direction| direction.as_str().to_owned()),
+            caller: entry.caller.clone(),
+            callee: entry.callee.clone(),
+            agent: entry.agent.clone(),
+            external_id: entry.external_id.clone(),
+            tags: serde_json::to_string(&entry.tags).map_err(anyhow::Error::from)?,
+            created_at: entry.created_at,
+            created_by: None,
+        }
+        .into_active_model()
+        .insert(txn)
+        .await
+        .map_err(anyhow::Error::from)?;
+    }
+    if let Some(witness) = witness {
+        witness_import(txn, witness, copied.len() as u64, already_present).await?;
+    }
+    Ok(())
+}
+
+async fn witness_import(
+    txn: &sea_orm::DatabaseTransaction,
+    witness: &Witness,
+    imported: u64,
+    already_present: u64,
+) -> anyhow::Result<()> {
+    audit::record(
+        txn,
+        AuditEntry::new(witness.log_tenant_id, &witness.actor, witness.action).details(
+            serde_json::json!({ "imported": imported, "already_present": already_present }),
+        ),
+    )
+    .await?;
+    if let Some(pending) = &witness.idempotency {
+        let answer = Remembered {
+            status: 200,
+            response: serde_json::to_string(&ImportOutcome {
+                imported,
+                already_present,
+            })?,
+        };
+        idempotency::remember(txn, pending, &answer).await?;
+    }
+    Ok(())
+}
+
+async fn origin_tenant(
+    txn: &sea_orm::DatabaseTransaction,
+    entry: &ManifestEntry,
+) -> Result<tenant::Model, ArchiveError> {
+    if let Some(tenant) = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(entry.tenant_slug.as_str()))
+        .one(txn)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
+        return Ok(tenant);
+    }
+    let valid = entry.tenant_slug.len() <= 63
+        && entry
+            .tenant_slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        return Err(invalid(format!(
+            "{:?} is not a tenant slug",
+            entry.tenant_slug
+        )));
+    }
+    Ok(tenant::ActiveModel {
+        id: sea_orm::ActiveValue::Set(Uuid::now_v7()),
+        slug: sea_orm::ActiveValue::Set(entry.tenant_slug.clone()),
+        name: sea_orm::ActiveValue::Set(entry.tenant_name.chars().take(200).collect()),
+        created_at: sea_orm::ActiveValue::Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(anyhow::Error::from)?)
+}

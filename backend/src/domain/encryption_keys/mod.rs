@@ -1,0 +1,103 @@
+//! Encryption keys and grants. The private half of a key exists on the server only as grants
+//! (sealed to a user's own key), and is opened only for the length of one operation by a user
+//! who holds one, through their session.
+
+pub mod grants;
+
+use callvault_shared::api::{EncryptionKey, KeyHolder, KeyOrigin, KeyState};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::http::error::ApiError;
+use crate::infra::entities::{encryption_key, key_grant, tenant, user};
+
+/// A key of exactly this tenant; any other is missing.
+pub async fn find_in_tenant(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    id: Uuid,
+) -> Result<encryption_key::Model, ApiError> {
+    encryption_key::Entity::find_by_id(id)
+        .filter(encryption_key::Column::TenantId.eq(tenant.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no key {id} in this tenant")))
+}
+
+pub fn origin(key: &encryption_key::Model) -> KeyOrigin {
+    KeyOrigin::from_name(&key.origin).unwrap_or(KeyOrigin::PublicOnly)
+}
+
+pub fn state(key: &encryption_key::Model) -> KeyState {
+    KeyState::from_name(&key.state).unwrap_or(KeyState::Destroyed)
+}
+
+/// Refuses to take away the last grant on a key that recordings depend on: without a holder
+/// (and without the exported file) they would be unrecoverable, which only `destroy` may do,
+/// on purpose and on the record.
+pub async fn keep_a_holder(
+    db: &impl ConnectionTrait,
+    keys: &[encryption_key::Model],
+    leaving: Uuid,
+) -> Result<(), ApiError> {
+    for key in keys {
+        let holders = key_grant::Entity::find()
+            .filter(key_grant::Column::KeyId.eq(key.id))
+            .all(db)
+            .await?;
+        if holders.len() != 1 || holders[0].user_id != leaving {
+            continue;
+        }
+        let dependent = crate::infra::entities::recording::Entity::find()
+            .filter(crate::infra::entities::recording::Column::KeyId.eq(key.id))
+            .count(db)
+            .await?;
+        if dependent > 0 {
+            return Err(ApiError::Conflict(format!(
+                "this is the last holder of the key {} that {dependent} recordings depend on: grant it to someone else first (or destroy the key on purpose)",
+                &key.fingerprint[..16]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The API's view, with the key's holders.
+pub async fn to_api(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    key: &encryption_key::Model,
+) -> Result<EncryptionKey, ApiError> {
+    let grants = key_grant::Entity::find()
+        .filter(key_grant::Column::KeyId.eq(key.id))
+        .filter(key_grant::Column::TenantId.eq(tenant.id))
+        .order_by_asc(key_grant::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let mut holders = Vec::with_capacity(grants.len());
+    for grant in grants {
+        if let Some(user) = user::Entity::find_by_id(grant.user_id)
+            .filter(user::Column::TenantId.eq(tenant.id))
+            .one(db)
+            .await?
+        {
+            holders.push(KeyHolder {
+                user_id: user.id,
+                username: user.username,
+                granted_at: grant.created_at,
+            });
+        }
+    }
+    Ok(EncryptionKey {
+        id: key.id,
+        tenant_id: key.tenant_id,
+        fingerprint: key.fingerprint.clone(),
+        bits: u32::try_from(key.bits).unwrap_or_default(),
+        origin: origin(key),
+        state: state(key),
+        active: tenant.active_key_id == Some(key.id),
+        created_at: key.created_at,
+        exported_at: key.exported_at,
+        holders,
+    })
+}

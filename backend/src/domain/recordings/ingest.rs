@@ -1,0 +1,452 @@
+//! Upload: the audio streams from the request into the object store, sealed on the way when
+//! the tenant's encryption is on, so that no plaintext copy touches disk or store. The
+//! catalogue row is written only once the bytes are complete.
+
+use actix_web::web;
+use callvault_shared::api::{Direction, KeyState};
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::RsaPublicKey;
+use callvault_shared::sealed::Sealer;
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStoreExt, WriteMultipart};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::sniff;
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::idempotency::{self, IdempotencyKey, Pending, Remembered};
+use crate::http::error::ApiError;
+use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::infra::storage::Store;
+
+/// Keep at most this many part uploads in flight: memory stays bounded whatever the size.
+const MAX_PARTS_IN_FLIGHT: usize = 2;
+
+/// A recording's metadata, as query parameters of a raw upload.
+#[derive(Debug, Default, Clone, Deserialize, Serialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    /// When the call started (RFC 3339).
+    pub started_at: Option<DateTime<Utc>>,
+    /// The call's length, where the container does not tell it.
+    #[param(value_type = Option<u64>, maximum = 4294967295u64)]
+    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
+    pub duration_ms: Option<u32>,
+    #[param(inline)]
+    pub direction: Option<Direction>,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    /// The recorder's own id for the call.
+    pub external_id: Option<String>,
+    /// Comma-separated.
+    pub tags: Option<String>,
+}
+
+/// The same metadata as the JSON part of a multipart upload, with tags as a list.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetadataJson {
+    pub started_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
+    pub duration_ms: Option<u32>,
+    pub direction: Option<Direction>,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl From<MetadataJson> for Metadata {
+    fn from(json: MetadataJson) -> Self {
+        Self {
+            started_at: json.started_at,
+            duration_ms: json.duration_ms,
+            direction: json.direction,
+            caller: json.caller,
+            callee: json.callee,
+            agent: json.agent,
+            external_id: json.external_id,
+            tags: (!json.tags.is_empty()).then(|| json.tags.join(",")),
+        }
+    }
+}
+
+impl Metadata {
+    fn check(&self) -> Result<(Option<Direction>, Vec<String>), ApiError> {
+        let direction = self.direction;
+        for (name, value) in [
+            ("caller", &self.caller),
+            ("callee", &self.callee),
+            ("agent", &self.agent),
+            ("external_id", &self.external_id),
+        ] {
+            if value.as_ref().is_some_and(|value| {
+                value.chars().count() > 200 || value.chars().any(char::is_control)
+            }) {
+                return Err(ApiError::BadRequest(format!(
+                    "{name} must have at most 200 characters and no control characters"
+                )));
+            }
+        }
+        let tags: Vec<String> = self
+            .tags
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|tag| !tag.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if tags.len() > 32 || tags.iter().any(|tag| tag.chars().count() > 64) {
+            return Err(ApiError::BadRequest(
+                "at most 32 tags of at most 64 characters".into(),
+            ));
+        }
+        Ok((direction, tags))
+    }
+}
+
+/// The audit action of an upload, and the operation its idempotency keys are used for.
+pub const ACTION: &str = "recording.upload";
+
+/// What an upload ended in.
+#[derive(Debug)]
+pub enum Stored {
+    /// A new recording, committed with its audit record.
+    New(Box<recording::Model>),
+    /// The answer an earlier request with the same `Idempotency-Key` got; nothing new kept.
+    Replayed(Remembered),
+}
+
+/// Stores one recording from `body`, sealed if the tenant's encryption is on. The bytes are
+/// durable in the store before the row, its audit record and the idempotency key's answer
+/// commit, together.
+#[allow(clippy::too_many_arguments)]
+pub async fn ingest(
+    db: &DatabaseConnection,
+    store: &Store,
+    tenant: &tenant::Model,
+    uploader: &Actor,
+    metadata: Metadata,
+    mut body: impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
+    max_bytes: u64,
+    idempotency_key: Option<IdempotencyKey>,
+) -> Result<Stored, ApiError> {
+    let (direction, tags) = metadata.check()?;
+    let described = serde_json::to_vec(&metadata).map_err(ApiError::internal)?;
+
+    // Enough of the start to recognise the audio, and to read a WAV header's duration.
+    let mut head = Vec::new();
+    let mut ended = false;
+    while head.len() < 4096 {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if head.is_empty() {
+        return Err(ApiError::BadRequest("the upload is empty".into()));
+    }
+    let content_type =
+        sniff::audio_type(&head[..head.len().min(sniff::NEEDED * 4)]).ok_or_else(|| {
+            ApiError::UnsupportedMediaType(
+                "not a recognised audio file: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM".into(),
+            )
+        })?;
+    // What the container says, where it says it; else what the uploader said.
+    let duration_ms = match content_type {
+        "audio/wav" => sniff::wav_duration_ms(&head),
+        "audio/flac" => sniff::flac_duration_ms(&head),
+        _ => None,
+    }
+    .or(metadata.duration_ms.map(u64::from));
+
+    let id = Uuid::now_v7();
+    let sealing = if tenant.encryption_enabled {
+        Some(sealing_key(db, tenant).await?)
+    } else {
+        None
+    };
+    let (mut sealer, start) = match &sealing {
+        Some((_, public)) => {
+            let (sealer, start) =
+                Sealer::new(*id.as_bytes(), content_type, &[public]).map_err(ApiError::internal)?;
+            (Some(sealer), start)
+        }
+        None => (None, Vec::new()),
+    };
+
+    let object_key = super::object_key(tenant.id, id);
+    let location = ObjectPath::from(object_key.as_str());
+    let upload = store
+        .put_multipart(&location)
+        .await
+        .map_err(storage_error)?;
+    let mut upload = WriteMultipart::new(upload);
+    upload.write(&start);
+    let mut stored = start.len() as u64;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut sealed_chunk = Vec::new();
+
+    let mut pending = Some(web::Bytes::from(head));
+    let outcome: Result<(), ApiError> = async {
+        loop {
+            let chunk = match pending.take() {
+                Some(chunk) => chunk,
+                None if ended => break,
+                None => match body.next().await {
+                    Some(chunk) => chunk?,
+                    None => break,
+                },
+            };
+            size += chunk.len() as u64;
+            if size > max_bytes {
+                return Err(ApiError::TooLarge(format!(
+                    "the recording is larger than the limit of {max_bytes} bytes"
+                )));
+            }
+            hasher.update(&chunk);
+            match &mut sealer {
+                Some(sealer) => {
+                    sealer
+                        .update(&chunk, &mut sealed_chunk)
+                        .map_err(ApiError::internal)?;
+                    upload.write(&sealed_chunk);
+                    stored += sealed_chunk.len() as u64;
+                    sealed_chunk.clear();
+                }
+                None => {
+                    upload.write(&chunk);
+                    stored += chunk.len() as u64;
+                }
+            }
+            upload
+                .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
+                .await
+                .map_err(storage_error)?;
+        }
+        if let Some(sealer) = sealer.take() {
+            sealer
+                .finish(&mut sealed_chunk)
+                .map_err(ApiError::internal)?;
+            upload.write(&sealed_chunk);
+            stored += sealed_chunk.len() as u64;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        // Nothing visible was written; the parts go with the aborted upload.
+        let _ = upload.abort().await;
+        return Err(error);
+    }
+    upload.finish().await.map_err(storage_error)?;
+
+    let sha256 = hex::encode(hasher.finalize());
+    // Keys are per user; the command line, which has none, sends no key.
+    let pending = idempotency_key.zip(uploader.id).map(|(key, user_id)| {
+        Pending::new(
+            tenant.id,
+            user_id,
+            key,
+            ACTION,
+            &[sha256.as_bytes(), &described],
+        )
+    });
+    let row = recording::Model {
+        id,
+        tenant_id: tenant.id,
+        object_key: object_key.clone(),
+        content_type: content_type.to_owned(),
+        size_bytes: size as i64,
+        stored_bytes: stored as i64,
+        sha256,
+        sealed: sealing.is_some(),
+        key_id: sealing.as_ref().map(|(key, _)| key.id),
+        key_fingerprint: sealing.as_ref().map(|(key, _)| key.fingerprint.clone()),
+        started_at: metadata.started_at,
+        duration_ms: duration_ms.and_then(|ms| i64::try_from(ms).ok()),
+        direction: direction.map(|direction| direction.as_str().to_owned()),
+        caller: metadata.caller,
+        callee: metadata.callee,
+        agent: metadata.agent,
+        external_id: metadata.external_id,
+        tags: serde_json::to_string(&tags).map_err(ApiError::internal)?,
+        created_at: Utc::now(),
+        created_by: uploader.id,
+    };
+    let earlier = match &pending {
+        Some(pending) => idempotency::earlier(db, pending).await,
+        None => Ok(None),
+    };
+    let failure = match earlier {
+        Ok(None) => match commit(db, row, uploader, pending.as_ref()).await {
+            Ok(row) => return Ok(Stored::New(row)),
+            Err(failure) => failure,
+        },
+        // A retry of a request that was stored: these bytes are a second copy nobody names.
+        Ok(Some(earlier)) => {
+            let _ = store.delete(&location).await;
+            return Ok(Stored::Replayed(earlier));
+        }
+        Err(error) => {
+            let _ = store.delete(&location).await;
+            return Err(error.into());
+        }
+    };
+    // The commit failed. Another request with the same key may have committed first (the
+    // key's row refused this one), or this very commit may have landed before the error
+    // reached us: then the bytes are named and must stay.
+    let replay = match &pending {
+        Some(pending) => idempotency::earlier(db, pending).await,
+        None => Ok(None),
+    };
+    let certainly_rolled_back = matches!(failure, Failed::BeforeCommit(_));
+    if certainly_rolled_back
+        && !replay
+            .as_ref()
+            .is_ok_and(|earlier| answers_for(earlier, id))
+    {
+        let _ = store.delete(&location).await;
+    }
+    match replay {
+        Ok(Some(earlier)) => Ok(Stored::Replayed(earlier)),
+        Err(reused @ idempotency::IdempotencyError::Reused) => Err(reused.into()),
+        // Bytes of a commit that may or may not have landed are left to the sweeper, which
+        // removes them a day later if no row names them.
+        _ => Err(failure.into_error()),
+    }
+}
+
+/// Whether `earlier` is the answer about recording `id`.
+fn answers_for(earlier: &Option<Remembered>, id: Uuid) -> bool {
+    earlier.as_ref().is_some_and(|earlier| {
+        serde_json::from_str::<callvault_shared::api::Recording>(&earlier.response)
+            .is_ok_and(|recording| recording.id == id)
+    })
+}
+
+/// How a commit failed: before `COMMIT` was sent (rolled back for certain), or at it (the
+/// database may have committed before the connection broke).
+enum Failed {
+    BeforeCommit(ApiError),
+    AtCommit(ApiError),
+}
+
+impl Failed {
+    fn into_error(self) -> ApiError {
+        match self {
+            Failed::BeforeCommit(error) | Failed::AtCommit(error) => error,
+        }
+    }
+}
+
+/// The row, its audit record and the key's answer, in one transaction.
+async fn commit(
+    db: &DatabaseConnection,
+    row: recording::Model,
+    uploader: &Actor,
+    pending: Option<&Pending>,
+) -> Result<Box<recording::Model>, Failed> {
+    let before = |error: sea_orm::DbErr| Failed::BeforeCommit(error.into());
+    let txn = crate::infra::database::begin_write(db)
+        .await
+        .map_err(before)?;
+    let row = row.into_active_model().insert(&txn).await.map_err(before)?;
+    audit::record(
+        &txn,
+        AuditEntry::new(row.tenant_id, uploader, ACTION)
+            .object("recording", row.id)
+            .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
+    )
+    .await
+    .map_err(before)?;
+    if let Some(pending) = pending {
+        let response = serde_json::to_string(&super::to_api(row.clone()))
+            .map_err(|error| Failed::BeforeCommit(ApiError::internal(error)))?;
+        let answer = Remembered {
+            status: 201,
+            response,
+        };
+        idempotency::remember(&txn, pending, &answer)
+            .await
+            .map_err(before)?;
+    }
+    txn.commit()
+        .await
+        .map_err(|error| Failed::AtCommit(error.into()))?;
+    Ok(Box::new(row))
+}
+
+/// The tenant's active key, which must be usable for sealing.
+async fn sealing_key(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<(encryption_key::Model, RsaPublicKey<Native>), ApiError> {
+    let no_key = || {
+        ApiError::Conflict("encryption is on but the tenant has no active key: activate one".into())
+    };
+    let key = encryption_key::Entity::find_by_id(tenant.active_key_id.ok_or_else(no_key)?)
+        .filter(encryption_key::Column::TenantId.eq(tenant.id))
+        .one(db)
+        .await?
+        .ok_or_else(no_key)?;
+    if key.state != KeyState::Active.as_str() {
+        return Err(no_key());
+    }
+    let public = RsaPublicKey::<Native>::from_spki_der(&key.public_key)
+        .map_err(|error| ApiError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
+    Ok((key, public))
+}
+
+/// `body`, ended with a 408 when the client sends nothing for `idle`: a stalled upload must not
+/// hold its connection, its half-written object and its multipart upload forever.
+pub fn cut_off_when_idle<S>(
+    body: S,
+    idle: std::time::Duration,
+) -> impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin
+where
+    S: Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
+{
+    Box::pin(futures_util::stream::unfold(
+        Some(body),
+        move |body| async move {
+            let mut body = body?;
+            match tokio::time::timeout(idle, body.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(body))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(ApiError::RequestTimeout(format!(
+                        "nothing arrived for {} s: the upload was cut off and nothing was kept",
+                        idle.as_secs()
+                    ))),
+                    None,
+                )),
+            }
+        },
+    ))
+}
+
+pub fn payload_error(error: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(format!("the upload broke off: {error}"))
+}
+
+/// A store failure: a 503 when the store is down, else a 500 (see [`crate::infra::outage`]).
+pub fn storage_error(error: object_store::Error) -> ApiError {
+    anyhow::Error::from(error).into()
+}

@@ -1,0 +1,337 @@
+//! Playback: the audio decrypted in flight, as a stream, with `Range` so that a player can
+//! seek. Only the chunks that cover the range are fetched and opened.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use callvault_shared::api::KeyState;
+use callvault_shared::chunked::{CHUNK_SIZE, RandomAccess};
+use callvault_shared::crypto::Native;
+use callvault_shared::sealed::{self, SealedHeader, open_payload};
+use futures_util::{StreamExt, stream};
+use object_store::ObjectStoreExt;
+use object_store::path::Path as ObjectPath;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::ingest::storage_error;
+use crate::domain::encryption_keys::grants;
+use crate::http::error::ApiError;
+use crate::http::guards::principal::Principal;
+use crate::http::state::AppState;
+use crate::infra::entities::{encryption_key, recording};
+
+/// Chunks fetched from the store per request to it: 256 KiB of audio.
+const CHUNKS_PER_FETCH: u64 = 16;
+/// The same for recordings stored unsealed.
+const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
+
+/// Plain bytes of the stream as served, and what the response must say about them.
+pub async fn respond(
+    state: &AppState,
+    principal: &Principal,
+    row: &recording::Model,
+    range_header: Option<&str>,
+    download: bool,
+) -> Result<HttpResponse, ApiError> {
+    let location = ObjectPath::from(row.object_key.as_str());
+    let total = u64::try_from(row.size_bytes).unwrap_or_default();
+    let range = parse_range(range_header, total)?;
+    let wanted = range.clone().unwrap_or(0..total);
+
+    let body = if row.sealed {
+        let access = open(state, principal, row, &location).await?;
+        if access.plaintext_len() != total {
+            return Err(damaged(
+                row,
+                "its sealed length disagrees with the catalogue",
+            ));
+        }
+        let store = state.store.clone();
+        let row = row.clone();
+        let chunks = access.chunks_covering(&wanted);
+        first_piece_first(chunks.start, move |next| {
+            let (store, access, location, wanted, row) = (
+                store.clone(),
+                access.clone(),
+                location.clone(),
+                wanted.clone(),
+                row.clone(),
+            );
+            async move {
+                if next >= chunks.end || wanted.is_empty() {
+                    return Ok(None);
+                }
+                let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
+                let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
+                let bytes = read_range(&store, &row, &location, span.clone()).await?;
+                let mut out = Vec::with_capacity(((last - next) as usize) * CHUNK_SIZE);
+                for index in next..last {
+                    let at = access.chunk_location(index);
+                    let ciphertext = bytes
+                        .get((at.start - span.start) as usize..(at.end - span.start) as usize)
+                        .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?
+                        .to_vec();
+                    let chunk = access
+                        .open_chunk(index, ciphertext)
+                        .map_err(|_| damaged(&row, &format!("its chunk {index} does not open")))?;
+                    out.extend_from_slice(access.slice_of_chunk(index, &chunk, &wanted));
+                }
+                Ok(Some((Bytes::from(out), last)))
+            }
+        })
+        .await?
+    } else {
+        let store = state.store.clone();
+        let end = wanted.end;
+        let row = row.clone();
+        first_piece_first(wanted.start, move |next| {
+            let (store, location, row) = (store.clone(), location.clone(), row.clone());
+            async move {
+                if next >= end {
+                    return Ok(None);
+                }
+                let until = (next + PLAIN_BYTES_PER_FETCH).min(end);
+                let bytes = read_range(&store, &row, &location, next..until).await?;
+                if bytes.len() as u64 != until - next {
+                    return Err(damaged(&row, "it is shorter than the catalogue says"));
+                }
+                Ok(Some((bytes, until)))
+            }
+        })
+        .await?
+    };
+
+    let mut response = match &range {
+        Some(range) => {
+            let mut response = HttpResponse::PartialContent();
+            response.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{total}", range.start, range.end - 1),
+            ));
+            response
+        }
+        None => HttpResponse::Ok(),
+    };
+    response
+        .content_type(row.content_type.as_str())
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        // Audio, never a document: even a mislabelled file cannot run anything here.
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .no_chunking(wanted_len(&range, total));
+    if download {
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"recording-{}.{}\"",
+                row.id,
+                extension(&row.content_type)
+            ),
+        ));
+    }
+    Ok(response.streaming(body))
+}
+
+/// The body as a stream of pieces that `fetch` makes from a position, of which the first is
+/// fetched before the status line is sent: a store that does not answer then gets a 503, not a
+/// 200 that breaks off. One piece at a time, so that a long recording never sits in memory.
+async fn first_piece_first<F, Fut>(
+    start: u64,
+    mut fetch: F,
+) -> Result<stream::BoxStream<'static, Result<Bytes, ApiError>>, ApiError>
+where
+    F: FnMut(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Option<(Bytes, u64)>, ApiError>> + Send + 'static,
+{
+    let Some((first, next)) = fetch(start).await? else {
+        return Ok(Box::pin(stream::empty()));
+    };
+    Ok(Box::pin(
+        stream::iter([Ok(first)]).chain(stream::try_unfold(next, fetch)),
+    ))
+}
+
+/// `range` of the recording's object. A failure is told apart: an object that is missing or
+/// shorter than the catalogue says is a damaged recording, which no retry mends; anything
+/// else is the store's (a 503 while it is away).
+async fn read_range(
+    store: &crate::infra::storage::Store,
+    row: &recording::Model,
+    location: &ObjectPath,
+    range: Range<u64>,
+) -> Result<Bytes, ApiError> {
+    match store.get_range(location, range).await {
+        Ok(bytes) => Ok(bytes),
+        Err(error) => Err(match store.head(location).await {
+            Err(object_store::Error::NotFound { .. }) => {
+                damaged(row, "its stored bytes are missing")
+            }
+            Ok(meta) if meta.size < u64::try_from(row.stored_bytes).unwrap_or_default() => damaged(
+                row,
+                &format!(
+                    "the store holds {} of its {} bytes",
+                    meta.size, row.stored_bytes
+                ),
+            ),
+            _ => storage_error(error),
+        }),
+    }
+}
+
+/// The answer for a recording whose bytes cannot be served as the catalogue describes them.
+pub fn damaged(row: &recording::Model, what: &str) -> ApiError {
+    ApiError::Damaged(format!(
+        "recording {} is damaged: {what}; `callvault check` lists every such recording, and a backup restores it",
+        row.id
+    ))
+}
+
+fn wanted_len(range: &Option<Range<u64>>, total: u64) -> u64 {
+    range
+        .as_ref()
+        .map_or(total, |range| range.end - range.start)
+}
+
+/// The header of a sealed recording opened through the principal's grant on its key, or the
+/// same opened lately ([`crate::domain::recordings::opened`]).
+async fn open(
+    state: &AppState,
+    principal: &Principal,
+    row: &recording::Model,
+    location: &ObjectPath,
+) -> Result<Arc<RandomAccess<Native>>, ApiError> {
+    let by_tenant =
+        encryption_key::Entity::find().filter(encryption_key::Column::TenantId.eq(row.tenant_id));
+    let key = match (row.key_id, &row.key_fingerprint) {
+        (Some(id), _) => by_tenant.filter(encryption_key::Column::Id.eq(id)).one(&state.db).await?,
+        (None, Some(fingerprint)) => {
+            by_tenant
+                .filter(encryption_key::Column::Fingerprint.eq(fingerprint.as_str()))
+                .one(&state.db)
+                .await?
+        }
+        (None, None) => None,
+    }
+    .ok_or_else(|| {
+        ApiError::Conflict(format!(
+            "this recording is sealed with the key {}, which is not in this tenant: import that key and have it granted",
+            row.key_fingerprint.as_deref().map_or("?", |f| &f[..16.min(f.len())])
+        ))
+    })?;
+    if key.state == KeyState::Destroyed.as_str() {
+        return Err(ApiError::Gone(
+            "this recording is unrecoverable here: the key it is sealed with was destroyed".into(),
+        ));
+    }
+    if key.origin == callvault_shared::api::KeyOrigin::PublicOnly.as_str() {
+        return Err(ApiError::Forbidden(
+            "this recording is sealed with a tenant-held key: the server cannot open it; play it with the tenant's key file in the browser, or in the tenant's own instance".into(),
+        ));
+    }
+    let grant = grants::held_by(&state.db, principal, &key).await?;
+    let opened_by = (principal.user().id, key.id, row.object_key.clone());
+    if let Some(access) = state.opened.get(&opened_by) {
+        return Ok(access);
+    }
+    let private = grants::open(grant, principal, &key).await?;
+    let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
+    let head = read_range(
+        &state.store,
+        row,
+        location,
+        0..stored.min(sealed::MAX_HEADER_LEN as u64),
+    )
+    .await?;
+    let damaged_row = row.clone();
+    let access = tokio::task::spawn_blocking(move || {
+        let corrupt = || damaged(&damaged_row, "its sealed header does not open");
+        let parsed = SealedHeader::parse(&head).map_err(|_| corrupt())?;
+        let chunk_header = head
+            .get(parsed.len..parsed.len + callvault_shared::chunked::HEADER_LEN)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(corrupt)?;
+        let opened = open_payload(parsed, &chunk_header, &private).map_err(|_| corrupt())?;
+        RandomAccess::new(opened.keys, opened.payload_offset, stored).map_err(|_| corrupt())
+    })
+    .await??;
+    let access = Arc::new(access);
+    state.opened.keep(opened_by, access.clone());
+    Ok(access)
+}
+
+/// One `bytes=` range of RFC 9110 (`a-b`, `a-`, `-n`), clamped to the length. Several ranges,
+/// or a malformed header, serve the whole (as the RFC allows); a start beyond the end is 416.
+pub fn parse_range(header: Option<&str>, len: u64) -> Result<Option<Range<u64>>, ApiError> {
+    let Some(spec) = header.and_then(|value| value.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((start, end)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (start, end) = (start.trim(), end.trim());
+    let range = match (start.parse::<u64>().ok(), end.parse::<u64>().ok()) {
+        (Some(start), _) if start >= len => return Err(ApiError::RangeNotSatisfiable(len)),
+        (Some(start), Some(end)) if end >= start => start..end.saturating_add(1).min(len),
+        (Some(start), None) if end.is_empty() => start..len,
+        (None, Some(suffix)) if start.is_empty() => {
+            if suffix == 0 || len == 0 {
+                return Err(ApiError::RangeNotSatisfiable(len));
+            }
+            len.saturating_sub(suffix)..len
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(range))
+}
+
+fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "audio/wav" => "wav",
+        "audio/flac" => "flac",
+        "audio/ogg" => "ogg",
+        "audio/webm" => "webm",
+        "audio/mp4" => "m4a",
+        "audio/mpeg" => "mp3",
+        _ => "bin",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        let parse = |header: &str| parse_range(Some(header), 1000);
+        assert_eq!(parse("bytes=0-99").ok().flatten(), Some(0..100));
+        assert_eq!(parse("bytes=900-").ok().flatten(), Some(900..1000));
+        assert_eq!(parse("bytes=-100").ok().flatten(), Some(900..1000));
+        assert_eq!(parse("bytes=-5000").ok().flatten(), Some(0..1000));
+        assert_eq!(parse("bytes=990-5000").ok().flatten(), Some(990..1000));
+        assert_eq!(
+            parse("bytes=0-18446744073709551615").ok().flatten(),
+            Some(0..1000)
+        );
+        assert!(matches!(
+            parse("bytes=1000-"),
+            Err(ApiError::RangeNotSatisfiable(1000))
+        ));
+        assert!(matches!(
+            parse("bytes=-0"),
+            Err(ApiError::RangeNotSatisfiable(1000))
+        ));
+        assert_eq!(parse("bytes=5-1").ok().flatten(), None);
+        assert_eq!(parse("bytes=0-1,5-6").ok().flatten(), None);
+        assert_eq!(parse("items=0-1").ok().flatten(), None);
+        assert_eq!(parse_range(None, 1000).ok().flatten(), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! The HTTP layer: the actix-web application and everything that speaks HTTP.
+
+pub mod api_docs;
+pub mod error;
+pub mod guards;
+pub mod idempotency_key;
+pub mod json;
+pub mod openapi;
+pub mod permissions_doc;
+pub mod route_table;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod web_app;

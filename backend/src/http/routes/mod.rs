@@ -1,0 +1,94 @@
+//! The HTTP routes: probes at the root, the REST API under `/api/v1`.
+
+pub mod archives;
+pub mod audit;
+pub mod auth;
+pub mod encryption;
+pub mod health;
+pub mod jobs;
+pub mod keys;
+pub mod recordings;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
+
+use actix_web::{HttpResponse, web};
+
+use crate::http::error::ApiError;
+use crate::http::route_table::RouteTable;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(crate::http::error::extractor_configs)
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(auth::renew_token)
+        .service(auth::change_password)
+        .service(auth::list_sessions)
+        .service(auth::end_session)
+        .service(tenants::list)
+        .service(tenants::create)
+        .service(tenants::show)
+        .service(tenants::update)
+        .service(users::list)
+        .service(users::create)
+        .service(users::show)
+        .service(users::update)
+        .service(users::remove)
+        .service(users::reset_password)
+        .service(audit::list)
+        .service(audit::verify_chain)
+        .service(audit::export)
+        .service(keys::list)
+        .service(keys::create)
+        .service(keys::show)
+        .service(keys::public_key)
+        .service(keys::export)
+        .service(keys::activate)
+        .service(keys::retire)
+        .service(keys::destroy)
+        .service(keys::list_grants)
+        .service(keys::grant)
+        .service(keys::revoke)
+        .service(encryption::show)
+        .service(encryption::update)
+        .service(archives::export)
+        .service(archives::import)
+        .service(recordings::upload)
+        .service(recordings::list)
+        .service(recordings::show)
+        .service(recordings::update)
+        .service(recordings::remove)
+        .service(recordings::audio)
+        .service(recordings::stored_file)
+        .service(jobs::start_rewrap)
+        .service(jobs::show)
+        .service(tokens::list)
+        .service(tokens::create)
+        .service(tokens::revoke)
+        .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
+}
+
+/// Anything under `/api` that no route takes: a problem, never the web app's page. A path
+/// the API has, asked with a method it does not take, is a 405 that names the ones it does.
+async fn unknown_endpoint(request: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allowed = RouteTable::methods_for(&request);
+    if !allowed.is_empty() {
+        return Err(ApiError::MethodNotAllowed {
+            detail: format!(
+                "{} takes {}, not {}",
+                request.path(),
+                allowed.join(", "),
+                request.method()
+            ),
+            allow: allowed.join(", "),
+        });
+    }
+    Err(ApiError::NotFound(format!(
+        "no endpoint {} {}",
+        request.method(),
+        request.path()
+    )))
+}

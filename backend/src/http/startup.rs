@@ -1,0 +1,111 @@
+//! `Application::build` turns a checked configuration into a bound, ready-to-run server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use std::sync::Arc;
+
+use crate::domain::auth::token::TokenSigner;
+use crate::domain::auth::{self, Auth};
+use crate::domain::bootstrap::{self, FirstStart};
+use crate::http::api_docs;
+use crate::http::openapi::{self, ApiDoc};
+use crate::http::route_table::RouteTable;
+use crate::http::state::{AppState, Limits};
+use crate::infra::config::{BIND, Config, ConfigError};
+use crate::{http::routes, http::web_app, infra::database, infra::storage};
+use utoipa::OpenApi;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    first_start: FirstStart,
+}
+
+impl Application {
+    /// Checks the data directory, opens storage and database (migrating it), creates the
+    /// System account on the first start, and binds the listener. Port 0 picks a free port.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = database::open_configured(&config).await?;
+        let store = storage::open(&config.storage).await?;
+        let first_start = bootstrap::ensure_system_account(&db, config.root_password)
+            .await
+            .context("first start: creating the System account failed")?;
+
+        let listener = TcpListener::bind(config.bind).map_err(|error| {
+            ConfigError::new(BIND, format!("cannot listen on {}: {error}", config.bind))
+        })?;
+        let port = listener
+            .local_addr()
+            .context("listener has no address")?
+            .port();
+
+        let signing_key = auth::signing_key::load_or_create(&db).await?;
+        let auth = Arc::new(Auth {
+            policy: config.auth,
+            tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
+        });
+        // A bucket's unfinished multipart uploads are its lifecycle rules' business (README).
+        let local_root = match &config.storage {
+            crate::infra::config::StorageLocation::Directory(dir) => Some(dir.clone()),
+            crate::infra::config::StorageLocation::S3(_) => None,
+        };
+        crate::domain::recordings::sweeper::spawn(db.clone(), store.clone(), local_root);
+        let limits = Limits {
+            max_upload_bytes: config.max_upload_bytes,
+            upload_idle: config.upload_idle,
+        };
+        let state = web::Data::new(AppState {
+            db,
+            store,
+            auth,
+            limits,
+            opened: Arc::default(),
+        });
+        let web_dir = config.web_dir;
+        let route_table = web::Data::new(RouteTable::from_document(&ApiDoc::openapi()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(
+                    crate::http::guards::authenticate_first::require_session,
+                ))
+                .wrap(Compress::default())
+                .wrap(web_app::security_headers())
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(route_table.clone())
+                .service(web::resource("/api/v1/openapi.json").get(openapi::document))
+                .configure(api_docs::configure)
+                .configure(routes::configure)
+                .configure(web_app::configure(&web_dir))
+        })
+        .listen(listener)
+        .context("cannot serve on the listener")?
+        .run();
+        tracing::info!(address = %config.bind.ip(), port, "callvault is listening");
+        Ok(Self {
+            port,
+            server,
+            first_start,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// What the first start created, for `main` to show the operator once.
+    pub fn take_first_start(&mut self) -> FirstStart {
+        std::mem::replace(&mut self.first_start, FirstStart::AlreadyDone)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

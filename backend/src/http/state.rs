@@ -1,0 +1,27 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::domain::auth::Auth;
+use crate::domain::recordings::opened::OpenedRecordings;
+use crate::infra::storage::Store;
+
+/// What every request handler may reach. Cheap to clone. What it keeps in this instance is
+/// only a cache that every request checks against the database, so that any number of
+/// instances can serve behind a load balancer.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub store: Store,
+    pub auth: Arc<Auth>,
+    pub limits: Limits,
+    pub opened: Arc<OpenedRecordings>,
+}
+
+/// Bounds on what a request may make the server do.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_upload_bytes: u64,
+    /// How long an upload may send nothing before it is cut off.
+    pub upload_idle: std::time::Duration,
+}

@@ -1,0 +1,76 @@
+//! The metadata database: SQLite by default, PostgreSQL at scale. Opened and migrated at start.
+
+use std::time::Duration;
+
+use callvault_migrations::Migrator;
+use callvault_migrations::MigratorTrait;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::infra::config::{Config, ConfigError, DATABASE_URL, redact_url};
+
+/// Connections per instance. Requests hold one only between awaits of their own queries, so a
+/// few dozen serve hundreds of concurrent requests; PostgreSQL's default 100 leaves room for
+/// several instances.
+const MAX_CONNECTIONS: u32 = 24;
+
+/// The configured database, its data directory made first (where SQLite keeps its file).
+pub async fn open_configured(config: &Config) -> Result<DatabaseConnection, ConfigError> {
+    crate::infra::config::ensure_writable(&config.data_dir)?;
+    open(&config.database_url).await
+}
+
+/// Connects, tunes SQLite for concurrent readers, and applies pending migrations.
+pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {
+    let unusable = |what: &str, error: &dyn std::fmt::Display| {
+        ConfigError::new(DATABASE_URL, format!("{what} {}: {error}", redact_url(url)))
+    };
+    let mut options = ConnectOptions::new(url);
+    // While the database is down a request waits this long for a connection, then answers
+    // 503 (`crate::infra::outage`): long enough to ride out a busy pool, short enough that clients
+    // and load balancers hear of an outage quickly. Connections are tested before use, so
+    // after an outage the pool replaces the dead ones by itself.
+    options
+        .max_connections(MAX_CONNECTIONS)
+        .connect_timeout(Duration::from_secs(2))
+        .acquire_timeout(Duration::from_secs(3))
+        .test_before_acquire(true)
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .map_err(|error| unusable("cannot connect to", &error))?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers proceed while one writer commits; the setting persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(|error| unusable("cannot use", &error))?;
+    }
+    Migrator::up(&db, None)
+        .await
+        .map_err(|error| unusable("cannot migrate", &error))?;
+    Ok(db)
+}
+
+/// Whether the database answers, for `/readyz`.
+pub async fn is_reachable(db: &DatabaseConnection) -> bool {
+    tokio::time::timeout(Duration::from_secs(2), db.ping())
+        .await
+        .is_ok_and(|ping| ping.is_ok())
+}
+
+/// A transaction that is going to write. On SQLite it takes the write lock at its start
+/// (`BEGIN IMMEDIATE`, waiting its turn behind the busy timeout): a deferred transaction that
+/// reads first and writes later fails at once with "database is locked" when another
+/// connection committed in between, which concurrent requests make likely. On PostgreSQL it
+/// is a plain transaction; inside another transaction, a savepoint.
+pub async fn begin_write<C: TransactionTrait + ?Sized>(
+    db: &C,
+) -> Result<C::Transaction, sea_orm::DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}

@@ -1,0 +1,9 @@
+//! Infrastructure: settings, storage of rows and bytes, logs, password hashing.
+
+pub mod config;
+pub mod database;
+pub mod entities;
+pub mod outage;
+pub mod password;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,101 @@
+//! Object storage for recording bytes, behind `object_store`: a local directory by default, an
+//! S3-compatible bucket at scale.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+
+use crate::infra::config::{ConfigError, S3Location, STORAGE_URL, StorageLocation};
+
+pub type Store = Arc<dyn ObjectStore>;
+
+/// An object every callvault store holds. Writing it at start proves the store takes writes;
+/// finding it later proves the store is still there and is the one we started with.
+const MARKER: &str = "callvault-store";
+
+/// Opens the store and writes its marker object.
+pub async fn open(location: &StorageLocation) -> Result<Store, ConfigError> {
+    let unusable = |error: &dyn std::fmt::Display| ConfigError::new(STORAGE_URL, error.to_string());
+    let store: Store = match location {
+        StorageLocation::Directory(dir) => {
+            std::fs::create_dir_all(dir).map_err(|error| {
+                ConfigError::new(
+                    STORAGE_URL,
+                    format!("cannot create {}: {error}", dir.display()),
+                )
+            })?;
+            let store = LocalFileSystem::new_with_prefix(dir)
+                .map_err(|error| unusable(&error))?
+                // Deleting a recording's last object should not leave empty folders behind.
+                .with_automatic_cleanup(true)
+                // The file, then the directory entries that name it, reach the disk before a
+                // write returns: the catalogue row is committed only after that, so a power
+                // cut can never leave a row whose bytes were still in the page cache. (A
+                // bucket acknowledges a write only once it is durable by itself.)
+                .with_fsync(true);
+            Arc::new(store)
+        }
+        StorageLocation::S3(s3) => s3_store(s3).map_err(|error| unusable(&error))?,
+    };
+    store
+        .put(
+            &ObjectPath::from(MARKER),
+            PutPayload::from_static(b"callvault object store\n"),
+        )
+        .await
+        .map_err(|error| {
+            ConfigError::new(
+                STORAGE_URL,
+                format!("cannot write to the object store: {error}"),
+            )
+        })?;
+    Ok(store)
+}
+
+/// A bucket, reached with the credentials in the standard `AWS_*` variables. Requests give
+/// up quickly: while the store is away, an upload or a playback should fail within seconds
+/// (503) rather than hold its client for minutes of retries.
+fn s3_store(s3: &S3Location) -> object_store::Result<Store> {
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(&s3.bucket)
+        .with_virtual_hosted_style_request(!s3.path_style)
+        .with_client_options(
+            ClientOptions::new()
+                .with_connect_timeout(Duration::from_secs(2))
+                .with_timeout(Duration::from_secs(30)),
+        )
+        .with_retry(RetryConfig {
+            max_retries: 2,
+            retry_timeout: Duration::from_secs(5),
+            ..RetryConfig::default()
+        });
+    if let Some(endpoint) = &s3.endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    if let Some(region) = &s3.region {
+        builder = builder.with_region(region);
+    }
+    let bucket = builder.build()?;
+    Ok(if s3.prefix.is_empty() {
+        Arc::new(bucket)
+    } else {
+        Arc::new(PrefixStore::new(bucket, s3.prefix.as_str()))
+    })
+}
+
+/// Whether the store still answers and still holds its marker, for `/readyz`.
+pub async fn is_reachable(store: &dyn ObjectStore) -> bool {
+    tokio::time::timeout(
+        Duration::from_secs(2),
+        store.head(&ObjectPath::from(MARKER)),
+    )
+    .await
+    .is_ok_and(|head| head.is_ok())
+}
