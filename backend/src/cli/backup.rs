@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use crate::domain::archive::read::{ArchiveError, Destination, Witness, import_archive};
 use crate::domain::archive::write::{Item, write_archive};
 use crate::domain::audit::{self, Actor, AuditEntry};
-use crate::domain::jobs::lease::{self, Held};
+use crate::domain::lease::{self, Held};
 use crate::infra::config::{Config, Settings};
 use crate::infra::entities::{encryption_key, recording, tenant};
 use crate::{infra::database, infra::storage};

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod encryption_keys;
+pub mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod lease;
 pub mod recordings;

@@ -6,6 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
 use callvault_shared::api::Problem;
 
+use crate::domain::error::DomainError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -97,6 +99,27 @@ impl From<anyhow::Error> for ApiError {
                 ))
             }
             None => ApiError::Internal(error),
+        }
+    }
+}
+
+/// The one place where the domain's kinds of failure become statuses.
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(detail) => ApiError::BadRequest(detail),
+            DomainError::NotFound(detail) => ApiError::NotFound(detail),
+            DomainError::Conflict(detail) => ApiError::Conflict(detail),
+            DomainError::Refused(detail) => ApiError::Forbidden(detail),
+            DomainError::SignedOut(detail) => ApiError::Unauthorized(detail),
+            DomainError::Gone(detail) => ApiError::Gone(detail),
+            DomainError::TooLarge(detail) => ApiError::TooLarge(detail),
+            DomainError::NotAudio(detail) => ApiError::UnsupportedMediaType(detail),
+            DomainError::Stalled(detail) => ApiError::RequestTimeout(detail),
+            DomainError::RangeNotSatisfiable(len) => ApiError::RangeNotSatisfiable(len),
+            DomainError::Damaged(detail) => ApiError::Damaged(detail),
+            DomainError::KeyReused(detail) => ApiError::Unprocessable(detail),
+            DomainError::Internal(error) => error.into(),
         }
     }
 }

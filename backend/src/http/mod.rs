@@ -1,6 +1,7 @@
 //! The HTTP layer: the actix-web application and everything that speaks HTTP.
 
 pub mod api_docs;
+pub mod audio_response;
 pub mod error;
 pub mod guards;
 pub mod idempotency_key;

@@ -2,7 +2,7 @@
 //! PostgreSQL): one holder at a time until the lease expires, and a backup that finds another
 //! running refuses to start.
 
-use callvault::domain::jobs::{instance_id, lease as leases};
+use callvault::domain::lease::{self as leases, instance_id};
 use callvault::infra::entities::lease;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;

@@ -18,7 +18,7 @@ mod random_access;
 pub use decrypt::{ChunkDecryptor, DecryptReader};
 pub use encrypt::{ChunkEncryptor, EncryptWriter};
 pub use keys::ChunkKeys;
-pub use random_access::{AsyncRangeSource, RandomAccess, RangeSource};
+pub use random_access::{RandomAccess, RangeSource};
 
 use crate::crypto::GCM_TAG_LEN;
 

@@ -1,4 +1,3 @@
-use std::future::Future;
 use std::io;
 use std::ops::Range;
 
@@ -9,11 +8,6 @@ use crate::crypto::{Crypto, DecryptError, GCM_TAG_LEN};
 pub trait RangeSource {
     /// Exactly the bytes of `range`, or an error.
     fn read_range(&self, range: Range<u64>) -> io::Result<Vec<u8>>;
-}
-
-/// [`RangeSource`] for asynchronous sources (object storage, HTTP).
-pub trait AsyncRangeSource {
-    fn read_range(&self, range: Range<u64>) -> impl Future<Output = io::Result<Vec<u8>>>;
 }
 
 impl RangeSource for [u8] {
@@ -122,15 +116,6 @@ impl<C: Crypto> RandomAccess<C> {
         index: u64,
     ) -> io::Result<Vec<u8>> {
         let ciphertext = source.read_range(self.chunk_location(index))?;
-        self.open_chunk(index, ciphertext).map_err(invalid_data)
-    }
-
-    pub async fn read_chunk_async<S: AsyncRangeSource + ?Sized>(
-        &self,
-        source: &S,
-        index: u64,
-    ) -> io::Result<Vec<u8>> {
-        let ciphertext = source.read_range(self.chunk_location(index)).await?;
         self.open_chunk(index, ciphertext).map_err(invalid_data)
     }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::http::error::ApiError;
+use crate::domain::error::DomainError;
 use crate::infra::entities::{api_token, session, tenant, user};
 use crate::infra::password;
 
@@ -25,7 +25,7 @@ pub struct NewAccount {
 }
 
 /// Usernames are what people type at the login: short, printable, unambiguous.
-pub fn check_username(username: &str) -> Result<(), ApiError> {
+pub fn check_username(username: &str) -> Result<(), DomainError> {
     let valid_length = (2..=100).contains(&username.len());
     let valid_characters = username
         .chars()
@@ -33,7 +33,7 @@ pub fn check_username(username: &str) -> Result<(), ApiError> {
     if valid_length && valid_characters {
         Ok(())
     } else {
-        Err(ApiError::BadRequest(format!(
+        Err(DomainError::Invalid(format!(
             "{username:?} is not a valid username: 2 to 100 of letters, digits, '.', '_', '-' and '@'"
         )))
     }
@@ -41,9 +41,9 @@ pub fn check_username(username: &str) -> Result<(), ApiError> {
 
 /// Provider roles exist only in the System account, so that no tenant ever holds a user who
 /// may act in other tenants.
-pub fn check_role_fits_tenant(role: Role, tenant: &tenant::Model) -> Result<(), ApiError> {
+pub fn check_role_fits_tenant(role: Role, tenant: &tenant::Model) -> Result<(), DomainError> {
     if role.is_provider_staff() && !tenant.is_system() {
-        return Err(ApiError::BadRequest(format!(
+        return Err(DomainError::Invalid(format!(
             "the role {role} belongs to the provider's staff and exists only in the System account"
         )));
     }
@@ -65,10 +65,10 @@ pub async fn prepare(
     tenant: &tenant::Model,
     account: NewAccount,
     password_min_length: usize,
-) -> Result<PreparedAccount, ApiError> {
+) -> Result<PreparedAccount, DomainError> {
     check_username(&account.username)?;
     check_role_fits_tenant(account.role, tenant)?;
-    password_policy::check(&account.password, password_min_length).map_err(ApiError::BadRequest)?;
+    password_policy::check(&account.password, password_min_length).map_err(DomainError::Invalid)?;
     if user::Entity::find()
         .filter(user::Column::Username.eq(&account.username))
         .one(db)
@@ -82,7 +82,10 @@ pub async fn prepare(
 
 /// The slow work of a new account (the password hash and the key pair), without the checks of
 /// [`prepare`]: for a caller whose account is known to pass them.
-pub async fn hash_new(tenant_id: Uuid, account: NewAccount) -> Result<PreparedAccount, ApiError> {
+pub async fn hash_new(
+    tenant_id: Uuid,
+    account: NewAccount,
+) -> Result<PreparedAccount, DomainError> {
     let id = Uuid::now_v7();
     let password_hash = password::hash(account.password.clone()).await?;
     let (key, _) = user_key::generate(id, account.password).await?;
@@ -107,7 +110,7 @@ pub async fn hash_new(tenant_id: Uuid, account: NewAccount) -> Result<PreparedAc
 pub async fn insert(
     db: &impl ConnectionTrait,
     prepared: PreparedAccount,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, DomainError> {
     let PreparedAccount { row, username } = prepared;
     row.insert(db).await.map_err(|error| {
         if is_unique_violation(&error) {
@@ -118,8 +121,8 @@ pub async fn insert(
     })
 }
 
-fn taken(username: &str) -> ApiError {
-    ApiError::Conflict(format!(
+fn taken(username: &str) -> DomainError {
+    DomainError::Conflict(format!(
         "the username {username:?} is taken (usernames are unique across the whole instance)"
     ))
 }
@@ -148,8 +151,8 @@ pub async fn prepare_reset(
     target: user::Model,
     new_password: Zeroizing<String>,
     password_min_length: usize,
-) -> Result<PreparedReset, ApiError> {
-    password_policy::check(&new_password, password_min_length).map_err(ApiError::BadRequest)?;
+) -> Result<PreparedReset, DomainError> {
+    password_policy::check(&new_password, password_min_length).map_err(DomainError::Invalid)?;
     let password_hash = password::hash(new_password.clone()).await?;
     let (key, _) = user_key::generate(target.id, new_password).await?;
     Ok(PreparedReset {
@@ -163,7 +166,7 @@ pub async fn prepare_reset(
 pub async fn apply_reset(
     db: &(impl ConnectionTrait + TransactionTrait),
     prepared: PreparedReset,
-) -> Result<ResetOutcome, ApiError> {
+) -> Result<ResetOutcome, DomainError> {
     let PreparedReset {
         target,
         password_hash,

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use tokio::sync::mpsc;
 
 const PIECE: usize = 256 * 1024;

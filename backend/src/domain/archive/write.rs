@@ -110,7 +110,7 @@ async fn item_piece(
     store: &Store,
     location: &ObjectPath,
     range: std::ops::Range<u64>,
-) -> anyhow::Result<actix_web::web::Bytes> {
+) -> anyhow::Result<bytes::Bytes> {
     Ok(store.get_range(location, range).await?)
 }
 

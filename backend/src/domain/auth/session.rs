@@ -1,14 +1,13 @@
 //! Opening a session after a successful login, and the credentials that carry it.
 
-use actix_web::cookie::{Cookie, SameSite, time};
 use callvault_shared::api::SessionInfo;
 use callvault_shared::crypto::SecretBytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
 
+use super::Auth;
 use super::credential_secret::CredentialSecret;
-use super::{Auth, SESSION_COOKIE};
 use crate::infra::entities::{session, user};
 
 /// A new session and everything the client receives once.
@@ -51,43 +50,6 @@ pub async fn open(
         access_token,
         access_token_expires_at,
     })
-}
-
-/// The session cookie: HttpOnly (no script reads it), Secure, SameSite=Strict (no other site's
-/// page sends it), for the whole origin, ending with the session.
-pub fn cookie(
-    session_id: Uuid,
-    secret: &CredentialSecret,
-    max_age: chrono::Duration,
-) -> Cookie<'static> {
-    Cookie::build(
-        SESSION_COOKIE,
-        format!("{}.{}", session_id.simple(), secret.encode()),
-    )
-    .http_only(true)
-    .secure(true)
-    .same_site(SameSite::Strict)
-    .path("/")
-    .max_age(time::Duration::seconds(max_age.num_seconds()))
-    .finish()
-}
-
-/// A cookie that makes the browser forget the session cookie.
-pub fn removal_cookie() -> Cookie<'static> {
-    let mut cookie = Cookie::build(SESSION_COOKIE, "")
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .finish();
-    cookie.make_removal();
-    cookie
-}
-
-/// Reads `<session id>.<secret>`.
-pub fn parse_cookie(value: &str) -> Option<(Uuid, CredentialSecret)> {
-    let (id, secret) = value.split_once('.')?;
-    Some((Uuid::try_parse(id).ok()?, CredentialSecret::decode(secret)?))
 }
 
 pub fn info(row: &session::Model, current: Uuid) -> SessionInfo {

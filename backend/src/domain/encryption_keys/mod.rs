@@ -8,7 +8,7 @@ use callvault_shared::api::{EncryptionKey, KeyHolder, KeyOrigin, KeyState};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::http::error::ApiError;
+use crate::domain::error::DomainError;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 
 /// A key of exactly this tenant; any other is missing.
@@ -16,12 +16,12 @@ pub async fn find_in_tenant(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
     id: Uuid,
-) -> Result<encryption_key::Model, ApiError> {
+) -> Result<encryption_key::Model, DomainError> {
     encryption_key::Entity::find_by_id(id)
         .filter(encryption_key::Column::TenantId.eq(tenant.id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no key {id} in this tenant")))
+        .ok_or_else(|| DomainError::NotFound(format!("no key {id} in this tenant")))
 }
 
 pub fn origin(key: &encryption_key::Model) -> KeyOrigin {
@@ -39,7 +39,7 @@ pub async fn keep_a_holder(
     db: &impl ConnectionTrait,
     keys: &[encryption_key::Model],
     leaving: Uuid,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     for key in keys {
         let holders = key_grant::Entity::find()
             .filter(key_grant::Column::KeyId.eq(key.id))
@@ -53,7 +53,7 @@ pub async fn keep_a_holder(
             .count(db)
             .await?;
         if dependent > 0 {
-            return Err(ApiError::Conflict(format!(
+            return Err(DomainError::Conflict(format!(
                 "this is the last holder of the key {} that {dependent} recordings depend on: grant it to someone else first (or destroy the key on purpose)",
                 &key.fingerprint[..16]
             )));
@@ -67,7 +67,7 @@ pub async fn to_api(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
     key: &encryption_key::Model,
-) -> Result<EncryptionKey, ApiError> {
+) -> Result<EncryptionKey, DomainError> {
     let grants = key_grant::Entity::find()
         .filter(key_grant::Column::KeyId.eq(key.id))
         .filter(key_grant::Column::TenantId.eq(tenant.id))

@@ -6,7 +6,6 @@
 //! If the instance dies, the job stays in the database with its progress; the next
 //! `POST …/rewrap` by a holder, on any instance, resumes it where it stopped.
 
-pub mod lease;
 pub mod rewrap;
 
 use callvault_shared::api::Job;
@@ -24,13 +23,6 @@ pub const QUEUED: &str = "queued";
 pub const RUNNING: &str = "running";
 pub const DONE: &str = "done";
 pub const FAILED: &str = "failed";
-
-/// This instance's name in leases.
-pub fn instance_id() -> &'static str {
-    static ID: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| format!("instance-{}", Uuid::new_v4().simple()));
-    &ID
-}
 
 /// Jobs running in this instance right now, so that a second request does not start a second
 /// worker on the same job.
@@ -55,7 +47,10 @@ pub fn stopped_here(job_id: Uuid) {
 pub async fn claim(db: &impl ConnectionTrait, job_id: Uuid) -> Result<bool, sea_orm::DbErr> {
     let now = Utc::now();
     let claimed = job::Entity::update_many()
-        .col_expr(job::Column::LeaseOwner, Expr::value(instance_id()))
+        .col_expr(
+            job::Column::LeaseOwner,
+            Expr::value(crate::domain::lease::instance_id()),
+        )
         .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + LEASE))
         .col_expr(job::Column::State, Expr::value(RUNNING))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
@@ -64,7 +59,7 @@ pub async fn claim(db: &impl ConnectionTrait, job_id: Uuid) -> Result<bool, sea_
         .filter(
             job::Column::LeaseOwner
                 .is_null()
-                .or(job::Column::LeaseOwner.eq(instance_id()))
+                .or(job::Column::LeaseOwner.eq(crate::domain::lease::instance_id()))
                 .or(job::Column::LeaseExpiresAt.lt(now)),
         )
         .exec(db)

@@ -16,10 +16,18 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{DONE, FAILED, LEASE, instance_id};
+use super::{DONE, FAILED, LEASE};
 use crate::domain::audit::{self, Actor, AuditEntry};
-use crate::http::state::AppState;
+use crate::domain::lease::instance_id;
 use crate::infra::entities::{job, recording};
+use crate::infra::storage::Store;
+
+/// The database and the object store the job works on (cheap handles, cloned).
+#[derive(Clone)]
+pub struct Handles {
+    pub db: sea_orm::DatabaseConnection,
+    pub store: Store,
+}
 
 pub const KIND: &str = "rewrap";
 const COPY_PIECE: u64 = 8 * 1024 * 1024;
@@ -33,7 +41,7 @@ pub struct RewrapKeys {
 
 /// Runs the job to its end on this instance (the lease is already claimed).
 pub async fn run(
-    state: AppState,
+    state: Handles,
     job_id: Uuid,
     tenant_id: Uuid,
     keys: Arc<RewrapKeys>,
@@ -43,7 +51,7 @@ pub async fn run(
     super::stopped_here(job_id);
 }
 
-async fn work(state: &AppState, job_id: Uuid, tenant_id: Uuid, keys: &RewrapKeys, actor: &Actor) {
+async fn work(state: &Handles, job_id: Uuid, tenant_id: Uuid, keys: &RewrapKeys, actor: &Actor) {
     let mut after = Uuid::nil();
     loop {
         let source_ids: Vec<Uuid> = keys.sources.keys().copied().collect();
@@ -103,7 +111,7 @@ async fn work(state: &AppState, job_id: Uuid, tenant_id: Uuid, keys: &RewrapKeys
     .await;
 }
 
-async fn finish(state: &AppState, job_id: Uuid, error: Option<String>) {
+async fn finish(state: &Handles, job_id: Uuid, error: Option<String>) {
     let result = job::Entity::update_many()
         .col_expr(
             job::Column::State,
@@ -122,7 +130,7 @@ async fn finish(state: &AppState, job_id: Uuid, error: Option<String>) {
 }
 
 async fn rewrap_one(
-    state: &AppState,
+    state: &Handles,
     row: &recording::Model,
     keys: &RewrapKeys,
 ) -> anyhow::Result<()> {

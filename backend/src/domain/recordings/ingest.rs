@@ -2,7 +2,7 @@
 //! the tenant's encryption is on, so that no plaintext copy touches disk or store. The
 //! catalogue row is written only once the bytes are complete.
 
-use actix_web::web;
+use bytes::Bytes;
 use callvault_shared::api::{Direction, KeyState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::RsaPublicKey;
@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use super::sniff;
 use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::error::DomainError;
 use crate::domain::idempotency::{self, IdempotencyKey, Pending, Remembered};
-use crate::http::error::ApiError;
 use crate::infra::entities::{encryption_key, recording, tenant};
 use crate::infra::storage::Store;
 
@@ -83,7 +83,7 @@ impl From<MetadataJson> for Metadata {
 }
 
 impl Metadata {
-    fn check(&self) -> Result<(Option<Direction>, Vec<String>), ApiError> {
+    fn check(&self) -> Result<(Option<Direction>, Vec<String>), DomainError> {
         let direction = self.direction;
         for (name, value) in [
             ("caller", &self.caller),
@@ -94,7 +94,7 @@ impl Metadata {
             if value.as_ref().is_some_and(|value| {
                 value.chars().count() > 200 || value.chars().any(char::is_control)
             }) {
-                return Err(ApiError::BadRequest(format!(
+                return Err(DomainError::Invalid(format!(
                     "{name} must have at most 200 characters and no control characters"
                 )));
             }
@@ -109,7 +109,7 @@ impl Metadata {
             .map(str::to_owned)
             .collect();
         if tags.len() > 32 || tags.iter().any(|tag| tag.chars().count() > 64) {
-            return Err(ApiError::BadRequest(
+            return Err(DomainError::Invalid(
                 "at most 32 tags of at most 64 characters".into(),
             ));
         }
@@ -139,12 +139,12 @@ pub async fn ingest(
     tenant: &tenant::Model,
     uploader: &Actor,
     metadata: Metadata,
-    mut body: impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
+    mut body: impl Stream<Item = Result<Bytes, DomainError>> + Unpin,
     max_bytes: u64,
     idempotency_key: Option<IdempotencyKey>,
-) -> Result<Stored, ApiError> {
+) -> Result<Stored, DomainError> {
     let (direction, tags) = metadata.check()?;
-    let described = serde_json::to_vec(&metadata).map_err(ApiError::internal)?;
+    let described = serde_json::to_vec(&metadata).map_err(DomainError::internal)?;
 
     // Enough of the start to recognise the audio, and to read a WAV header's duration.
     let mut head = Vec::new();
@@ -159,11 +159,11 @@ pub async fn ingest(
         }
     }
     if head.is_empty() {
-        return Err(ApiError::BadRequest("the upload is empty".into()));
+        return Err(DomainError::Invalid("the upload is empty".into()));
     }
     let content_type =
         sniff::audio_type(&head[..head.len().min(sniff::NEEDED * 4)]).ok_or_else(|| {
-            ApiError::UnsupportedMediaType(
+            DomainError::NotAudio(
                 "not a recognised audio file: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM".into(),
             )
         })?;
@@ -183,8 +183,8 @@ pub async fn ingest(
     };
     let (mut sealer, start) = match &sealing {
         Some((_, public)) => {
-            let (sealer, start) =
-                Sealer::new(*id.as_bytes(), content_type, &[public]).map_err(ApiError::internal)?;
+            let (sealer, start) = Sealer::new(*id.as_bytes(), content_type, &[public])
+                .map_err(DomainError::internal)?;
             (Some(sealer), start)
         }
         None => (None, Vec::new()),
@@ -203,8 +203,8 @@ pub async fn ingest(
     let mut size = 0u64;
     let mut sealed_chunk = Vec::new();
 
-    let mut pending = Some(web::Bytes::from(head));
-    let outcome: Result<(), ApiError> = async {
+    let mut pending = Some(Bytes::from(head));
+    let outcome: Result<(), DomainError> = async {
         loop {
             let chunk = match pending.take() {
                 Some(chunk) => chunk,
@@ -216,7 +216,7 @@ pub async fn ingest(
             };
             size += chunk.len() as u64;
             if size > max_bytes {
-                return Err(ApiError::TooLarge(format!(
+                return Err(DomainError::TooLarge(format!(
                     "the recording is larger than the limit of {max_bytes} bytes"
                 )));
             }
@@ -225,7 +225,7 @@ pub async fn ingest(
                 Some(sealer) => {
                     sealer
                         .update(&chunk, &mut sealed_chunk)
-                        .map_err(ApiError::internal)?;
+                        .map_err(DomainError::internal)?;
                     upload.write(&sealed_chunk);
                     stored += sealed_chunk.len() as u64;
                     sealed_chunk.clear();
@@ -243,7 +243,7 @@ pub async fn ingest(
         if let Some(sealer) = sealer.take() {
             sealer
                 .finish(&mut sealed_chunk)
-                .map_err(ApiError::internal)?;
+                .map_err(DomainError::internal)?;
             upload.write(&sealed_chunk);
             stored += sealed_chunk.len() as u64;
         }
@@ -286,7 +286,7 @@ pub async fn ingest(
         callee: metadata.callee,
         agent: metadata.agent,
         external_id: metadata.external_id,
-        tags: serde_json::to_string(&tags).map_err(ApiError::internal)?,
+        tags: serde_json::to_string(&tags).map_err(DomainError::internal)?,
         created_at: Utc::now(),
         created_by: uploader.id,
     };
@@ -344,12 +344,12 @@ fn answers_for(earlier: &Option<Remembered>, id: Uuid) -> bool {
 /// How a commit failed: before `COMMIT` was sent (rolled back for certain), or at it (the
 /// database may have committed before the connection broke).
 enum Failed {
-    BeforeCommit(ApiError),
-    AtCommit(ApiError),
+    BeforeCommit(DomainError),
+    AtCommit(DomainError),
 }
 
 impl Failed {
-    fn into_error(self) -> ApiError {
+    fn into_error(self) -> DomainError {
         match self {
             Failed::BeforeCommit(error) | Failed::AtCommit(error) => error,
         }
@@ -378,7 +378,7 @@ async fn commit(
     .map_err(before)?;
     if let Some(pending) = pending {
         let response = serde_json::to_string(&super::to_api(row.clone()))
-            .map_err(|error| Failed::BeforeCommit(ApiError::internal(error)))?;
+            .map_err(|error| Failed::BeforeCommit(DomainError::internal(error)))?;
         let answer = Remembered {
             status: 201,
             response,
@@ -397,9 +397,11 @@ async fn commit(
 async fn sealing_key(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
-) -> Result<(encryption_key::Model, RsaPublicKey<Native>), ApiError> {
+) -> Result<(encryption_key::Model, RsaPublicKey<Native>), DomainError> {
     let no_key = || {
-        ApiError::Conflict("encryption is on but the tenant has no active key: activate one".into())
+        DomainError::Conflict(
+            "encryption is on but the tenant has no active key: activate one".into(),
+        )
     };
     let key = encryption_key::Entity::find_by_id(tenant.active_key_id.ok_or_else(no_key)?)
         .filter(encryption_key::Column::TenantId.eq(tenant.id))
@@ -410,7 +412,7 @@ async fn sealing_key(
         return Err(no_key());
     }
     let public = RsaPublicKey::<Native>::from_spki_der(&key.public_key)
-        .map_err(|error| ApiError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
+        .map_err(|error| DomainError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
     Ok((key, public))
 }
 
@@ -419,9 +421,9 @@ async fn sealing_key(
 pub fn cut_off_when_idle<S>(
     body: S,
     idle: std::time::Duration,
-) -> impl Stream<Item = Result<web::Bytes, ApiError>> + Unpin
+) -> impl Stream<Item = Result<Bytes, DomainError>> + Unpin
 where
-    S: Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
+    S: Stream<Item = Result<Bytes, DomainError>> + Unpin,
 {
     Box::pin(futures_util::stream::unfold(
         Some(body),
@@ -431,7 +433,7 @@ where
                 Ok(Some(chunk)) => Some((chunk, Some(body))),
                 Ok(None) => None,
                 Err(_) => Some((
-                    Err(ApiError::RequestTimeout(format!(
+                    Err(DomainError::Stalled(format!(
                         "nothing arrived for {} s: the upload was cut off and nothing was kept",
                         idle.as_secs()
                     ))),
@@ -442,11 +444,11 @@ where
     ))
 }
 
-pub fn payload_error(error: impl std::fmt::Display) -> ApiError {
-    ApiError::BadRequest(format!("the upload broke off: {error}"))
+pub fn payload_error(error: impl std::fmt::Display) -> DomainError {
+    DomainError::Invalid(format!("the upload broke off: {error}"))
 }
 
 /// A store failure: a 503 when the store is down, else a 500 (see [`crate::infra::outage`]).
-pub fn storage_error(error: object_store::Error) -> ApiError {
+pub fn storage_error(error: object_store::Error) -> DomainError {
     anyhow::Error::from(error).into()
 }

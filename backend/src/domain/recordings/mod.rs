@@ -14,7 +14,7 @@ use callvault_shared::api::{Direction, Recording};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::http::error::ApiError;
+use crate::domain::error::DomainError;
 use crate::infra::entities::{recording, tenant};
 
 /// A fresh object name for a recording's bytes (a new one each time they are rewritten).
@@ -27,12 +27,12 @@ pub async fn find_in_tenant(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
     id: Uuid,
-) -> Result<recording::Model, ApiError> {
+) -> Result<recording::Model, DomainError> {
     recording::Entity::find_by_id(id)
         .filter(recording::Column::TenantId.eq(tenant.id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no recording {id} in this tenant")))
+        .ok_or_else(|| DomainError::NotFound(format!("no recording {id} in this tenant")))
 }
 
 pub fn to_api(row: recording::Model) -> Recording {

@@ -1,12 +1,10 @@
-//! Playback: the audio decrypted in flight, as a stream, with `Range` so that a player can
-//! seek. Only the chunks that cover the range are fetched and opened.
+//! Playback: the audio decrypted in flight, as a stream of pieces, for a byte range so that a
+//! player can seek. Only the chunks that cover the range are fetched and opened.
 
 use std::ops::Range;
 use std::sync::Arc;
 
-use actix_web::HttpResponse;
-use actix_web::http::header;
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use callvault_shared::api::KeyState;
 use callvault_shared::chunked::{CHUNK_SIZE, RandomAccess};
 use callvault_shared::crypto::Native;
@@ -14,44 +12,55 @@ use callvault_shared::sealed::{self, SealedHeader, open_payload};
 use futures_util::{StreamExt, stream};
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::ingest::storage_error;
-use crate::domain::encryption_keys::grants;
-use crate::http::error::ApiError;
-use crate::http::guards::principal::Principal;
-use crate::http::state::AppState;
+use super::opened::OpenedRecordings;
+use crate::domain::encryption_keys::grants::{self, Holder};
+use crate::domain::error::DomainError;
 use crate::infra::entities::{encryption_key, recording};
+use crate::infra::storage::Store;
 
 /// Chunks fetched from the store per request to it: 256 KiB of audio.
 const CHUNKS_PER_FETCH: u64 = 16;
 /// The same for recordings stored unsealed.
 const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
 
-/// Plain bytes of the stream as served, and what the response must say about them.
-pub async fn respond(
-    state: &AppState,
-    principal: &Principal,
+/// The audio of a recording as it is served: its pieces, first one already fetched.
+pub struct Audio {
+    /// The plain bytes `wanted` of the recording's `total`.
+    pub wanted: Range<u64>,
+    pub total: u64,
+    pub body: stream::BoxStream<'static, Result<Bytes, DomainError>>,
+}
+
+/// The bytes `range` (all when `None`) of `row`'s audio, opened through `holder`'s grant on its
+/// key when it is sealed. The first piece is fetched before this returns, so that a store that
+/// does not answer is an error here rather than a stream that breaks off.
+pub async fn play(
+    db: &DatabaseConnection,
+    store: &Store,
+    opened: &OpenedRecordings,
+    holder: &Holder,
     row: &recording::Model,
-    range_header: Option<&str>,
-    download: bool,
-) -> Result<HttpResponse, ApiError> {
+    range: Option<Range<u64>>,
+) -> Result<Audio, DomainError> {
     let location = ObjectPath::from(row.object_key.as_str());
     let total = u64::try_from(row.size_bytes).unwrap_or_default();
-    let range = parse_range(range_header, total)?;
-    let wanted = range.clone().unwrap_or(0..total);
+    let wanted = range.unwrap_or(0..total);
 
     let body = if row.sealed {
-        let access = open(state, principal, row, &location).await?;
+        let access = open(db, store, opened, holder, row, &location).await?;
         if access.plaintext_len() != total {
             return Err(damaged(
                 row,
                 "its sealed length disagrees with the catalogue",
             ));
         }
-        let store = state.store.clone();
+        let store = store.clone();
         let row = row.clone();
         let chunks = access.chunks_covering(&wanted);
+        let wanted = wanted.clone();
         first_piece_first(chunks.start, move |next| {
             let (store, access, location, wanted, row) = (
                 store.clone(),
@@ -84,7 +93,7 @@ pub async fn respond(
         })
         .await?
     } else {
-        let store = state.store.clone();
+        let store = store.clone();
         let end = wanted.end;
         let row = row.clone();
         first_piece_first(wanted.start, move |next| {
@@ -104,38 +113,11 @@ pub async fn respond(
         .await?
     };
 
-    let mut response = match &range {
-        Some(range) => {
-            let mut response = HttpResponse::PartialContent();
-            response.insert_header((
-                header::CONTENT_RANGE,
-                format!("bytes {}-{}/{total}", range.start, range.end - 1),
-            ));
-            response
-        }
-        None => HttpResponse::Ok(),
-    };
-    response
-        .content_type(row.content_type.as_str())
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        // Audio, never a document: even a mislabelled file cannot run anything here.
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        ))
-        .no_chunking(wanted_len(&range, total));
-    if download {
-        response.insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"recording-{}.{}\"",
-                row.id,
-                extension(&row.content_type)
-            ),
-        ));
-    }
-    Ok(response.streaming(body))
+    Ok(Audio {
+        wanted,
+        total,
+        body,
+    })
 }
 
 /// The body as a stream of pieces that `fetch` makes from a position, of which the first is
@@ -144,10 +126,10 @@ pub async fn respond(
 async fn first_piece_first<F, Fut>(
     start: u64,
     mut fetch: F,
-) -> Result<stream::BoxStream<'static, Result<Bytes, ApiError>>, ApiError>
+) -> Result<stream::BoxStream<'static, Result<Bytes, DomainError>>, DomainError>
 where
     F: FnMut(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Option<(Bytes, u64)>, ApiError>> + Send + 'static,
+    Fut: Future<Output = Result<Option<(Bytes, u64)>, DomainError>> + Send + 'static,
 {
     let Some((first, next)) = fetch(start).await? else {
         return Ok(Box::pin(stream::empty()));
@@ -161,11 +143,11 @@ where
 /// shorter than the catalogue says is a damaged recording, which no retry mends; anything
 /// else is the store's (a 503 while it is away).
 async fn read_range(
-    store: &crate::infra::storage::Store,
+    store: &Store,
     row: &recording::Model,
     location: &ObjectPath,
     range: Range<u64>,
-) -> Result<Bytes, ApiError> {
+) -> Result<Bytes, DomainError> {
     match store.get_range(location, range).await {
         Ok(bytes) => Ok(bytes),
         Err(error) => Err(match store.head(location).await {
@@ -185,64 +167,60 @@ async fn read_range(
 }
 
 /// The answer for a recording whose bytes cannot be served as the catalogue describes them.
-pub fn damaged(row: &recording::Model, what: &str) -> ApiError {
-    ApiError::Damaged(format!(
+pub fn damaged(row: &recording::Model, what: &str) -> DomainError {
+    DomainError::Damaged(format!(
         "recording {} is damaged: {what}; `callvault check` lists every such recording, and a backup restores it",
         row.id
     ))
 }
 
-fn wanted_len(range: &Option<Range<u64>>, total: u64) -> u64 {
-    range
-        .as_ref()
-        .map_or(total, |range| range.end - range.start)
-}
-
 /// The header of a sealed recording opened through the principal's grant on its key, or the
 /// same opened lately ([`crate::domain::recordings::opened`]).
 async fn open(
-    state: &AppState,
-    principal: &Principal,
+    db: &DatabaseConnection,
+    store: &Store,
+    opened: &OpenedRecordings,
+    holder: &Holder,
     row: &recording::Model,
     location: &ObjectPath,
-) -> Result<Arc<RandomAccess<Native>>, ApiError> {
+) -> Result<Arc<RandomAccess<Native>>, DomainError> {
     let by_tenant =
         encryption_key::Entity::find().filter(encryption_key::Column::TenantId.eq(row.tenant_id));
     let key = match (row.key_id, &row.key_fingerprint) {
-        (Some(id), _) => by_tenant.filter(encryption_key::Column::Id.eq(id)).one(&state.db).await?,
+        (Some(id), _) => by_tenant.filter(encryption_key::Column::Id.eq(id)).one(db).await?,
         (None, Some(fingerprint)) => {
             by_tenant
                 .filter(encryption_key::Column::Fingerprint.eq(fingerprint.as_str()))
-                .one(&state.db)
+                .one(db)
                 .await?
         }
         (None, None) => None,
     }
     .ok_or_else(|| {
-        ApiError::Conflict(format!(
+        DomainError::Conflict(format!(
             "this recording is sealed with the key {}, which is not in this tenant: import that key and have it granted",
             row.key_fingerprint.as_deref().map_or("?", |f| &f[..16.min(f.len())])
         ))
     })?;
     if key.state == KeyState::Destroyed.as_str() {
-        return Err(ApiError::Gone(
+        return Err(DomainError::Gone(
             "this recording is unrecoverable here: the key it is sealed with was destroyed".into(),
         ));
     }
     if key.origin == callvault_shared::api::KeyOrigin::PublicOnly.as_str() {
-        return Err(ApiError::Forbidden(
+        return Err(DomainError::Refused(
             "this recording is sealed with a tenant-held key: the server cannot open it; play it with the tenant's key file in the browser, or in the tenant's own instance".into(),
         ));
     }
-    let grant = grants::held_by(&state.db, principal, &key).await?;
-    let opened_by = (principal.user().id, key.id, row.object_key.clone());
-    if let Some(access) = state.opened.get(&opened_by) {
+    let grant = grants::held_by(db, holder.user_id, &key).await?;
+    let opened_by = (holder.user_id, key.id, row.object_key.clone());
+    if let Some(access) = opened.get(&opened_by) {
         return Ok(access);
     }
-    let private = grants::open(grant, principal, &key).await?;
+    let private = grants::open(grant, holder, &key).await?;
     let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
     let head = read_range(
-        &state.store,
+        store,
         row,
         location,
         0..stored.min(sealed::MAX_HEADER_LEN as u64),
@@ -261,77 +239,6 @@ async fn open(
     })
     .await??;
     let access = Arc::new(access);
-    state.opened.keep(opened_by, access.clone());
+    opened.keep(opened_by, access.clone());
     Ok(access)
-}
-
-/// One `bytes=` range of RFC 9110 (`a-b`, `a-`, `-n`), clamped to the length. Several ranges,
-/// or a malformed header, serve the whole (as the RFC allows); a start beyond the end is 416.
-pub fn parse_range(header: Option<&str>, len: u64) -> Result<Option<Range<u64>>, ApiError> {
-    let Some(spec) = header.and_then(|value| value.trim().strip_prefix("bytes=")) else {
-        return Ok(None);
-    };
-    if spec.contains(',') {
-        return Ok(None);
-    }
-    let Some((start, end)) = spec.split_once('-') else {
-        return Ok(None);
-    };
-    let (start, end) = (start.trim(), end.trim());
-    let range = match (start.parse::<u64>().ok(), end.parse::<u64>().ok()) {
-        (Some(start), _) if start >= len => return Err(ApiError::RangeNotSatisfiable(len)),
-        (Some(start), Some(end)) if end >= start => start..end.saturating_add(1).min(len),
-        (Some(start), None) if end.is_empty() => start..len,
-        (None, Some(suffix)) if start.is_empty() => {
-            if suffix == 0 || len == 0 {
-                return Err(ApiError::RangeNotSatisfiable(len));
-            }
-            len.saturating_sub(suffix)..len
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(range))
-}
-
-fn extension(content_type: &str) -> &'static str {
-    match content_type {
-        "audio/wav" => "wav",
-        "audio/flac" => "flac",
-        "audio/ogg" => "ogg",
-        "audio/webm" => "webm",
-        "audio/mp4" => "m4a",
-        "audio/mpeg" => "mp3",
-        _ => "bin",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_follow_rfc_9110() {
-        let parse = |header: &str| parse_range(Some(header), 1000);
-        assert_eq!(parse("bytes=0-99").ok().flatten(), Some(0..100));
-        assert_eq!(parse("bytes=900-").ok().flatten(), Some(900..1000));
-        assert_eq!(parse("bytes=-100").ok().flatten(), Some(900..1000));
-        assert_eq!(parse("bytes=-5000").ok().flatten(), Some(0..1000));
-        assert_eq!(parse("bytes=990-5000").ok().flatten(), Some(990..1000));
-        assert_eq!(
-            parse("bytes=0-18446744073709551615").ok().flatten(),
-            Some(0..1000)
-        );
-        assert!(matches!(
-            parse("bytes=1000-"),
-            Err(ApiError::RangeNotSatisfiable(1000))
-        ));
-        assert!(matches!(
-            parse("bytes=-0"),
-            Err(ApiError::RangeNotSatisfiable(1000))
-        ));
-        assert_eq!(parse("bytes=5-1").ok().flatten(), None);
-        assert_eq!(parse("bytes=0-1,5-6").ok().flatten(), None);
-        assert_eq!(parse("items=0-1").ok().flatten(), None);
-        assert_eq!(parse_range(None, 1000).ok().flatten(), None);
-    }
 }

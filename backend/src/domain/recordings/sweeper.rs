@@ -147,7 +147,7 @@ pub fn spawn(db: DatabaseConnection, store: Store, local_root: Option<PathBuf>) 
         let mut ticks = tokio::time::interval(INTERVAL);
         loop {
             ticks.tick().await;
-            match crate::domain::jobs::lease::take(&db, LEASE, lease_length).await {
+            match crate::domain::lease::take(&db, LEASE, lease_length).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::debug!("another instance holds the sweeper's lease");

@@ -3,4 +3,5 @@
 
 pub mod access;
 pub mod authenticate_first;
+pub mod cookies;
 pub mod principal;

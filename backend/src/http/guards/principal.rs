@@ -14,9 +14,10 @@ use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, ModelTrait};
 
 use crate::domain::audit::Actor;
+use crate::domain::auth::api_token;
 use crate::domain::auth::credential_secret::CredentialSecret;
-use crate::domain::auth::{CSRF_HEADER, SESSION_COOKIE, api_token, session as sessions};
 use crate::http::error::ApiError;
+use crate::http::guards::cookies::{CSRF_HEADER, SESSION_COOKIE};
 use crate::http::state::AppState;
 use crate::infra::entities::{api_token as token_row, session, user};
 
@@ -93,6 +94,14 @@ impl Principal {
             id: Some(self.0.user.id),
             name,
             origin: self.0.origin.clone(),
+        }
+    }
+
+    /// The user as the holder of their grants, with their user key if the credential opens it.
+    pub fn holder(&self) -> crate::domain::encryption_keys::grants::Holder {
+        crate::domain::encryption_keys::grants::Holder {
+            user_id: self.user().id,
+            user_key: self.user_key().ok(),
         }
     }
 
@@ -175,7 +184,7 @@ fn credential(request: &HttpRequest, state: &AppState) -> Result<Credential, Api
             });
     }
     if let Some(cookie) = request.cookie(SESSION_COOKIE) {
-        let (id, secret) = sessions::parse_cookie(cookie.value())
+        let (id, secret) = crate::http::guards::cookies::parse_cookie(cookie.value())
             .ok_or_else(|| ApiError::Unauthorized("the session cookie is malformed".into()))?;
         return Ok(Credential::Cookie(id, secret));
     }

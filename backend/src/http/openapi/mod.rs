@@ -122,7 +122,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::domain::auth::SESSION_COOKIE,
+                crate::http::guards::cookies::SESSION_COOKIE,
                 "The browser's session. Unsafe methods must also send `X-CSRF-Token`.",
             ))),
         );

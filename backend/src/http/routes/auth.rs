@@ -19,6 +19,7 @@ use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::auth::session as sessions;
 use crate::domain::auth::throttle;
 use crate::http::error::ApiError;
+use crate::http::guards::cookies;
 use crate::http::guards::principal::{Principal, origin_of};
 use crate::http::json::Json;
 use crate::http::state::AppState;
@@ -127,7 +128,7 @@ pub async fn login(
         csrf_token: opened.secret.csrf_token()?,
     };
     Ok(HttpResponse::Ok()
-        .cookie(sessions::cookie(
+        .cookie(cookies::cookie(
             opened.row.id,
             &opened.secret,
             state.auth.policy.session_lifetime,
@@ -202,7 +203,7 @@ pub async fn logout(
     .await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent()
-        .cookie(sessions::removal_cookie())
+        .cookie(cookies::removal_cookie())
         .finish())
 }
 
@@ -407,7 +408,7 @@ pub async fn end_session(
     txn.commit().await?;
     let mut response = HttpResponse::NoContent();
     if id == current {
-        response.cookie(sessions::removal_cookie());
+        response.cookie(cookies::removal_cookie());
     }
     Ok(response.finish())
 }

@@ -83,7 +83,7 @@ pub async fn start_rewrap(
         {
             continue;
         }
-        if let Ok(private) = grants::open_for(&state.db, &access.principal, &key).await {
+        if let Ok(private) = grants::open_for(&state.db, &access.principal.holder(), &key).await {
             sources.insert(key.id, private);
         }
     }
@@ -177,7 +177,10 @@ pub async fn start_rewrap(
         sources,
     });
     tokio::spawn(rewrap::run(
-        state.get_ref().clone(),
+        rewrap::Handles {
+            db: state.db.clone(),
+            store: state.store.clone(),
+        },
         row.id,
         tenant.id,
         keys,

@@ -368,7 +368,7 @@ pub async fn export(
     }
     let key = encryption_keys::find_in_tenant(&state.db, &access.tenant, path.1).await?;
     has_private_half(&key)?;
-    let private = grants::open_for(&state.db, &access.principal, &key).await?;
+    let private = grants::open_for(&state.db, &access.principal.holder(), &key).await?;
     let pem = tokio::task::spawn_blocking(move || private.to_encrypted_pem(passphrase.as_bytes()))
         .await?
         .map_err(|error| ApiError::internal(anyhow::anyhow!("export: {error}")))?;
@@ -643,7 +643,7 @@ pub async fn grant(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {grantee_id} in this tenant")))?;
     has_private_half(&key)?;
-    let private = grants::open_for(&state.db, &access.principal, &key).await?;
+    let private = grants::open_for(&state.db, &access.principal.holder(), &key).await?;
     if key_grant::Entity::find_by_id((key.id, grantee.id))
         .one(&state.db)
         .await?

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::recordings::{self, ingest, playback};
+use crate::http::audio_response;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
@@ -542,7 +543,20 @@ pub async fn audio(
         .get(actix_web::http::header::RANGE)
         .and_then(|value| value.to_str().ok());
     let download = query.download == Some(true);
-    let result = playback::respond(&state, &access.principal, &row, range, download).await;
+    let result = async {
+        let wanted = audio_response::parse_range(range, row.size_bytes.max(0) as u64)?;
+        let audio = playback::play(
+            &state.db,
+            &state.store,
+            &state.opened,
+            &access.principal.holder(),
+            &row,
+            wanted.clone(),
+        )
+        .await?;
+        Ok::<_, ApiError>(audio_response::respond(&row, audio, wanted, download))
+    }
+    .await;
     // Each request of a seeking player is one record: what was heard is what was served.
     let outcome = match &result {
         Ok(_) => callvault_shared::api::AuditOutcome::Success,

@@ -6,8 +6,14 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::instance_id;
 use crate::infra::entities::lease;
+
+/// This instance's name in leases.
+pub fn instance_id() -> &'static str {
+    static ID: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("instance-{}", uuid::Uuid::new_v4().simple()));
+    &ID
+}
 
 /// Takes `name` for `ttl` if nobody else holds it; true if this instance holds it now.
 pub async fn take(
