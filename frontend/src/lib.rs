@@ -4,6 +4,7 @@
 pub mod api;
 mod app;
 mod components;
+mod hooks;
 mod pages;
 
 pub use app::App;

@@ -7,6 +7,9 @@ use callvault_shared::api::Problem;
 pub enum ApiError {
     /// The server could not be reached at all.
     Network(String),
+    /// A mistake the page found itself (nothing chosen, a wrong key file or passphrase), said
+    /// as it is.
+    Local(String),
     /// The server answered with an error.
     Problem(Problem),
     /// Not signed in, or the session ended: the way on is the sign-in screen.
@@ -19,9 +22,17 @@ impl fmt::Display for ApiError {
             ApiError::Network(_) => {
                 f.write_str("The server cannot be reached. Check your connection and try again.")
             }
+            ApiError::Local(message) => f.write_str(message),
             ApiError::Problem(problem) => f.write_str(problem.message()),
             ApiError::SignedOut(_) => f.write_str("You are signed out. Sign in to go on."),
         }
+    }
+}
+
+impl ApiError {
+    /// A mistake the page found itself, shown as `message` says it.
+    pub fn local(message: impl Into<String>) -> Self {
+        ApiError::Local(message.into())
     }
 }
 

@@ -1,14 +1,33 @@
-//! Handing bytes to the person as a file to save, without them ever leaving the page.
+//! Files in the page: reading the ones the person chooses, and handing bytes to them as a
+//! file to save, without them ever leaving the page.
 
+use leptos::html::Input;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The text of a file the person chose.
-pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
-    wasm_bindgen_futures::JsFuture::from(file.text())
+use super::ApiError;
+
+/// The file chosen in a `<input type=file>`, or [`ApiError::Local`] with `missing` when none
+/// is. Read it with [`read`], or send it as it is (the browser streams it).
+pub fn chosen(input: NodeRef<Input>, missing: &str) -> Result<web_sys::File, ApiError> {
+    input
+        .get_untracked()
+        .and_then(|input| input.files())
+        .and_then(|list| list.get(0))
+        .ok_or_else(|| ApiError::local(missing))
+}
+
+/// The bytes of a chosen file.
+pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, ApiError> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| "the file cannot be read".to_owned())
+        .map_err(|_| ApiError::local(format!("The file {} cannot be read.", file.name())))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The bytes of the file chosen in `input`: [`chosen`], then [`read`].
+pub async fn read_chosen(input: NodeRef<Input>, missing: &str) -> Result<Vec<u8>, ApiError> {
+    read(&chosen(input, missing)?).await
 }
 
 /// An object URL for `bytes`, for an audio element to play from memory.

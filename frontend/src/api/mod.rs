@@ -10,11 +10,11 @@ use std::cell::RefCell;
 pub use error::ApiError;
 
 use callvault_shared::api::{
-    ApiToken, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey, EncryptionSettings,
-    EncryptionUpdate, ImportOutcome, Job, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me,
-    NewApiToken, NewGrant, NewKey, NewTenant, NewUser, PasswordChange, PasswordChanged,
-    PasswordReset, PasswordResetOutcome, Problem, RecordingPage, SessionInfo, Tenant, User,
-    UserUpdate,
+    ApiToken, AudioQuery, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey,
+    EncryptionSettings, EncryptionUpdate, ExportRequest, ImportOutcome, Job, KeyExport, KeyHolder,
+    LoginRequest, LoginResponse, Me, NewApiToken, NewGrant, NewKey, NewTenant, NewUser,
+    PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome, Problem, RecordingPage,
+    RecordingQuery, SessionInfo, Tenant, User, UserUpdate,
 };
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -43,6 +43,17 @@ async fn with_csrf(request: RequestBuilder) -> Result<RequestBuilder, ApiError> 
 
 fn url(path: &str) -> String {
     format!("{API}{path}")
+}
+
+/// `path` with `query` (one of the shared request types) as its query string.
+fn with_query<Q: Serialize>(path: &str, query: &Q) -> Result<String, ApiError> {
+    let query = serde_urlencoded::to_string(query)
+        .map_err(|error| ApiError::local(format!("The search cannot be sent: {error}.")))?;
+    Ok(if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    })
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
@@ -231,14 +242,28 @@ pub async fn set_encryption(
     .await
 }
 
-/// A page of recordings; `query` is the query string without `?`.
-pub async fn recordings(tenant: &str, query: &str) -> Result<RecordingPage, ApiError> {
-    get(&format!("/tenants/{tenant}/recordings?{query}")).await
+/// A page of the recordings `query` finds.
+pub async fn recordings(tenant: &str, query: &RecordingQuery) -> Result<RecordingPage, ApiError> {
+    get(&with_query(
+        &format!("/tenants/{tenant}/recordings"),
+        query,
+    )?)
+    .await
 }
 
 /// Where the audio element streams a recording from (the cookie goes along).
 pub fn audio_url(tenant: &str, recording: &str) -> String {
     url(&format!("/tenants/{tenant}/recordings/{recording}/audio"))
+}
+
+/// Where a link downloads a recording's audio from, as a file to save.
+pub fn audio_download_url(tenant: &str, recording: &str) -> String {
+    let query = AudioQuery {
+        download: Some(true),
+    };
+    // A struct of one boolean always serializes.
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    format!("{}?{query}", audio_url(tenant, recording))
 }
 
 /// The recording's file as stored (sealed), for opening on the tenant's side.
@@ -257,12 +282,12 @@ pub async fn probe_audio(tenant: &str, recording: &str) -> Result<(), ApiError> 
     ensure_success(response).await.map(drop)
 }
 
-/// The sealed archive of `ids`, as bytes.
-pub async fn export_recordings(tenant: &str, ids: &[String]) -> Result<Vec<u8>, ApiError> {
+/// The sealed archive of the recordings `request` names, as bytes.
+pub async fn export_recordings(tenant: &str, request: &ExportRequest) -> Result<Vec<u8>, ApiError> {
     let path = format!("/tenants/{tenant}/recordings/export");
     let response = with_csrf(Request::post(&url(&path)))
         .await?
-        .json(&serde_json::json!({ "ids": ids }))?
+        .json(request)?
         .send()
         .await?;
     Ok(ensure_success(response).await?.binary().await?)
@@ -283,8 +308,9 @@ pub async fn import_recordings(
     Ok(ensure_success(response).await?.json().await?)
 }
 
-pub async fn audit(tenant: &str, query: &str) -> Result<AuditPage, ApiError> {
-    get(&format!("/tenants/{tenant}/audit?{query}")).await
+/// A page of the audit log; `query` holds its filters as name and value pairs.
+pub async fn audit(tenant: &str, query: &[(&str, String)]) -> Result<AuditPage, ApiError> {
+    get(&with_query(&format!("/tenants/{tenant}/audit"), &query)?).await
 }
 
 pub async fn verify_audit(tenant: &str) -> Result<AuditVerification, ApiError> {

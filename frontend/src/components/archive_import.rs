@@ -1,29 +1,19 @@
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
-use crate::api;
+use crate::api::{self, files};
 use crate::components::problem::Problem;
+use crate::hooks::Reload;
 
 /// Imports a sealed archive (a bulk download or a backup of another instance).
 #[component]
-pub fn ArchiveImport(tenant: Memo<String>, reload: RwSignal<u32>) -> impl IntoView {
+pub fn ArchiveImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
     let file = NodeRef::<leptos::html::Input>::new();
-    let import = Action::new_local(move |_: &()| {
+    let import = reload.action(move |_: &()| {
         let tenant = tenant.get_untracked();
-        let chosen = file
-            .get_untracked()
-            .and_then(|input| input.files())
-            .and_then(|list| list.get(0));
-        async move {
-            let chosen =
-                chosen.ok_or_else(|| api::ApiError::Network("choose an archive".into()))?;
-            api::import_recordings(&tenant, &chosen).await
-        }
-    });
-    Effect::new(move |_| {
-        if import.value().get().is_some_and(|result| result.is_ok()) {
-            reload.update(|n| *n += 1);
-        }
+        // Sent as it is, not read into the page: an archive can be larger than memory allows.
+        let chosen = files::chosen(file, "Choose the archive (.zip) to import.");
+        async move { api::import_recordings(&tenant, &chosen?).await }
     });
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();

@@ -1,4 +1,4 @@
-use callvault_shared::api::NewKey;
+use callvault_shared::api::{MIN_EXPORT_PASSPHRASE, NewKey};
 use callvault_shared::crypto::{RsaBits, RustCrypto};
 use callvault_shared::keys::RsaPrivateKey;
 use leptos::prelude::*;
@@ -6,32 +6,38 @@ use web_sys::SubmitEvent;
 
 use crate::api::{self, ApiError, files};
 use crate::components::problem::Problem;
+use crate::hooks::Reload;
 
 /// A tenant-held key pair made here, in the browser: the private half is offered as an
 /// encrypted PKCS#8 file to save, and only the public half goes to the server.
 #[component]
-pub fn BrowserKeygen(tenant: Memo<String>, reload: RwSignal<u32>) -> impl IntoView {
+pub fn BrowserKeygen(tenant: Memo<String>, reload: Reload) -> impl IntoView {
     let (bits, set_bits) = signal(3072usize);
     let (passphrase, set_passphrase) = signal(String::new());
     let (again, set_again) = signal(String::new());
-    let generate = Action::new_local(move |(bits, passphrase): &(usize, String)| {
+    let generate = reload.action(move |(bits, passphrase): &(usize, String)| {
         let (tenant, bits, passphrase) = (tenant.get_untracked(), *bits, passphrase.clone());
         async move {
+            if passphrase.chars().count() < MIN_EXPORT_PASSPHRASE {
+                return Err(ApiError::local(format!(
+                    "The passphrase needs at least {MIN_EXPORT_PASSPHRASE} characters."
+                )));
+            }
             files::yield_to_paint().await;
             let size =
-                RsaBits::from_bits(bits).map_err(|error| ApiError::Network(error.to_string()))?;
+                RsaBits::from_bits(bits).map_err(|error| ApiError::local(error.to_string()))?;
             let key = RsaPrivateKey::<RustCrypto>::generate(size)
-                .map_err(|error| ApiError::Network(error.to_string()))?;
+                .map_err(|error| ApiError::local(error.to_string()))?;
             let pem = key
                 .to_encrypted_pem(passphrase.as_bytes())
-                .map_err(|error| ApiError::Network(error.to_string()))?;
+                .map_err(|error| ApiError::local(error.to_string()))?;
             let fingerprint = key.fingerprint().to_hex();
             files::save(
                 pem.as_bytes(),
                 &format!("callvault-tenant-key-{}.pem", &fingerprint[..16]),
                 "application/x-pem-file",
             )
-            .map_err(ApiError::Network)?;
+            .map_err(ApiError::local)?;
             api::create_key(
                 &tenant,
                 &NewKey::ImportPublic {
@@ -41,15 +47,10 @@ pub fn BrowserKeygen(tenant: Memo<String>, reload: RwSignal<u32>) -> impl IntoVi
             .await
         }
     });
-    Effect::new(move |_| {
-        if generate.value().get().is_some_and(|result| result.is_ok()) {
-            reload.update(|n| *n += 1);
-        }
-    });
     let mismatch = move || passphrase.get() != again.get();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if !mismatch() && passphrase.get_untracked().chars().count() >= 12 {
+        if !mismatch() {
             generate.dispatch((bits.get_untracked(), passphrase.get_untracked()));
         }
     };
@@ -64,7 +65,7 @@ pub fn BrowserKeygen(tenant: Memo<String>, reload: RwSignal<u32>) -> impl IntoVi
                 <option value="2048">"RSA 2048"</option>
                 <option value="3072" selected>"RSA 3072 (recommended; takes a while)"</option>
             </select>
-            <label for="browser-key-passphrase">"Passphrase for the key file (at least 12 characters)"</label>
+            <label for="browser-key-passphrase">{format!("Passphrase for the key file (at least {MIN_EXPORT_PASSPHRASE} characters)")}</label>
             <input id="browser-key-passphrase" type="password" autocomplete="new-password" prop:value=passphrase
                 on:input=move |event| set_passphrase.set(event_target_value(&event)) />
             <label for="browser-key-again">"The same passphrase again"</label>

@@ -2,47 +2,42 @@ use callvault_shared::api::NewKey;
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
-use crate::api::{self, files};
+use crate::api::{self, ApiError, files};
 use crate::components::problem::Problem;
+use crate::hooks::Reload;
 
 /// Imports a key file: a private key with its passphrase (the holder gets the first grant),
 /// or a public key alone (tenant-held).
 #[component]
-pub fn KeyImport(tenant: Memo<String>, reload: RwSignal<u32>) -> impl IntoView {
+pub fn KeyImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
     let file = NodeRef::<leptos::html::Input>::new();
     let (passphrase, set_passphrase) = signal(String::new());
-    let import = Action::new_local(move |passphrase: &String| {
-        let (tenant, passphrase) = (tenant.get_untracked(), passphrase.clone());
-        let chosen = file
-            .get_untracked()
-            .and_then(|input| input.files())
-            .and_then(|list| list.get(0));
-        async move {
-            let chosen =
-                chosen.ok_or_else(|| api::ApiError::Network("choose a key file".into()))?;
-            let pem = files::read_text(&chosen)
-                .await
-                .map_err(api::ApiError::Network)?;
-            let key = if pem.contains("PUBLIC KEY") {
-                NewKey::ImportPublic {
-                    public_key_pem: pem,
-                }
-            } else {
-                NewKey::ImportPrivate {
-                    private_key_pem: pem,
-                    passphrase: (!passphrase.is_empty()).then_some(passphrase),
-                    grant_to: None,
-                }
-            };
-            api::create_key(&tenant, &key).await
-        }
-    });
-    Effect::new(move |_| {
-        if import.value().get().is_some_and(|result| result.is_ok()) {
-            set_passphrase.set(String::new());
-            reload.update(|n| *n += 1);
-        }
-    });
+    let import = reload.action_then(
+        move |passphrase: &String| {
+            let (tenant, passphrase) = (tenant.get_untracked(), passphrase.clone());
+            async move {
+                let bytes = files::read_chosen(file, "Choose the key file to import.").await?;
+                let pem = String::from_utf8(bytes).map_err(|_| {
+                    ApiError::local(
+                        "That is not a PEM key file: choose a file that begins with -----BEGIN.",
+                    )
+                })?;
+                let key = if pem.contains("PUBLIC KEY") {
+                    NewKey::ImportPublic {
+                        public_key_pem: pem,
+                    }
+                } else {
+                    NewKey::ImportPrivate {
+                        private_key_pem: pem,
+                        passphrase: (!passphrase.is_empty()).then_some(passphrase),
+                        grant_to: None,
+                    }
+                };
+                api::create_key(&tenant, &key).await
+            }
+        },
+        move |_| set_passphrase.set(String::new()),
+    );
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         import.dispatch(passphrase.get_untracked());

@@ -1,6 +1,6 @@
-use callvault_shared::crypto::RustCrypto;
-use callvault_shared::keys::{KeyFile, import_key};
-use callvault_shared::sealed;
+use callvault_shared::crypto::{KeyError, RustCrypto};
+use callvault_shared::keys::{KeyFile, RsaPrivateKey, import_key};
+use callvault_shared::sealed::{self, OpenError};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError, files};
@@ -19,30 +19,20 @@ pub fn LocalPlayer(tenant: Memo<String>, recording: ReadSignal<Option<String>>) 
             id.clone(),
             passphrase.get_untracked(),
         );
-        let chosen = file
-            .get_untracked()
-            .and_then(|input| input.files())
-            .and_then(|list| list.get(0));
         async move {
-            let chosen =
-                chosen.ok_or_else(|| ApiError::Network("choose the key file first".into()))?;
-            let pem = files::read_text(&chosen).await.map_err(ApiError::Network)?;
+            let pem = files::read_chosen(
+                file,
+                "Choose your private key file above, then “Play here” again.",
+            )
+            .await?;
+            files::yield_to_paint().await;
+            let key = private_key(&pem, &passphrase)?;
             let sealed_file = api::stored_file(&tenant, &id).await?;
             files::yield_to_paint().await;
-            let key = match import_key::<RustCrypto>(pem.as_bytes(), Some(passphrase.as_bytes()))
-                .map_err(|error| ApiError::Network(error.to_string()))?
-            {
-                KeyFile::Private(key) => key,
-                KeyFile::Public(_) => {
-                    return Err(ApiError::Network(
-                        "that is a public key: the private key file is needed".into(),
-                    ));
-                }
-            };
             let mut audio = Vec::new();
             let opened = sealed::open(&key, sealed_file.as_slice(), &mut audio)
-                .map_err(|error| ApiError::Network(error.to_string()))?;
-            files::object_url(&audio, &opened.header.content_type).map_err(ApiError::Network)
+                .map_err(|error| ApiError::local(cannot_open(error)))?;
+            files::object_url(&audio, &opened.header.content_type).map_err(ApiError::local)
         }
     });
     Effect::new(move |_| {
@@ -69,5 +59,48 @@ pub fn LocalPlayer(tenant: Memo<String>, recording: ReadSignal<Option<String>>) 
                 Err(error) => view! { <Problem error /> }.into_any(),
             })}
         </details>
+    }
+}
+
+/// The private key in a chosen key file, or what is wrong with the file or its passphrase.
+fn private_key(file: &[u8], passphrase: &str) -> Result<RsaPrivateKey<RustCrypto>, ApiError> {
+    let passphrase = (!passphrase.is_empty()).then_some(passphrase.as_bytes());
+    match import_key::<RustCrypto>(file, passphrase) {
+        Ok(KeyFile::Private(key)) => Ok(key),
+        Ok(KeyFile::Public(_)) => Err(ApiError::local(
+            "That is a public key: the private key file is needed to play.",
+        )),
+        Err(KeyError::NeedsPassphrase) => Err(ApiError::local(
+            "This key file is encrypted: type its passphrase above, then “Play here” again.",
+        )),
+        Err(KeyError::WrongPassphrase) => Err(ApiError::local(
+            "Wrong passphrase for this key file (or the file is damaged).",
+        )),
+        Err(error) => Err(ApiError::local(format!(
+            "This key file cannot be used: {error}."
+        ))),
+    }
+}
+
+/// Why a sealed recording did not open with the key given, in words.
+fn cannot_open(error: OpenError) -> String {
+    match error {
+        OpenError::NotForThisKey { sealed_for, given } => {
+            let sealed_for = sealed_for
+                .iter()
+                .map(|fingerprint| fingerprint.to_hex()[..16].to_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "This key file is not this recording's key: it holds the key {}, and the recording \
+                 is sealed for {sealed_for}. Choose the key of this recording (not another tenant's, \
+                 nor another of your keys).",
+                &given.to_hex()[..16]
+            )
+        }
+        OpenError::Decrypt(_) => {
+            "The recording does not open with this key: it is damaged or incomplete.".to_owned()
+        }
+        error => format!("The recording cannot be opened: {error}."),
     }
 }

@@ -3,6 +3,7 @@
 pub mod archive_import;
 pub mod browser_keygen;
 pub mod key_import;
+pub mod keys;
 pub mod layout;
 pub mod local_player;
 pub mod not_found;

@@ -4,31 +4,26 @@ use web_sys::SubmitEvent;
 
 use crate::api;
 use crate::components::problem::Problem;
+use crate::hooks::Reload;
 
 /// The signed-in user's own account: their password and where they are signed in.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
+    let reload = Reload::new();
     let sessions = LocalResource::new(move || {
-        reload.get();
+        reload.track();
         api::sessions()
     });
     let (current, set_current) = signal(String::new());
     let (new, set_new) = signal(String::new());
     let (again, set_again) = signal(String::new());
-    let change = Action::new_local(|change: &PasswordChange| {
+    let change = reload.action(|change: &PasswordChange| {
         let change = change.clone();
         async move { api::change_password(&change).await }
     });
-    let end = Action::new_local(|id: &String| {
+    let end = reload.action(|id: &String| {
         let id = id.clone();
         async move { api::end_session(&id).await }
-    });
-    Effect::new(move |_| {
-        let changed = change.value().get().is_some_and(|r| r.is_ok());
-        if changed || end.value().get().is_some_and(|r| r.is_ok()) {
-            reload.update(|n| *n += 1);
-        }
     });
     let mismatch = move || !again.get().is_empty() && new.get() != again.get();
     let on_submit = move |event: SubmitEvent| {

@@ -11,11 +11,10 @@ pub fn AuditPage() -> impl IntoView {
     let (action, set_action) = signal(String::new());
     let events = LocalResource::new(move || {
         let tenant = tenant.get();
-        let query = if action.get().is_empty() {
-            "limit=100".to_owned()
-        } else {
-            format!("limit=100&action={}", action.get())
-        };
+        let mut query = vec![("limit", "100".to_owned())];
+        if !action.get().is_empty() {
+            query.push(("action", action.get()));
+        }
         async move { api::audit(&tenant, &query).await }
     });
     let verify = Action::new_local(move |_: &()| {

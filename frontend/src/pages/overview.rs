@@ -5,19 +5,20 @@ use leptos_router::components::A;
 use crate::api;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::hooks::Reload;
 
 /// A tenant's encryption at a glance: the original product's four steps, each with its state
 /// and the way to it.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let tenant = tenant_param();
-    let reload = RwSignal::new(0u32);
+    let reload = Reload::new();
     let settings = LocalResource::new(move || {
-        reload.get();
+        reload.track();
         let tenant = tenant.get();
         async move { api::encryption(&tenant).await }
     });
-    let switch = Action::new_local(move |enabled: &bool| {
+    let switch = reload.action(move |enabled: &bool| {
         let (tenant, enabled) = (tenant.get_untracked(), *enabled);
         async move {
             api::set_encryption(
@@ -30,7 +31,7 @@ pub fn OverviewPage() -> impl IntoView {
             .await
         }
     });
-    let switch_mode = Action::new_local(move |mode: &KeyMode| {
+    let switch_mode = reload.action(move |mode: &KeyMode| {
         let (tenant, mode) = (tenant.get_untracked(), *mode);
         async move {
             api::set_encryption(
@@ -41,16 +42,6 @@ pub fn OverviewPage() -> impl IntoView {
                 },
             )
             .await
-        }
-    });
-    Effect::new(move |_| {
-        let switched = switch.value().get().is_some_and(|result| result.is_ok())
-            || switch_mode
-                .value()
-                .get()
-                .is_some_and(|result| result.is_ok());
-        if switched {
-            reload.update(|n| *n += 1);
         }
     });
 

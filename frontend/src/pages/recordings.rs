@@ -1,13 +1,75 @@
 use std::collections::BTreeSet;
 
+use callvault_shared::api::{Direction, ExportRequest, RecordingQuery};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use leptos::prelude::*;
 
-use crate::api::{self, files};
+use crate::api::{self, ApiError, files};
 use crate::components::archive_import::ArchiveImport;
 use crate::components::local_player::LocalPlayer;
 use crate::components::player::Player;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::hooks::Reload;
+
+/// Recordings per page.
+const PAGE_SIZE: u32 = 25;
+
+/// The filters as typed (empty when unset), and the page, as the catalogue's query.
+struct Filters {
+    caller: String,
+    callee: String,
+    agent: String,
+    direction: String,
+    /// Days from the date inputs (`YYYY-MM-DD`).
+    from: String,
+    to: String,
+    cursor: Option<String>,
+}
+
+impl Filters {
+    fn query(self) -> Result<RecordingQuery, ApiError> {
+        let text = |value: String| (!value.is_empty()).then_some(value);
+        let direction = match self.direction.as_str() {
+            "" => None,
+            name => Some(Direction::from_name(name).ok_or_else(|| {
+                ApiError::local(format!(
+                    "“{name}” is not a direction: choose one in the list."
+                ))
+            })?),
+        };
+        // The dates as the start and end of those days in UTC.
+        let start = NaiveTime::MIN;
+        let end = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
+        let cursor = match self.cursor {
+            None => None,
+            Some(cursor) => Some(cursor.parse().map_err(|_| {
+                ApiError::local("The next page cannot be found: search again from the first.")
+            })?),
+        };
+        Ok(RecordingQuery {
+            from: day(&self.from, start)?,
+            to: day(&self.to, end)?,
+            caller: text(self.caller),
+            callee: text(self.callee),
+            agent: text(self.agent),
+            direction,
+            cursor,
+            limit: Some(PAGE_SIZE),
+            ..RecordingQuery::default()
+        })
+    }
+}
+
+/// The instant `time` (UTC) of the day a date input gives, if one is given.
+fn day(date: &str, time: NaiveTime) -> Result<Option<DateTime<Utc>>, ApiError> {
+    if date.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_err(|_| ApiError::local(format!("“{date}” is not a date: choose one.")))?;
+    Ok(Some(date.and_time(time).and_utc()))
+}
 
 /// A tenant's recordings: search, pages, playback, and sealed downloads of a selection.
 #[component]
@@ -20,32 +82,22 @@ pub fn RecordingsPage() -> impl IntoView {
     let (from, set_from) = signal(String::new());
     let (to, set_to) = signal(String::new());
     let (cursor, set_cursor) = signal(Option::<String>::None);
-    let reload = RwSignal::new(0u32);
+    let reload = Reload::new();
     let page = LocalResource::new(move || {
-        reload.get();
+        reload.track();
         let tenant = tenant.get();
-        let mut query = String::from("limit=25");
-        for (name, value) in [
-            ("caller", caller.get()),
-            ("callee", callee.get()),
-            ("agent", agent.get()),
-            ("direction", direction.get()),
-        ] {
-            if !value.is_empty() {
-                query.push_str(&format!("&{name}={}", js_sys::encode_uri_component(&value)));
-            }
+        // Every signal is read before any can fail, so that each change searches again.
+        let query = Filters {
+            caller: caller.get(),
+            callee: callee.get(),
+            agent: agent.get(),
+            direction: direction.get(),
+            from: from.get(),
+            to: to.get(),
+            cursor: cursor.get(),
         }
-        // Dates from the date inputs, as the start and end of those days in UTC.
-        if !from.get().is_empty() {
-            query.push_str(&format!("&from={}T00:00:00Z", from.get()));
-        }
-        if !to.get().is_empty() {
-            query.push_str(&format!("&to={}T23:59:59Z", to.get()));
-        }
-        if let Some(cursor) = cursor.get() {
-            query.push_str(&format!("&cursor={cursor}"));
-        }
-        async move { api::recordings(&tenant, &query).await }
+        .query();
+        async move { api::recordings(&tenant, &query?).await }
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let (playing, set_playing) = signal(Option::<String>::None);
@@ -53,14 +105,25 @@ pub fn RecordingsPage() -> impl IntoView {
     let download = Action::new_local(move |ids: &Vec<String>| {
         let (tenant, ids) = (tenant.get_untracked(), ids.clone());
         async move {
-            let archive = api::export_recordings(&tenant, &ids).await?;
+            let ids = ids
+                .iter()
+                .map(|id| id.parse())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    ApiError::local("The selection holds an unknown recording: reload the page.")
+                })?;
+            let request = ExportRequest {
+                ids: Some(ids),
+                filter: None,
+            };
+            let archive = api::export_recordings(&tenant, &request).await?;
             files::save(
                 &archive,
                 &format!("callvault-{tenant}-recordings.zip"),
                 "application/zip",
             )
-            .map_err(api::ApiError::Network)?;
-            Ok::<_, api::ApiError>(archive.len())
+            .map_err(ApiError::local)?;
+            Ok::<_, ApiError>(archive.len())
         }
     });
 
@@ -130,7 +193,7 @@ pub fn RecordingsPage() -> impl IntoView {
                                                 <td>
                                                     <button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button>
                                                     <button type="button" class="secondary play-here" on:click=move |_| set_local.set(Some(local_id.clone()))>"Play here"</button>
-                                                    <a class="download" href=format!("{}?download=true", api::audio_url(&tenant.get_untracked(), &id)) download="">"Download"</a>
+                                                    <a class="download" href=api::audio_download_url(&tenant.get_untracked(), &id) download="">"Download"</a>
                                                 </td>
                                             </tr>
                                         }

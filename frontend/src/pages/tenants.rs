@@ -5,28 +5,28 @@ use web_sys::SubmitEvent;
 
 use crate::api;
 use crate::components::problem::Problem;
+use crate::hooks::Reload;
 
 /// The provider's tenants, and a new one.
 #[component]
 pub fn TenantsPage() -> impl IntoView {
-    let reload = RwSignal::new(0u32);
+    let reload = Reload::new();
     let tenants = LocalResource::new(move || {
-        reload.get();
+        reload.track();
         api::tenants()
     });
     let (slug, set_slug) = signal(String::new());
     let (name, set_name) = signal(String::new());
-    let create = Action::new_local(|tenant: &NewTenant| {
-        let tenant = tenant.clone();
-        async move { api::create_tenant(&tenant).await }
-    });
-    Effect::new(move |_| {
-        if create.value().get().is_some_and(|result| result.is_ok()) {
+    let create = reload.action_then(
+        |tenant: &NewTenant| {
+            let tenant = tenant.clone();
+            async move { api::create_tenant(&tenant).await }
+        },
+        move |_| {
             set_slug.set(String::new());
             set_name.set(String::new());
-            reload.update(|n| *n += 1);
-        }
-    });
+        },
+    );
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         create.dispatch(NewTenant {

@@ -6,6 +6,7 @@ use web_sys::SubmitEvent;
 use crate::api;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::hooks::Reload;
 
 /// What each scope means, in the words a tenant administrator chooses by.
 fn explain(scope: TokenScope) -> &'static str {
@@ -22,33 +23,25 @@ fn explain(scope: TokenScope) -> &'static str {
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let tenant = tenant_param();
-    let reload = RwSignal::new(0u32);
+    let reload = Reload::new();
     let tokens = LocalResource::new(move || {
-        reload.get();
+        reload.track();
         let tenant = tenant.get();
         async move { api::api_tokens(&tenant).await }
     });
     let (name, set_name) = signal(String::new());
     let (days, set_days) = signal(90u32);
     let scopes = RwSignal::new(vec![TokenScope::Upload]);
-    let create = Action::new_local(move |token: &NewApiToken| {
-        let (tenant, token) = (tenant.get_untracked(), token.clone());
-        async move { api::create_api_token(&tenant, &token).await }
-    });
-    Effect::new(move |_| {
-        if create.value().get().is_some_and(|result| result.is_ok()) {
-            set_name.set(String::new());
-            reload.update(|n| *n += 1);
-        }
-    });
-    let revoke = Action::new_local(move |id: &String| {
+    let create = reload.action_then(
+        move |token: &NewApiToken| {
+            let (tenant, token) = (tenant.get_untracked(), token.clone());
+            async move { api::create_api_token(&tenant, &token).await }
+        },
+        move |_| set_name.set(String::new()),
+    );
+    let revoke = reload.action(move |id: &String| {
         let (tenant, id) = (tenant.get_untracked(), id.clone());
         async move { api::revoke_api_token(&tenant, &id).await }
-    });
-    Effect::new(move |_| {
-        if revoke.value().get().is_some_and(|result| result.is_ok()) {
-            reload.update(|n| *n += 1);
-        }
     });
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();

@@ -5,31 +5,31 @@ use web_sys::SubmitEvent;
 use crate::api;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::hooks::Reload;
 
 /// A tenant's users: who they are, their roles, new ones, and password resets.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let tenant = tenant_param();
-    let reload = RwSignal::new(0u32);
+    let reload = Reload::new();
     let users = LocalResource::new(move || {
-        reload.get();
+        reload.track();
         let tenant = tenant.get();
         async move { api::users(&tenant).await }
     });
     let (username, set_username) = signal(String::new());
     let (password, set_password) = signal(String::new());
     let (role, set_role) = signal(Role::User);
-    let create = Action::new_local(move |user: &NewUser| {
-        let (tenant, user) = (tenant.get_untracked(), user.clone());
-        async move { api::create_user(&tenant, &user).await }
-    });
-    Effect::new(move |_| {
-        if create.value().get().is_some_and(|result| result.is_ok()) {
+    let create = reload.action_then(
+        move |user: &NewUser| {
+            let (tenant, user) = (tenant.get_untracked(), user.clone());
+            async move { api::create_user(&tenant, &user).await }
+        },
+        move |_| {
             set_username.set(String::new());
             set_password.set(String::new());
-            reload.update(|n| *n += 1);
-        }
-    });
+        },
+    );
     let change_role = Action::new_local(move |(user, role): &(String, Role)| {
         let (tenant, user, role) = (tenant.get_untracked(), user.clone(), *role);
         async move { api::update_user(&tenant, &user, &UserUpdate { role: Some(role) }).await }

@@ -1,4 +1,7 @@
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::RecordingQuery;
 
 /// What importing an archive did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -8,4 +11,15 @@ pub struct ImportOutcome {
     pub imported: u64,
     /// Recordings that were here already (importing the same archive twice adds nothing).
     pub already_present: u64,
+}
+
+/// Which recordings to export: by id, or every one a filter finds.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    #[serde(default)]
+    pub ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    pub filter: Option<RecordingQuery>,
 }

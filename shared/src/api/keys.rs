@@ -111,6 +111,11 @@ impl std::fmt::Debug for NewKey {
     }
 }
 
+/// Key files are protected by passphrases of at least this many characters: an exported key,
+/// a key pair made in the browser, and the command line's `keygen`. (The OpenAPI attribute on
+/// [`KeyExport::passphrase`] repeats it as a literal, which utoipa requires.)
+pub const MIN_EXPORT_PASSPHRASE: usize = 12;
+
 /// `POST …/keys/{id}/export`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

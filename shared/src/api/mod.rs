@@ -13,7 +13,7 @@ mod tenant;
 mod token;
 mod user;
 
-pub use archive::ImportOutcome;
+pub use archive::{ExportRequest, ImportOutcome};
 pub use audit::{AuditEvent, AuditOutcome, AuditPage, AuditProblem, AuditVerification};
 pub use auth::{
     AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
@@ -21,11 +21,13 @@ pub use auth::{
 pub use health::{CheckState, Health, Readiness};
 pub use keys::{
     Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, Job, KeyDestroy, KeyDestroyed,
-    KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, NewGrant, NewKey,
+    KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, MIN_EXPORT_PASSPHRASE, NewGrant, NewKey,
 };
 pub use permission::Permission;
 pub use problem::Problem;
-pub use recording::{Direction, Recording, RecordingPage};
+pub use recording::{
+    AudioQuery, Direction, Recording, RecordingPage, RecordingQuery, RecordingUpdate, Sort,
+};
 pub use role::Role;
 pub use tenant::{NewTenant, Tenant, TenantUpdate};
 pub use token::{ApiToken, CreatedApiToken, NewApiToken, TokenScope};

@@ -63,3 +63,115 @@ pub struct RecordingPage {
     /// Pass as `cursor` for the next page; null on the last one.
     pub next_cursor: Option<String>,
 }
+
+/// Filters of the catalogue; all optional, combined with "and".
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct RecordingQuery {
+    /// Calls that started at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Calls that started before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    pub direction: Option<Direction>,
+    pub external_id: Option<String>,
+    /// Recordings carrying this tag.
+    pub tag: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = Option<u64>, maximum = 4294967295u64)
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<u64>, maximum = 4294967295u64)
+    )]
+    pub min_duration_ms: Option<u32>,
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = Option<u64>, maximum = 4294967295u64)
+    )]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<u64>, maximum = 4294967295u64)
+    )]
+    pub max_duration_ms: Option<u32>,
+    /// Newest (the default) or oldest first, by upload.
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub sort: Option<Sort>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<Uuid>,
+    /// Recordings per page (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 500))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    Newest,
+    Oldest,
+}
+
+/// The fields of a recording that may change after upload.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecordingUpdate {
+    /// At most 32 tags of 1 to 64 characters.
+    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
+    pub tags: Option<Vec<String>>,
+    pub agent: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct AudioQuery {
+    /// `true`: as a download (`Content-Disposition: attachment`).
+    pub download: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The web app sends these as query strings: what it writes, the server reads back the same,
+    /// with unset filters left out (the server refuses unknown fields, not missing ones).
+    #[test]
+    fn queries_round_trip_through_query_strings() {
+        let query = RecordingQuery {
+            from: "2025-03-01T00:00:00Z".parse().ok(),
+            to: "2025-03-31T23:59:59Z".parse().ok(),
+            caller: Some("+41 44 000 00 00 & co".into()),
+            direction: Some(Direction::Inbound),
+            sort: Some(Sort::Oldest),
+            cursor: Some(Uuid::nil()),
+            limit: Some(25),
+            ..RecordingQuery::default()
+        };
+        let text = serde_urlencoded::to_string(&query).expect("serializes");
+        assert!(!text.contains("callee"), "{text}");
+        assert!(text.contains("sort=oldest") && text.contains("direction=inbound"));
+        let back: RecordingQuery = serde_urlencoded::from_str(&text).expect("parses");
+        assert_eq!(back, query);
+
+        let empty = serde_urlencoded::to_string(RecordingQuery::default()).expect("serializes");
+        assert_eq!(empty, "");
+
+        let audio = AudioQuery {
+            download: Some(true),
+        };
+        assert_eq!(
+            serde_urlencoded::to_string(audio).expect("serializes"),
+            "download=true"
+        );
+    }
+}
