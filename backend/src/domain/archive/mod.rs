@@ -5,6 +5,7 @@
 //! manifest before anything is registered.
 
 pub mod channel_writer;
+pub mod export;
 pub mod manifest;
 pub mod read;
 pub mod write;

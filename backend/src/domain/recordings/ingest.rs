@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::sniff;
+use super::{metadata, sniff};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::domain::idempotency::{self, IdempotencyKey, Pending, Remembered};
@@ -84,36 +84,16 @@ impl From<MetadataJson> for Metadata {
 
 impl Metadata {
     fn check(&self) -> Result<(Option<Direction>, Vec<String>), DomainError> {
-        let direction = self.direction;
         for (name, value) in [
             ("caller", &self.caller),
             ("callee", &self.callee),
             ("agent", &self.agent),
             ("external_id", &self.external_id),
         ] {
-            if value.as_ref().is_some_and(|value| {
-                value.chars().count() > 200 || value.chars().any(char::is_control)
-            }) {
-                return Err(DomainError::Invalid(format!(
-                    "{name} must have at most 200 characters and no control characters"
-                )));
-            }
+            metadata::check_text(name, value.as_deref())?;
         }
-        let tags: Vec<String> = self
-            .tags
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|tag| !tag.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if tags.len() > 32 || tags.iter().any(|tag| tag.chars().count() > 64) {
-            return Err(DomainError::Invalid(
-                "at most 32 tags of at most 64 characters".into(),
-            ));
-        }
-        Ok((direction, tags))
+        let tags = metadata::tags(self.tags.as_deref().unwrap_or_default().split(','))?;
+        Ok((self.direction, tags))
     }
 }
 

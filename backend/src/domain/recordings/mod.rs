@@ -3,8 +3,10 @@
 //! them is written after, so a listed recording always has its bytes, and bytes no row names
 //! are strays for the sweeper.
 
+pub mod catalogue;
 pub mod check;
 pub mod ingest;
+pub mod metadata;
 pub mod opened;
 pub mod playback;
 pub mod sniff;

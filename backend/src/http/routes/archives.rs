@@ -1,46 +1,24 @@
 //! `/api/v1/tenants/{tenant}/recordings/export` and `/import`: sealed archives, in and out.
 
-use std::io::Write;
-
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use callvault_shared::api::{AuditOutcome, ImportOutcome, Problem};
-use futures_util::{StreamExt, stream};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
+use callvault_shared::api::{AuditOutcome, ExportRequest, ImportOutcome, Problem};
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
-use uuid::Uuid;
 
-use crate::domain::archive::channel_writer::ChannelWriter;
+use crate::domain::archive::export as archive_export;
 use crate::domain::archive::read::{
     ArchiveError, Destination, ImportReport, Witness, import_archive,
 };
-use crate::domain::archive::write::{Item, write_archive};
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::idempotency::{self, Pending};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
-use crate::http::routes::recordings::RecordingQuery;
 use crate::http::state::AppState;
-use crate::infra::entities::recording;
 
 /// The audit action of an import, and the operation its idempotency keys are used for.
 const IMPORT: &str = "recording.import";
-
-/// At most this many recordings per archive download.
-const MAX_EXPORT: usize = 10_000;
-
-/// Which recordings to export: by id, or every one a filter finds.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ExportRequest {
-    #[serde(default)]
-    ids: Option<Vec<Uuid>>,
-    #[serde(default)]
-    filter: Option<RecordingQuery>,
-}
 
 /// The selected recordings as a ZIP archive, streamed: the files exactly as stored (sealed
 /// recordings stay sealed; nothing is decrypted, so no grant is needed) and `manifest.json`.
@@ -60,91 +38,10 @@ pub async fn export(
     access: InTenant<need::RecordingsExport>,
     body: Json<ExportRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = access.tenant.clone();
-    let rows = match body.into_inner() {
-        ExportRequest {
-            ids: Some(ids),
-            filter: None,
-        } => {
-            if ids.is_empty() || ids.len() > MAX_EXPORT {
-                return Err(ApiError::BadRequest(format!("1 to {MAX_EXPORT} ids")));
-            }
-            let rows = recording::Entity::find()
-                .filter(recording::Column::TenantId.eq(tenant.id))
-                .filter(recording::Column::Id.is_in(ids.iter().copied()))
-                .order_by_asc(recording::Column::Id)
-                .all(&state.db)
-                .await?;
-            if let Some(missing) = ids.iter().find(|id| !rows.iter().any(|row| row.id == **id)) {
-                return Err(ApiError::BadRequest(format!(
-                    "no recording {missing} in this tenant"
-                )));
-            }
-            rows
-        }
-        ExportRequest {
-            ids: None,
-            filter: Some(filter),
-        } => {
-            let rows = filter
-                .select(tenant.id)?
-                .order_by_asc(recording::Column::Id)
-                .all(&state.db)
-                .await?;
-            if rows.len() > MAX_EXPORT {
-                return Err(ApiError::BadRequest(format!(
-                    "{} recordings match: narrow the filter to at most {MAX_EXPORT}",
-                    rows.len()
-                )));
-            }
-            rows
-        }
-        _ => {
-            return Err(ApiError::BadRequest(
-                "send either {\"ids\": [...]} or {\"filter\": {...}}".into(),
-            ));
-        }
-    };
-    audit::record(
-        &state.db,
-        AuditEntry::new(tenant.id, &access.actor(), "recording.export").details(
-            serde_json::json!({
-                "recordings": rows.len(),
-                "ids": rows.iter().map(|row| row.id).collect::<Vec<_>>(),
-            }),
-        ),
-    )
-    .await?;
-
-    let items: Vec<Item> = rows
-        .into_iter()
-        .map(|row| Item {
-            row,
-            tenant_slug: tenant.slug.clone(),
-            tenant_name: tenant.name.clone(),
-            seal_with: None,
-        })
-        .collect();
-    let (sender, receiver) = mpsc::channel(8);
-    let store = state.store.clone();
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let failure = sender.clone();
-        let mut writer = ChannelWriter::new(sender);
-        let written = write_archive(&handle, &store, items, &mut writer, |_| {})
-            .and_then(|_| writer.flush().map_err(Into::into));
-        if let Err(error) = written {
-            // The client sees a cut-off download, which a ZIP reader rejects; the log says why.
-            tracing::warn!(
-                error = format!("{error:#}"),
-                "an archive download broke off"
-            );
-            let _ = failure.blocking_send(Err(std::io::Error::other("the archive broke off")));
-        }
-    });
-    let body = stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|piece| (piece, receiver))
-    });
+    let tenant = &access.tenant;
+    let items =
+        archive_export::select(&state.db, tenant, body.into_inner(), &access.actor()).await?;
+    let body = archive_export::stream(state.store.clone(), items);
     Ok(HttpResponse::Ok()
         .content_type("application/zip")
         .insert_header((

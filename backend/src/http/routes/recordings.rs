@@ -1,27 +1,22 @@
 //! `/api/v1/tenants/{tenant}/recordings`: upload, the catalogue, playback.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use callvault_shared::api::{Direction, Problem, Recording, RecordingPage};
-use chrono::{DateTime, Utc};
+use callvault_shared::api::{
+    AudioQuery, Problem, Recording, RecordingPage, RecordingQuery, RecordingUpdate,
+};
 use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect,
-};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
-use crate::domain::recordings::{self, ingest, playback};
+use crate::domain::recordings::{self, catalogue, ingest, playback};
 use crate::http::audio_response;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
 use crate::http::state::AppState;
-use crate::infra::entities::recording;
 
 /// Uploads a recording: the audio as the raw body with its own `Content-Type` and the metadata
 /// as query parameters, or as `multipart/form-data` with a JSON part `metadata` followed by
@@ -163,86 +158,6 @@ async fn read_metadata_part(
         .map_err(|error| ApiError::BadRequest(format!("the metadata part is not valid: {error}")))
 }
 
-/// Filters of the catalogue; all optional, combined with "and".
-#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct RecordingQuery {
-    /// Calls that started at or after this instant.
-    from: Option<DateTime<Utc>>,
-    /// Calls that started before this instant.
-    to: Option<DateTime<Utc>>,
-    caller: Option<String>,
-    callee: Option<String>,
-    agent: Option<String>,
-    direction: Option<Direction>,
-    external_id: Option<String>,
-    /// Recordings carrying this tag.
-    tag: Option<String>,
-    #[param(value_type = Option<u64>, maximum = 4294967295u64)]
-    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
-    min_duration_ms: Option<u32>,
-    #[param(value_type = Option<u64>, maximum = 4294967295u64)]
-    #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
-    max_duration_ms: Option<u32>,
-    /// Newest (the default) or oldest first, by upload.
-    #[param(inline)]
-    sort: Option<Sort>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<Uuid>,
-    /// Recordings per page (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    #[schema(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Sort {
-    Newest,
-    Oldest,
-}
-
-impl RecordingQuery {
-    /// The tenant's recordings that pass every filter given.
-    pub fn select(&self, tenant_id: Uuid) -> Result<sea_orm::Select<recording::Entity>, ApiError> {
-        let query = self;
-        let mut select =
-            recording::Entity::find().filter(recording::Column::TenantId.eq(tenant_id));
-        if let Some(from) = query.from {
-            select = select.filter(recording::Column::StartedAt.gte(from));
-        }
-        if let Some(to) = query.to {
-            select = select.filter(recording::Column::StartedAt.lt(to));
-        }
-        for (column, value) in [
-            (recording::Column::Caller, &query.caller),
-            (recording::Column::Callee, &query.callee),
-            (recording::Column::Agent, &query.agent),
-            (recording::Column::ExternalId, &query.external_id),
-        ] {
-            if let Some(value) = value {
-                select = select.filter(column.eq(value.as_str()));
-            }
-        }
-        if let Some(direction) = query.direction {
-            select = select.filter(recording::Column::Direction.eq(direction.as_str()));
-        }
-        if let Some(tag) = &query.tag {
-            // Tags are stored as a JSON array of strings; a quoted match finds whole tags only.
-            let quoted = serde_json::to_string(tag).map_err(ApiError::internal)?;
-            select = select.filter(recording::Column::Tags.contains(quoted.as_str()));
-        }
-        if let Some(min) = query.min_duration_ms {
-            select = select.filter(recording::Column::DurationMs.gte(i64::from(min)));
-        }
-        if let Some(max) = query.max_duration_ms {
-            select = select.filter(recording::Column::DurationMs.lte(i64::from(max)));
-        }
-        Ok(select)
-    }
-}
-
 /// Searches the tenant's recordings.
 #[utoipa::path(
     tag = "recordings",
@@ -259,39 +174,8 @@ pub async fn list(
     access: InTenant<need::RecordingsRead>,
     query: web::Query<RecordingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be 1 to 500".into()));
-    }
-    let oldest_first = query.sort == Some(Sort::Oldest);
-    let mut select = query.select(access.tenant.id)?;
-    if let Some(cursor) = query.cursor {
-        select = if oldest_first {
-            select.filter(recording::Column::Id.gt(cursor))
-        } else {
-            select.filter(recording::Column::Id.lt(cursor))
-        };
-    }
-    select = if oldest_first {
-        select.order_by_asc(recording::Column::Id)
-    } else {
-        select.order_by_desc(recording::Column::Id)
-    };
-    let mut rows = select.limit(u64::from(limit) + 1).all(&state.db).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| rows.last().map(|row| row.id.to_string()))
-        .flatten();
-    let mut recordings = Vec::with_capacity(rows.len());
-    for row in rows {
-        recordings.push(recordings::to_api(row));
-    }
-    Ok(HttpResponse::Ok().json(RecordingPage {
-        recordings,
-        next_cursor,
-    }))
+    let page = catalogue::search(&state.db, access.tenant.id, &query).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One recording's metadata.
@@ -317,17 +201,6 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(recordings::to_api(row)))
 }
 
-/// The fields of a recording that may change after upload.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecordingUpdate {
-    /// At most 32 tags of 1 to 64 characters.
-    #[schema(max_items = 32)]
-    tags: Option<Vec<String>>,
-    agent: Option<String>,
-    external_id: Option<String>,
-}
-
 /// Changes a recording's tags, agent or external id.
 #[utoipa::path(
     tag = "recordings",
@@ -350,50 +223,14 @@ pub async fn update(
     path: web::Path<(String, Uuid)>,
     body: Json<RecordingUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
-    let RecordingUpdate {
-        tags,
-        agent,
-        external_id,
-    } = body.into_inner();
-    let short = |value: &Option<String>| {
-        value
-            .as_ref()
-            .is_none_or(|v| v.chars().count() <= 200 && !v.chars().any(char::is_control))
-    };
-    if !short(&agent) || !short(&external_id) {
-        return Err(ApiError::BadRequest(
-            "agent and external_id have at most 200 characters and no control characters".into(),
-        ));
-    }
-    let mut active = row.into_active_model();
-    if let Some(tags) = tags {
-        if tags.len() > 32
-            || tags
-                .iter()
-                .any(|tag| tag.is_empty() || tag.chars().count() > 64)
-        {
-            return Err(ApiError::BadRequest(
-                "at most 32 tags of 1 to 64 characters".into(),
-            ));
-        }
-        active.tags = Set(serde_json::to_string(&tags).map_err(ApiError::internal)?);
-    }
-    if agent.is_some() {
-        active.agent = Set(agent);
-    }
-    if external_id.is_some() {
-        active.external_id = Set(external_id);
-    }
-    let txn = crate::infra::database::begin_write(&state.db).await?;
-    let row = active.update(&txn).await?;
-    audit::record(
-        &txn,
-        AuditEntry::new(access.tenant.id, &access.actor(), "recording.update")
-            .object("recording", row.id),
+    let row = catalogue::update(
+        &state.db,
+        &access.tenant,
+        path.1,
+        body.into_inner(),
+        &access.actor(),
     )
     .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok().json(recordings::to_api(row)))
 }
 
@@ -416,27 +253,14 @@ pub async fn remove(
     access: InTenant<need::RecordingsManage>,
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
-    let (id, object_key) = (row.id, row.object_key.clone());
-    // The row first, with its audit record: once it is gone nothing lists the recording, and
-    // bytes left behind by a failure below are a stray for the sweeper, never a recording
-    // without bytes.
-    let txn = crate::infra::database::begin_write(&state.db).await?;
-    row.delete(&txn).await?;
-    audit::record(
-        &txn,
-        AuditEntry::new(access.tenant.id, &access.actor(), "recording.delete")
-            .object("recording", id),
+    catalogue::remove(
+        &state.db,
+        &state.store,
+        &access.tenant,
+        path.1,
+        &access.actor(),
     )
     .await?;
-    txn.commit().await?;
-    if let Err(error) = state
-        .store
-        .delete(&ObjectPath::from(object_key.as_str()))
-        .await
-    {
-        tracing::warn!(recording = %id, error = %error, "deleted recording's bytes stay for the sweeper");
-    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -498,14 +322,6 @@ pub async fn stored_file(
         ))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
         .streaming(body))
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AudioQuery {
-    /// `true`: as a download (`Content-Disposition: attachment`).
-    download: Option<bool>,
 }
 
 /// The audio, decrypted in flight, with `Range` support for seeking. A sealed recording needs

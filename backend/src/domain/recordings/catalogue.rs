@@ -1,0 +1,162 @@
+//! The catalogue: searching a tenant's recordings, changing their metadata, deleting them.
+
+use callvault_shared::api::{RecordingPage, RecordingQuery, RecordingUpdate, Sort};
+use object_store::ObjectStoreExt;
+use object_store::path::Path as ObjectPath;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use uuid::Uuid;
+
+use super::metadata;
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::error::DomainError;
+use crate::infra::database::begin_write;
+use crate::infra::entities::{recording, tenant};
+use crate::infra::storage::Store;
+
+/// Recordings per page when the query does not say, and at most.
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+/// The tenant's recordings that pass every filter `query` gives.
+pub fn select(
+    query: &RecordingQuery,
+    tenant_id: Uuid,
+) -> Result<Select<recording::Entity>, DomainError> {
+    let mut select = recording::Entity::find().filter(recording::Column::TenantId.eq(tenant_id));
+    if let Some(from) = query.from {
+        select = select.filter(recording::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(recording::Column::StartedAt.lt(to));
+    }
+    for (column, value) in [
+        (recording::Column::Caller, &query.caller),
+        (recording::Column::Callee, &query.callee),
+        (recording::Column::Agent, &query.agent),
+        (recording::Column::ExternalId, &query.external_id),
+    ] {
+        if let Some(value) = value {
+            select = select.filter(column.eq(value.as_str()));
+        }
+    }
+    if let Some(direction) = query.direction {
+        select = select.filter(recording::Column::Direction.eq(direction.as_str()));
+    }
+    if let Some(tag) = &query.tag {
+        // Tags are stored as a JSON array of strings; a quoted match finds whole tags only.
+        let quoted = serde_json::to_string(tag).map_err(DomainError::internal)?;
+        select = select.filter(recording::Column::Tags.contains(quoted.as_str()));
+    }
+    if let Some(min) = query.min_duration_ms {
+        select = select.filter(recording::Column::DurationMs.gte(i64::from(min)));
+    }
+    if let Some(max) = query.max_duration_ms {
+        select = select.filter(recording::Column::DurationMs.lte(i64::from(max)));
+    }
+    Ok(select)
+}
+
+/// One page of the tenant's recordings, newest first unless the query says otherwise.
+pub async fn search(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    query: &RecordingQuery,
+) -> Result<RecordingPage, DomainError> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(DomainError::Invalid(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    let oldest_first = query.sort == Some(Sort::Oldest);
+    let mut select = select(query, tenant_id)?;
+    if let Some(cursor) = query.cursor {
+        select = if oldest_first {
+            select.filter(recording::Column::Id.gt(cursor))
+        } else {
+            select.filter(recording::Column::Id.lt(cursor))
+        };
+    }
+    select = if oldest_first {
+        select.order_by_asc(recording::Column::Id)
+    } else {
+        select.order_by_desc(recording::Column::Id)
+    };
+    let mut rows = select.limit(u64::from(limit) + 1).all(db).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| rows.last().map(|row| row.id.to_string()))
+        .flatten();
+    Ok(RecordingPage {
+        recordings: rows.into_iter().map(super::to_api).collect(),
+        next_cursor,
+    })
+}
+
+/// Changes the metadata `update` names, with its audit record.
+pub async fn update(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    id: Uuid,
+    update: RecordingUpdate,
+    actor: &Actor,
+) -> Result<recording::Model, DomainError> {
+    let row = super::find_in_tenant(db, tenant, id).await?;
+    let RecordingUpdate {
+        tags,
+        agent,
+        external_id,
+    } = update;
+    metadata::check_text("agent", agent.as_deref())?;
+    metadata::check_text("external_id", external_id.as_deref())?;
+    let mut active = row.into_active_model();
+    if let Some(tags) = tags {
+        let tags = metadata::tags(tags.iter().map(String::as_str))?;
+        active.tags = Set(serde_json::to_string(&tags).map_err(DomainError::internal)?);
+    }
+    if agent.is_some() {
+        active.agent = Set(agent);
+    }
+    if external_id.is_some() {
+        active.external_id = Set(external_id);
+    }
+    let txn = begin_write(db).await?;
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant.id, actor, "recording.update").object("recording", row.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Deletes a recording: the row first, with its audit record, so that once it is gone nothing
+/// lists the recording; bytes a failure leaves behind are a stray for the sweeper, never a
+/// recording without bytes.
+pub async fn remove(
+    db: &DatabaseConnection,
+    store: &Store,
+    tenant: &tenant::Model,
+    id: Uuid,
+    actor: &Actor,
+) -> Result<(), DomainError> {
+    let row = super::find_in_tenant(db, tenant, id).await?;
+    let object_key = row.object_key.clone();
+    let txn = begin_write(db).await?;
+    row.delete(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant.id, actor, "recording.delete").object("recording", id),
+    )
+    .await?;
+    txn.commit().await?;
+    if let Err(error) = store.delete(&ObjectPath::from(object_key.as_str())).await {
+        tracing::warn!(recording = %id, error = %error, "deleted recording's bytes stay for the sweeper");
+    }
+    Ok(())
+}
