@@ -47,11 +47,26 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
-    let modifiers: [&dyn Modify; 3] = [&SecuritySchemes, &CommonAnswers, &OperationIds];
+    let modifiers: [&dyn Modify; 4] = [
+        &SecuritySchemes,
+        &OneParameterEach,
+        &CommonAnswers,
+        &OperationIds,
+    ];
     for modifier in modifiers {
         modifier.modify(&mut document);
     }
     document
+}
+
+/// The `{tenant}` segment of a path, as in `params(TenantPath, ...)`: documentation only, the
+/// guards read the segment themselves.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TenantPath {
+    /// The tenant's id or slug
+    #[allow(dead_code)]
+    tenant: String,
 }
 
 struct SecuritySchemes;
@@ -90,6 +105,29 @@ impl Modify for SecuritySchemes {
                 "The browser's session. Unsafe methods must also send `X-CSRF-Token`.",
             ))),
         );
+    }
+}
+
+/// Each parameter once. A handler that takes its path as `web::Path<(String, Uuid)>` makes
+/// utoipa add the route's `{tenant}` again, undescribed, after the one [`TenantPath`] gives;
+/// the first, described, one stays.
+struct OneParameterEach;
+
+impl Modify for OneParameterEach {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations_mut(item) {
+                if let Some(parameters) = operation.parameters.as_mut() {
+                    let mut seen = Vec::new();
+                    parameters.retain(|parameter| {
+                        let key = (parameter.name.clone(), parameter.parameter_in.clone());
+                        let first = !seen.contains(&key);
+                        seen.push(key);
+                        first
+                    });
+                }
+            }
+        }
     }
 }
 

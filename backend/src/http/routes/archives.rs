@@ -18,6 +18,7 @@ use crate::domain::archive::read::{
 use crate::domain::archive::write::{Item, write_archive};
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::idempotency::{self, Pending};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
@@ -46,7 +47,7 @@ pub struct ExportRequest {
 /// recordings stay sealed; nothing is decrypted, so no grant is needed) and `manifest.json`.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = ExportRequest,
     responses(
         (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
@@ -163,7 +164,7 @@ pub async fn export(
 /// are sealed with is imported here and granted.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), IdempotencyParam),
+    params(TenantPath, IdempotencyParam),
     request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
     responses(
         (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),

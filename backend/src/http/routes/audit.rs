@@ -9,6 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry, verify};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::state::AppState;
@@ -93,7 +94,7 @@ impl AuditFilter {
 /// A page of the tenant's audit log, newest first.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditPageQuery),
+    params(TenantPath, AuditPageQuery),
     responses(
         (status = 200, description = "Records, newest first", body = AuditPage),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
@@ -134,7 +135,7 @@ pub async fn list(
 /// inserted.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "The verdict; `intact` is false when anything was tampered with", body = AuditVerification),
     ),
@@ -156,7 +157,7 @@ pub async fn verify_chain(
 /// streamed.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditFilter),
+    params(TenantPath, AuditFilter),
     responses(
         (status = 200, description = "One JSON record per line", content_type = "application/jsonl", body = String),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),

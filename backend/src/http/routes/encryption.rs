@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::domain::audit::{self, AuditEntry};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
@@ -21,7 +22,7 @@ use crate::infra::entities::{encryption_key, key_grant, tenant};
 #[utoipa::path(
     operation_id = "show_encryption",
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "Settings and check-list", body = EncryptionSettings),
     ),
@@ -40,7 +41,7 @@ pub async fn show(
 #[utoipa::path(
     operation_id = "update_encryption",
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = EncryptionUpdate,
     responses(
         (status = 200, description = "The new settings", body = EncryptionSettings),

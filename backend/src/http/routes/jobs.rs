@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::encryption_keys::grants;
 use crate::domain::jobs::{self, QUEUED, RUNNING, rewrap};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need, refusal, visible_tenant};
 use crate::http::guards::principal::Principal;
@@ -29,7 +30,7 @@ use crate::infra::entities::{encryption_key, job, recording};
 /// are). Calling it again resumes an interrupted job.
 #[utoipa::path(
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 202, description = "Started or resumed; follow it at `GET /api/v1/jobs/{id}`", body = Job),
         (status = 409, description = "No active key, or the job runs on another instance", body = Problem, content_type = "application/problem+json"),

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::encryption_keys::{self, grants};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
@@ -30,7 +31,7 @@ const MIN_EXPORT_PASSPHRASE: usize = 12;
 /// The tenant's keys, newest first.
 #[utoipa::path(
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "Keys", body = Vec<EncryptionKey>),
     ),
@@ -60,7 +61,7 @@ pub async fn list(
 /// becomes its active key.
 #[utoipa::path(
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = NewKey,
     responses(
         (status = 201, description = "Created", body = EncryptionKey),
@@ -287,7 +288,7 @@ fn key_problem(error: KeyError) -> ApiError {
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
@@ -310,7 +311,7 @@ pub async fn show(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
@@ -340,7 +341,7 @@ pub async fn public_key(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     request_body = KeyExport,
@@ -418,7 +419,7 @@ fn has_private_half(key: &encryption_key::Model) -> Result<(), ApiError> {
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
@@ -461,7 +462,7 @@ pub async fn activate(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
@@ -522,7 +523,7 @@ async fn stop_using(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     request_body = KeyDestroy,
@@ -588,7 +589,7 @@ pub async fn destroy(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
@@ -616,7 +617,7 @@ pub async fn list_grants(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     request_body = NewGrant,
@@ -697,7 +698,7 @@ pub async fn grant(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
         ("user" = Uuid, Path, description = "The holder's user id"),
     ),

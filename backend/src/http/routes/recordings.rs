@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::recordings::{self, ingest, playback};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
@@ -28,7 +29,7 @@ use crate::infra::entities::recording;
 /// on, as it streams in.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), ingest::Metadata, IdempotencyParam),
+    params(TenantPath, ingest::Metadata, IdempotencyParam),
     request_body(content(
         (Vec<u8> = "audio/*"),
         (UploadForm = "multipart/form-data"),
@@ -245,7 +246,7 @@ impl RecordingQuery {
 /// Searches the tenant's recordings.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), RecordingQuery),
+    params(TenantPath, RecordingQuery),
     responses(
         (status = 200, description = "A page of recordings", body = RecordingPage),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
@@ -297,7 +298,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
@@ -331,7 +332,7 @@ pub struct RecordingUpdate {
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     request_body = RecordingUpdate,
@@ -400,7 +401,7 @@ pub async fn update(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
@@ -444,7 +445,7 @@ pub async fn remove(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
@@ -512,7 +513,7 @@ pub struct AudioQuery {
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
         AudioQuery,
     ),

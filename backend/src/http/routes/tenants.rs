@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, AuditEntry};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{Allowed, InTenant, need, refusal};
 use crate::http::guards::principal::Principal;
@@ -116,7 +117,7 @@ pub async fn create(
 /// One tenant, by id or slug.
 #[utoipa::path(
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "The tenant", body = Tenant),
     ),
@@ -130,7 +131,7 @@ pub async fn show(access: InTenant<need::TenantRead>) -> HttpResponse {
 /// Renames a tenant.
 #[utoipa::path(
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = TenantUpdate,
     responses(
         (status = 200, description = "The changed tenant", body = Tenant),

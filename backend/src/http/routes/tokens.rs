@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::auth::api_token::{self, Issue};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
@@ -24,7 +25,7 @@ const MAX_NAME: usize = 100;
 /// The tenant's API tokens, newest first, expired ones included until they are revoked.
 #[utoipa::path(
     tag = "tokens",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses((status = 200, description = "Tokens, without their secrets", body = Vec<ApiToken>)),
     security(("bearer" = ["tokens_manage"]), ("session_cookie" = ["tokens_manage"]))
 )]
@@ -53,7 +54,7 @@ pub async fn list(
 /// so it plays what the caller's grants open. The secret is in this answer only.
 #[utoipa::path(
     tag = "tokens",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = NewApiToken,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = CreatedApiToken),
@@ -148,7 +149,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "tokens",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The token's id"),
     ),
     responses(

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::domain::accounts::{self, NewAccount, RESET_NOTICE};
 use crate::domain::audit::{self, AuditEntry};
+use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::guards::principal::Principal;
@@ -24,7 +25,7 @@ use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 /// The tenant's users, by username.
 #[utoipa::path(
     tag = "users",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "Users", body = Vec<User>),
     ),
@@ -46,7 +47,7 @@ pub async fn list(
 /// Creates a user with their own key pair. Usernames are unique across the instance.
 #[utoipa::path(
     tag = "users",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User),
@@ -96,7 +97,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     responses(
@@ -119,7 +120,7 @@ pub async fn show(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     request_body = UserUpdate,
@@ -167,7 +168,7 @@ pub async fn update(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     responses(
@@ -219,7 +220,7 @@ pub async fn remove(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     request_body = PasswordReset,
