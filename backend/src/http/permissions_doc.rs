@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use callvault_shared::api::{Permission, Role};
 use crate::http::openapi;
+use callvault_shared::api::{Permission, Role};
 
 pub fn render() -> String {
     let mut doc = String::from(

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use callvault_shared::api::{AuditOutcome, ImportOutcome, Problem};
+use callvault_shared::api::{AuditOutcome, ImportOutcome};
 use futures_util::{StreamExt, stream};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -18,11 +18,11 @@ use crate::domain::archive::read::{
 use crate::domain::archive::write::{Item, write_archive};
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::idempotency::{self, Pending};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::routes::recordings::RecordingQuery;
 use crate::http::state::AppState;
 use crate::infra::entities::recording;
@@ -51,7 +51,7 @@ pub struct ExportRequest {
     request_body = ExportRequest,
     responses(
         (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
-        (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
 )]
@@ -167,12 +167,12 @@ pub async fn export(
     params(TenantPath, IdempotencyParam),
     request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
     responses(
-        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept"),
         (status = 200, description = "Imported; with `Idempotent-Replayed: true`, by an earlier request with the same `Idempotency-Key`", body = ImportOutcome),
-        (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/zip", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The `Idempotency-Key` was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored"),
+        (status = 413, description = "Larger than the upload limit"),
+        (status = 415, description = "Not sent as application/zip"),
+        (status = 422, description = "The `Idempotency-Key` was used for another request"),
     ),
     security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
 )]

@@ -1,7 +1,7 @@
 //! `/api/v1/tenants/{tenant}/audit`: reading, verifying and exporting a tenant's audit log.
 
 use actix_web::{HttpResponse, get, web};
-use callvault_shared::api::{AuditOutcome, AuditPage, AuditVerification, Problem};
+use callvault_shared::api::{AuditOutcome, AuditPage, AuditVerification};
 use chrono::{DateTime, Utc};
 use futures_util::stream;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -9,9 +9,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry, verify};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::audit_event;
 
@@ -97,7 +97,7 @@ impl AuditFilter {
     params(TenantPath, AuditPageQuery),
     responses(
         (status = 200, description = "Records, newest first", body = AuditPage),
-        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter"),
     ),
     security(("bearer" = ["audit_read"]), ("session_cookie" = ["audit_read"]))
 )]
@@ -160,7 +160,7 @@ pub async fn verify_chain(
     params(TenantPath, AuditFilter),
     responses(
         (status = 200, description = "One JSON record per line", content_type = "application/jsonl", body = String),
-        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter"),
     ),
     security(("bearer" = ["audit_read"]), ("session_cookie" = ["audit_read"]))
 )]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, post, web};
-use callvault_shared::api::{Job, KeyOrigin, KeyState, Permission, Problem};
+use callvault_shared::api::{Job, KeyOrigin, KeyState, Permission};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::RsaPublicKey;
 use chrono::Utc;
@@ -17,10 +17,10 @@ use uuid::Uuid;
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::encryption_keys::grants;
 use crate::domain::jobs::{self, QUEUED, RUNNING, rewrap};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need, refusal, visible_tenant};
 use crate::http::guards::principal::Principal;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, job, recording};
 
@@ -33,7 +33,7 @@ use crate::infra::entities::{encryption_key, job, recording};
     params(TenantPath),
     responses(
         (status = 202, description = "Started or resumed; follow it at `GET /api/v1/jobs/{id}`", body = Job),
-        (status = 409, description = "No active key, or the job runs on another instance", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No active key, or the job runs on another instance"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -198,7 +198,7 @@ pub async fn start_rewrap(
     params(("id" = Uuid, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job", body = Job),
-        (status = 404, description = "No such job in a tenant the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job in a tenant the caller may see"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use callvault_shared::api::{
     EncryptionKey, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState,
-    NewGrant, NewKey, Problem,
+    NewGrant, NewKey,
 };
 use callvault_shared::crypto::{KeyError, Native, RsaBits};
 use callvault_shared::keys::{KeyFile, RsaPrivateKey, import_key};
@@ -18,10 +18,10 @@ use zeroize::Zeroizing;
 use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::encryption_keys::{self, grants};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, recording, tenant, user};
 
@@ -65,8 +65,8 @@ pub async fn list(
     request_body = NewKey,
     responses(
         (status = 201, description = "Created", body = EncryptionKey),
-        (status = 400, description = "A malformed key file, a wrong passphrase, an unsupported size, or a missing `grant_to`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No System key yet, the key exists already, or tenant-held mode refuses private keys", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A malformed key file, a wrong passphrase, an unsupported size, or a missing `grant_to`"),
+        (status = 409, description = "No System key yet, the key exists already, or tenant-held mode refuses private keys"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -293,7 +293,7 @@ fn key_problem(error: KeyError) -> ApiError {
     ),
     responses(
         (status = 200, description = "The key", body = EncryptionKey),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -316,7 +316,7 @@ pub async fn show(
     ),
     responses(
         (status = 200, description = "`PUBLIC KEY` PEM", content_type = "application/x-pem-file", body = String),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -347,10 +347,10 @@ pub async fn public_key(
     request_body = KeyExport,
     responses(
         (status = 200, description = "`ENCRYPTED PRIVATE KEY` PEM", content_type = "application/x-pem-file", body = String),
-        (status = 400, description = "The passphrase is too short", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it, or the caller holds no grant", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A public-only or destroyed key has no private half here", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The passphrase is too short"),
+        (status = 403, description = "The role does not allow it, or the caller holds no grant"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "A public-only or destroyed key has no private half here"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -424,8 +424,8 @@ fn has_private_half(key: &encryption_key::Model) -> Result<(), ApiError> {
     ),
     responses(
         (status = 200, description = "The key, now active", body = EncryptionKey),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A retired or destroyed key never seals again", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "A retired or destroyed key never seals again"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -467,8 +467,8 @@ pub async fn activate(
     ),
     responses(
         (status = 200, description = "The key, now retired", body = EncryptionKey),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The active key while encryption is on, or a destroyed key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "The active key while encryption is on, or a destroyed key"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -529,8 +529,8 @@ async fn stop_using(
     request_body = KeyDestroy,
     responses(
         (status = 200, description = "Destroyed", body = KeyDestroyed),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Recordings depend on it (the detail says how many) and the request did not confirm, or it is the active key while encryption is on", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "Recordings depend on it (the detail says how many) and the request did not confirm, or it is the active key while encryption is on"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -594,7 +594,7 @@ pub async fn destroy(
     ),
     responses(
         (status = 200, description = "Holders", body = Vec<KeyHolder>),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -623,9 +623,9 @@ pub async fn list_grants(
     request_body = NewGrant,
     responses(
         (status = 201, description = "Granted", body = KeyHolder),
-        (status = 403, description = "The role does not allow it, or the caller holds no grant", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key, or no such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already granted, a key without a private half here, or a user who never signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it, or the caller holds no grant"),
+        (status = 404, description = "No such key, or no such user in this tenant"),
+        (status = 409, description = "Already granted, a key without a private half here, or a user who never signed in"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -704,8 +704,8 @@ pub async fn grant(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such key in this tenant, or that user holds no grant on it", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last holder of a key that recordings depend on", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant, or that user holds no grant on it"),
+        (status = 409, description = "The last holder of a key that recordings depend on"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]

@@ -1,7 +1,7 @@
 //! `/api/v1/tenants/{tenant}/recordings`: upload, the catalogue, playback.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use callvault_shared::api::{Direction, Problem, Recording, RecordingPage};
+use callvault_shared::api::{Direction, Recording, RecordingPage};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
@@ -15,11 +15,11 @@ use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::recordings::{self, ingest, playback};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::recording;
 
@@ -36,13 +36,13 @@ use crate::infra::entities::recording;
     ), description = "The audio (WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM), raw or as a form"),
     responses(
         (status = 201, description = "Stored; with `Idempotent-Replayed: true`, stored by an earlier request with the same `Idempotency-Key`", body = Recording),
-        (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
-        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Encryption is on without an active key", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a recognised audio file", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The `Idempotency-Key` was used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Empty, broken off, or bad metadata"),
+        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept"),
+        (status = 409, description = "Encryption is on without an active key"),
+        (status = 413, description = "Larger than the configured limit"),
+        (status = 415, description = "Not a recognised audio file"),
+        (status = 422, description = "The `Idempotency-Key` was used for another request"),
+        (status = 503, description = "The object store is not available"),
     ),
     security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
 )]
@@ -249,7 +249,7 @@ impl RecordingQuery {
     params(TenantPath, RecordingQuery),
     responses(
         (status = 200, description = "A page of recordings", body = RecordingPage),
-        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter"),
     ),
     security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
 )]
@@ -303,7 +303,7 @@ pub async fn list(
     ),
     responses(
         (status = 200, description = "The recording", body = Recording),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant"),
     ),
     security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
 )]
@@ -338,8 +338,8 @@ pub struct RecordingUpdate {
     request_body = RecordingUpdate,
     responses(
         (status = 200, description = "The changed recording", body = Recording),
-        (status = 400, description = "Bad values", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad values"),
+        (status = 404, description = "No such recording in this tenant"),
     ),
     security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
 )]
@@ -406,7 +406,7 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant"),
     ),
     security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
 )]
@@ -450,9 +450,9 @@ pub async fn remove(
     ),
     responses(
         (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The recording is damaged: its stored bytes are missing (`callvault check` lists such recordings)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant"),
+        (status = 500, description = "The recording is damaged: its stored bytes are missing (`callvault check` lists such recordings)"),
+        (status = 503, description = "The object store is not available"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
 )]
@@ -520,12 +520,12 @@ pub struct AudioQuery {
     responses(
         (status = 200, description = "The whole audio", content_type = "audio/*", body = Vec<u8>),
         (status = 206, description = "The requested range", content_type = "audio/*", body = Vec<u8>),
-        (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Unrecoverable: its key was destroyed", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range starts beyond the end", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The recording is damaged: its stored bytes are missing, short or do not open (`callvault check` lists such recordings)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key"),
+        (status = 404, description = "No such recording in this tenant"),
+        (status = 410, description = "Unrecoverable: its key was destroyed"),
+        (status = 416, description = "The range starts beyond the end"),
+        (status = 500, description = "The recording is damaged: its stored bytes are missing, short or do not open (`callvault check` lists such recordings)"),
+        (status = 503, description = "The object store is not available"),
     ),
     security(("bearer" = ["recordings_play"]), ("session_cookie" = ["recordings_play"]))
 )]

@@ -4,17 +4,17 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use callvault_shared::api::{ApiToken, CreatedApiToken, NewApiToken, Problem, TokenScope};
+use callvault_shared::api::{ApiToken, CreatedApiToken, NewApiToken, TokenScope};
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::auth::api_token::{self, Issue};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{api_token as token_row, user};
 
@@ -58,8 +58,8 @@ pub async fn list(
     request_body = NewApiToken,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = CreatedApiToken),
-        (status = 400, description = "No scope, a bad name, or an expiry out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it, or does not allow a scope asked for", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No scope, a bad name, or an expiry out of range"),
+        (status = 403, description = "The role does not allow it, or does not allow a scope asked for"),
     ),
     security(("bearer" = ["tokens_manage"]), ("session_cookie" = ["tokens_manage"]))
 )]
@@ -154,7 +154,7 @@ pub async fn create(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such token in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token in this tenant"),
     ),
     security(("bearer" = ["tokens_manage"]), ("session_cookie" = ["tokens_manage"]))
 )]

@@ -2,9 +2,7 @@
 //! guard, so that a user of another tenant is simply not found.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use callvault_shared::api::{
-    NewUser, PasswordReset, PasswordResetOutcome, Problem, Role, User, UserUpdate,
-};
+use callvault_shared::api::{NewUser, PasswordReset, PasswordResetOutcome, Role, User, UserUpdate};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -14,11 +12,11 @@ use zeroize::Zeroizing;
 
 use crate::domain::accounts::{self, NewAccount, RESET_NOTICE};
 use crate::domain::audit::{self, AuditEntry};
-use crate::http::openapi::TenantPath;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::guards::principal::Principal;
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 
@@ -51,9 +49,9 @@ pub async fn list(
     request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User),
-        (status = 400, description = "Invalid username, refused password, or a role that does not fit the tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it, or may not give that role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid username, refused password, or a role that does not fit the tenant"),
+        (status = 403, description = "The role does not allow it, or may not give that role"),
+        (status = 409, description = "The username is taken"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
@@ -102,7 +100,7 @@ pub async fn create(
     ),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in this tenant"),
     ),
     security(("bearer" = ["users_read"]), ("session_cookie" = ["users_read"]))
 )]
@@ -126,9 +124,9 @@ pub async fn show(
     request_body = UserUpdate,
     responses(
         (status = 200, description = "The changed user", body = User),
-        (status = 400, description = "A role that does not fit the tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A change to one's own account, or of the last root administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A role that does not fit the tenant"),
+        (status = 404, description = "No such user in this tenant"),
+        (status = 409, description = "A change to one's own account, or of the last root administrator"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
@@ -173,8 +171,8 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "One's own account, or the last root administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in this tenant"),
+        (status = 409, description = "One's own account, or the last root administrator"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
@@ -226,9 +224,9 @@ pub async fn remove(
     request_body = PasswordReset,
     responses(
         (status = 200, description = "Reset; read `notice`", body = PasswordResetOutcome),
-        (status = 400, description = "The password is refused (the detail says why)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "One's own account: change the password instead", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The password is refused (the detail says why)"),
+        (status = 404, description = "No such user in this tenant"),
+        (status = 409, description = "One's own account: change the password instead"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
