@@ -164,3 +164,36 @@ fn scopes(attribute: &str, scheme: &str) -> Option<Vec<String>> {
             .collect(),
     )
 }
+
+/// The public routes are the document's operations without a security requirement (the
+/// authenticate-first middleware asks the route table, built from the document), plus the
+/// document itself, which it does not describe.
+#[test]
+fn the_public_api_routes_come_from_the_openapi_document() {
+    use callvault::http::guards::authenticate_first::UNDOCUMENTED_PUBLIC_API_ROUTES;
+    use callvault::http::permissions_doc::{Access, routes};
+    use callvault::http::route_table::RouteTable;
+
+    let document = callvault::http::openapi::document();
+    let table = RouteTable::from_document(&document);
+    let public: Vec<(String, String)> = routes()
+        .into_iter()
+        .filter(|route| route.access == Access::Public)
+        .map(|route| (route.method, route.path))
+        .collect();
+    for route in routes() {
+        assert_eq!(
+            table.is_public(&route.method, &route.path),
+            public.contains(&(route.method.clone(), route.path.clone())),
+            "{} {}",
+            route.method,
+            route.path
+        );
+    }
+    assert!(table.is_public("POST", "/api/v1/auth/login"));
+    assert!(!table.is_public("GET", "/api/v1/auth/me"));
+    assert!(!table.is_public("GET", "/api/v1/tenants/acme"));
+    for path in UNDOCUMENTED_PUBLIC_API_ROUTES {
+        assert!(!document.paths.paths.contains_key(path), "{path}");
+    }
+}
