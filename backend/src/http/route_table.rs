@@ -10,8 +10,11 @@
 use actix_web::HttpRequest;
 use actix_web::web::Data;
 
-/// Each path template, split at `/`, with its operations: method, and whether it is public.
-pub struct RouteTable(Vec<(Vec<String>, Vec<(&'static str, bool)>)>);
+/// Each path template, split at `/`, with its operations.
+pub struct RouteTable(Vec<(Vec<String>, Vec<Operation>)>);
+
+/// An operation's method, and whether it is public.
+type Operation = (&'static str, bool);
 
 impl RouteTable {
     pub fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
@@ -42,10 +45,7 @@ impl RouteTable {
     }
 
     /// The operations whose template matches the concrete `path`.
-    fn operations_at<'a>(
-        &'a self,
-        path: &'a str,
-    ) -> impl Iterator<Item = (&'static str, bool)> + 'a {
+    fn operations_at<'a>(&'a self, path: &'a str) -> impl Iterator<Item = Operation> + 'a {
         let segments: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
