@@ -3,10 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::http::openapi;
 use callvault_shared::api::{Permission, Role};
-use utoipa::OpenApi;
-
-use crate::http::openapi::ApiDoc;
 
 pub fn render() -> String {
     let mut doc = String::from(
@@ -78,7 +76,7 @@ pub struct Route {
 
 /// Every operation of the OpenAPI document with the access it declares.
 pub fn routes() -> Vec<Route> {
-    let document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let document = serde_json::to_value(openapi::document()).unwrap_or_default();
     let mut routes = Vec::new();
     let Some(paths) = document["paths"].as_object() else {
         return routes;

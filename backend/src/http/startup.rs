@@ -7,6 +7,7 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use std::sync::Arc;
 
@@ -14,12 +15,11 @@ use crate::domain::auth::token::TokenSigner;
 use crate::domain::auth::{self, Auth};
 use crate::domain::bootstrap::{self, FirstStart};
 use crate::http::api_docs;
-use crate::http::openapi::{self, ApiDoc};
+use crate::http::openapi;
 use crate::http::route_table::RouteTable;
 use crate::http::state::{AppState, Limits};
 use crate::infra::config::{BIND, Config, ConfigError};
 use crate::{http::routes, http::web_app, infra::database, infra::storage};
-use utoipa::OpenApi;
 
 pub struct Application {
     port: u16,
@@ -68,7 +68,7 @@ impl Application {
             opened: Arc::default(),
         });
         let web_dir = config.web_dir;
-        let route_table = web::Data::new(RouteTable::from_document(&ApiDoc::openapi()));
+        let route_table = web::Data::new(RouteTable::from_document(&openapi::document()));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(
@@ -79,9 +79,9 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(route_table.clone())
-                .service(web::resource("/api/v1/openapi.json").get(openapi::document))
+                .service(web::resource("/api/v1/openapi.json").get(openapi::serve))
                 .configure(api_docs::configure)
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(&mut ServiceConfig::new(cfg)))
                 .configure(web_app::configure(&web_dir))
         })
         .listen(listener)

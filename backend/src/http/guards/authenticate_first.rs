@@ -12,8 +12,10 @@ use actix_web::middleware::Next;
 use super::principal::Principal;
 use crate::http::route_table::RouteTable;
 
-/// API routes anyone may call.
-pub const PUBLIC_API_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/openapi.json"];
+/// API routes anyone may call that the OpenAPI document does not describe: the document
+/// itself. The documented ones are those whose security requirement is empty (the login);
+/// the route table, built from the document, knows them.
+pub const UNDOCUMENTED_PUBLIC_API_ROUTES: [&str; 1] = ["/api/v1/openapi.json"];
 
 pub async fn require_session(
     mut request: ServiceRequest,
@@ -25,8 +27,10 @@ pub async fn require_session(
     let wrong_method = !methods.is_empty() && !methods.contains(&request.method().as_str());
     let guarded = !wrong_method
         && request.match_pattern().is_some_and(|pattern| {
-            pattern.starts_with("/api/v1/") && !PUBLIC_API_ROUTES.contains(&pattern.as_str())
-        });
+            pattern.starts_with("/api/v1/")
+                && !UNDOCUMENTED_PUBLIC_API_ROUTES.contains(&pattern.as_str())
+        })
+        && !RouteTable::is_public_request(request.request());
     if guarded {
         let (http_request, payload) = request.parts_mut();
         // The principal is kept in the request's extensions for the guards to reuse.

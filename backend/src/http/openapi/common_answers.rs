@@ -4,6 +4,10 @@
 //! wherever the database or the object store is needed. An operation that documents one of
 //! these itself keeps its own, more precise, description.
 //!
+//! Every other error answer an operation documents (status 400 and above, with a description
+//! of its own and no body) is a problem too: its `application/problem+json` body is added
+//! here, so that no handler repeats it.
+//!
 //! It also offers integrators' API tokens on every operation a token scope can reach.
 
 use callvault_shared::api::{Permission, Problem, TokenScope};
@@ -79,6 +83,7 @@ fn complete(path: &str, operation: &mut Operation) {
             "The body is not sent as `Content-Type: application/json`",
         );
     }
+    problem_bodies(operation);
     add(
         operation,
         500,
@@ -114,6 +119,27 @@ fn is_anonymous(requirement: &SecurityRequirement) -> bool {
         .unwrap_or(false)
 }
 
+/// The problem body of each error answer documented without one.
+fn problem_bodies(operation: &mut Operation) {
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let error = status.parse::<u16>().is_ok_and(|status| status >= 400);
+        if let RefOr::T(response) = response
+            && error
+            && response.content.is_empty()
+        {
+            response
+                .content
+                .insert(Problem::MEDIA_TYPE.to_owned(), problem_content());
+        }
+    }
+}
+
+fn problem_content() -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build()
+}
+
 fn add(operation: &mut Operation, status: u16, description: &str) {
     operation
         .responses
@@ -123,12 +149,7 @@ fn add(operation: &mut Operation, status: u16, description: &str) {
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
-                    .content(
-                        Problem::MEDIA_TYPE,
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    )
+                    .content(Problem::MEDIA_TYPE, problem_content())
                     .build(),
             )
         });

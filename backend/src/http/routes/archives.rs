@@ -1,7 +1,7 @@
 //! `/api/v1/tenants/{tenant}/recordings/export` and `/import`: sealed archives, in and out.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use callvault_shared::api::{AuditOutcome, ExportRequest, ImportOutcome, Problem};
+use callvault_shared::api::{AuditOutcome, ExportRequest, ImportOutcome};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -15,6 +15,7 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 
 /// The audit action of an import, and the operation its idempotency keys are used for.
@@ -24,11 +25,11 @@ const IMPORT: &str = "recording.import";
 /// recordings stay sealed; nothing is decrypted, so no grant is needed) and `manifest.json`.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = ExportRequest,
     responses(
         (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
-        (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
 )]
@@ -60,15 +61,15 @@ pub async fn export(
 /// are sealed with is imported here and granted.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), IdempotencyParam),
+    params(TenantPath, IdempotencyParam),
     request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
     responses(
-        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept"),
         (status = 200, description = "Imported; with `Idempotent-Replayed: true`, by an earlier request with the same `Idempotency-Key`", body = ImportOutcome),
-        (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as application/zip", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The `Idempotency-Key` was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not an acceptable archive (the detail says why); nothing was stored"),
+        (status = 413, description = "Larger than the upload limit"),
+        (status = 415, description = "Not sent as application/zip"),
+        (status = 422, description = "The `Idempotency-Key` was used for another request"),
     ),
     security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
 )]

@@ -1,7 +1,7 @@
 //! `/api/v1/tenants/{tenant}/audit`: reading, verifying and exporting a tenant's audit log.
 
 use actix_web::{HttpResponse, get, web};
-use callvault_shared::api::{AuditOutcome, AuditPage, AuditVerification, Problem};
+use callvault_shared::api::{AuditOutcome, AuditPage, AuditVerification};
 use chrono::{DateTime, Utc};
 use futures_util::stream;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::domain::audit::{self, AuditEntry, verify};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::audit_event;
 
@@ -93,10 +94,10 @@ impl AuditFilter {
 /// A page of the tenant's audit log, newest first.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditPageQuery),
+    params(TenantPath, AuditPageQuery),
     responses(
         (status = 200, description = "Records, newest first", body = AuditPage),
-        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter"),
     ),
     security(("bearer" = ["audit_read"]), ("session_cookie" = ["audit_read"]))
 )]
@@ -134,7 +135,7 @@ pub async fn list(
 /// inserted.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "The verdict; `intact` is false when anything was tampered with", body = AuditVerification),
     ),
@@ -156,10 +157,10 @@ pub async fn verify_chain(
 /// streamed.
 #[utoipa::path(
     tag = "audit",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), AuditFilter),
+    params(TenantPath, AuditFilter),
     responses(
         (status = 200, description = "One JSON record per line", content_type = "application/jsonl", body = String),
-        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter"),
     ),
     security(("bearer" = ["audit_read"]), ("session_cookie" = ["audit_read"]))
 )]

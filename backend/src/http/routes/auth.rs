@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use callvault_shared::api::{
     AccessToken, AuditOutcome, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged,
-    Permission, Problem, SessionInfo,
+    Permission, SessionInfo,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -37,9 +37,9 @@ const WRONG_CREDENTIALS: &str = "wrong username or password";
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; `Set-Cookie` carries the browser's session", body = LoginResponse),
-        (status = 400, description = "Not a login request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures: locked for a while (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a login request"),
+        (status = 401, description = "Wrong username or password"),
+        (status = 429, description = "Too many failures: locked for a while (see `Retry-After`)"),
     ),
     security(())
 )]
@@ -179,7 +179,7 @@ async fn system_tenant_id(state: &AppState) -> Result<Uuid, ApiError> {
     tag = "auth",
     responses(
         (status = 204, description = "Signed out; the cookie is cleared"),
-        (status = 403, description = "Cookie without the CSRF header", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Cookie without the CSRF header"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -245,7 +245,7 @@ pub async fn me(
     tag = "auth",
     responses(
         (status = 200, description = "A fresh access token", body = AccessToken),
-        (status = 401, description = "Not signed in, or the session ended", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in, or the session ended"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -276,8 +276,8 @@ pub async fn renew_token(
     request_body = PasswordChange,
     responses(
         (status = 200, description = "Changed", body = PasswordChanged),
-        (status = 400, description = "The new password is refused (the detail says why)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The current password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The new password is refused (the detail says why)"),
+        (status = 403, description = "The current password is wrong"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -372,7 +372,7 @@ pub async fn list_sessions(
     params(("id" = Uuid, Path, description = "The session's id")),
     responses(
         (status = 204, description = "Ended"),
-        (status = 404, description = "No such session of this user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session of this user"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]

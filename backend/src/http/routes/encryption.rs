@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, patch, web};
 use callvault_shared::api::{
-    Checklist, EncryptionSettings, EncryptionUpdate, KeyMode, KeyOrigin, KeyState, Problem,
+    Checklist, EncryptionSettings, EncryptionUpdate, KeyMode, KeyOrigin, KeyState,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -14,6 +14,7 @@ use crate::domain::audit::{self, AuditEntry};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, tenant};
 
@@ -21,7 +22,7 @@ use crate::infra::entities::{encryption_key, key_grant, tenant};
 #[utoipa::path(
     operation_id = "show_encryption",
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "Settings and check-list", body = EncryptionSettings),
     ),
@@ -40,11 +41,11 @@ pub async fn show(
 #[utoipa::path(
     operation_id = "update_encryption",
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = EncryptionUpdate,
     responses(
         (status = 200, description = "The new settings", body = EncryptionSettings),
-        (status = 409, description = "No active key yet, or private keys in the way of tenant-held mode", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No active key yet, or private keys in the way of tenant-held mode"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]

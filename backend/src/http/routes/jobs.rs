@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, post, web};
-use callvault_shared::api::{Job, KeyOrigin, KeyState, Permission, Problem};
+use callvault_shared::api::{Job, KeyOrigin, KeyState, Permission};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::RsaPublicKey;
 use chrono::Utc;
@@ -20,6 +20,7 @@ use crate::domain::jobs::{self, QUEUED, RUNNING, rewrap};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need, refusal, visible_tenant};
 use crate::http::guards::principal::Principal;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, job, recording};
 
@@ -29,10 +30,10 @@ use crate::infra::entities::{encryption_key, job, recording};
 /// are). Calling it again resumes an interrupted job.
 #[utoipa::path(
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 202, description = "Started or resumed; follow it at `GET /api/v1/jobs/{id}`", body = Job),
-        (status = 409, description = "No active key, or the job runs on another instance", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No active key, or the job runs on another instance"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -200,7 +201,7 @@ pub async fn start_rewrap(
     params(("id" = Uuid, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job", body = Job),
-        (status = 404, description = "No such job in a tenant the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job in a tenant the caller may see"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]

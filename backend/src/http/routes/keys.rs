@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use callvault_shared::api::{
     EncryptionKey, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState,
-    NewGrant, NewKey, Problem,
+    NewGrant, NewKey,
 };
 use callvault_shared::crypto::{KeyError, Native, RsaBits};
 use callvault_shared::keys::{KeyFile, RsaPrivateKey, import_key};
@@ -21,6 +21,7 @@ use crate::domain::encryption_keys::{self, grants};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, recording, tenant, user};
 
@@ -30,7 +31,7 @@ const MIN_EXPORT_PASSPHRASE: usize = 12;
 /// The tenant's keys, newest first.
 #[utoipa::path(
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "Keys", body = Vec<EncryptionKey>),
     ),
@@ -60,12 +61,12 @@ pub async fn list(
 /// becomes its active key.
 #[utoipa::path(
     tag = "keys",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = NewKey,
     responses(
         (status = 201, description = "Created", body = EncryptionKey),
-        (status = 400, description = "A malformed key file, a wrong passphrase, an unsupported size, or a missing `grant_to`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No System key yet, the key exists already, or tenant-held mode refuses private keys", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A malformed key file, a wrong passphrase, an unsupported size, or a missing `grant_to`"),
+        (status = 409, description = "No System key yet, the key exists already, or tenant-held mode refuses private keys"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -287,12 +288,12 @@ fn key_problem(error: KeyError) -> ApiError {
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
         (status = 200, description = "The key", body = EncryptionKey),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -310,12 +311,12 @@ pub async fn show(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
         (status = 200, description = "`PUBLIC KEY` PEM", content_type = "application/x-pem-file", body = String),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -340,16 +341,16 @@ pub async fn public_key(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     request_body = KeyExport,
     responses(
         (status = 200, description = "`ENCRYPTED PRIVATE KEY` PEM", content_type = "application/x-pem-file", body = String),
-        (status = 400, description = "The passphrase is too short", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it, or the caller holds no grant", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A public-only or destroyed key has no private half here", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The passphrase is too short"),
+        (status = 403, description = "The role does not allow it, or the caller holds no grant"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "A public-only or destroyed key has no private half here"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -418,13 +419,13 @@ fn has_private_half(key: &encryption_key::Model) -> Result<(), ApiError> {
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
         (status = 200, description = "The key, now active", body = EncryptionKey),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A retired or destroyed key never seals again", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "A retired or destroyed key never seals again"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -461,13 +462,13 @@ pub async fn activate(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
         (status = 200, description = "The key, now retired", body = EncryptionKey),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The active key while encryption is on, or a destroyed key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "The active key while encryption is on, or a destroyed key"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -522,14 +523,14 @@ async fn stop_using(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     request_body = KeyDestroy,
     responses(
         (status = 200, description = "Destroyed", body = KeyDestroyed),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Recordings depend on it (the detail says how many) and the request did not confirm, or it is the active key while encryption is on", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
+        (status = 409, description = "Recordings depend on it (the detail says how many) and the request did not confirm, or it is the active key while encryption is on"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -588,12 +589,12 @@ pub async fn destroy(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     responses(
         (status = 200, description = "Holders", body = Vec<KeyHolder>),
-        (status = 404, description = "No such key in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant"),
     ),
     security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
 )]
@@ -616,15 +617,15 @@ pub async fn list_grants(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
     ),
     request_body = NewGrant,
     responses(
         (status = 201, description = "Granted", body = KeyHolder),
-        (status = 403, description = "The role does not allow it, or the caller holds no grant", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key, or no such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already granted, a key without a private half here, or a user who never signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it, or the caller holds no grant"),
+        (status = 404, description = "No such key, or no such user in this tenant"),
+        (status = 409, description = "Already granted, a key without a private half here, or a user who never signed in"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]
@@ -697,14 +698,14 @@ pub async fn grant(
 #[utoipa::path(
     tag = "keys",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
         ("user" = Uuid, Path, description = "The holder's user id"),
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such key in this tenant, or that user holds no grant on it", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last holder of a key that recordings depend on", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key in this tenant, or that user holds no grant on it"),
+        (status = 409, description = "The last holder of a key that recordings depend on"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
 )]

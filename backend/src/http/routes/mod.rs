@@ -1,4 +1,8 @@
 //! The HTTP routes: probes at the root, the REST API under `/api/v1`.
+//!
+//! [`configure`] is the one list of routes: each `.service(handler)` registers the handler
+//! with actix and adds its `#[utoipa::path]` operation to the OpenAPI document
+//! ([`crate::http::openapi::document`] builds the document from this same list).
 
 pub mod archives;
 pub mod audit;
@@ -13,12 +17,13 @@ pub mod tokens;
 pub mod users;
 
 use actix_web::{HttpResponse, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::error::ApiError;
 use crate::http::route_table::RouteTable;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(crate::http::error::extractor_configs)
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.map(|cfg| cfg.configure(crate::http::error::extractor_configs))
         .service(health::healthz)
         .service(health::readyz)
         .service(auth::login)
@@ -68,7 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tokens::list)
         .service(tokens::create)
         .service(tokens::revoke)
-        .service(web::scope("/api").default_service(web::to(unknown_endpoint)));
+        // Last: what no route above took.
+        .map(|cfg| cfg.service(web::scope("/api").default_service(web::to(unknown_endpoint))));
 }
 
 /// Anything under `/api` that no route takes: a problem, never the web app's page. A path

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use callvault_shared::api::{
-    AudioQuery, Problem, Recording, RecordingPage, RecordingQuery, RecordingUpdate,
+    AudioQuery, Recording, RecordingPage, RecordingQuery, RecordingUpdate,
 };
 use futures_util::StreamExt;
 use object_store::ObjectStoreExt;
@@ -16,6 +16,7 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 
 /// Uploads a recording: the audio as the raw body with its own `Content-Type` and the metadata
@@ -24,20 +25,20 @@ use crate::http::state::AppState;
 /// on, as it streams in.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), ingest::Metadata, IdempotencyParam),
+    params(TenantPath, ingest::Metadata, IdempotencyParam),
     request_body(content(
         (Vec<u8> = "audio/*"),
         (UploadForm = "multipart/form-data"),
     ), description = "The audio (WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM), raw or as a form"),
     responses(
         (status = 201, description = "Stored; with `Idempotent-Replayed: true`, stored by an earlier request with the same `Idempotency-Key`", body = Recording),
-        (status = 400, description = "Empty, broken off, or bad metadata", body = Problem, content_type = "application/problem+json"),
-        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Encryption is on without an active key", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a recognised audio file", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The `Idempotency-Key` was used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Empty, broken off, or bad metadata"),
+        (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept"),
+        (status = 409, description = "Encryption is on without an active key"),
+        (status = 413, description = "Larger than the configured limit"),
+        (status = 415, description = "Not a recognised audio file"),
+        (status = 422, description = "The `Idempotency-Key` was used for another request"),
+        (status = 503, description = "The object store is not available"),
     ),
     security(("bearer" = ["recordings_upload"]), ("session_cookie" = ["recordings_upload"]))
 )]
@@ -161,10 +162,10 @@ async fn read_metadata_part(
 /// Searches the tenant's recordings.
 #[utoipa::path(
     tag = "recordings",
-    params(("tenant" = String, Path, description = "The tenant's id or slug"), RecordingQuery),
+    params(TenantPath, RecordingQuery),
     responses(
         (status = 200, description = "A page of recordings", body = RecordingPage),
-        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter"),
     ),
     security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
 )]
@@ -182,12 +183,12 @@ pub async fn list(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
         (status = 200, description = "The recording", body = Recording),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant"),
     ),
     security(("bearer" = ["recordings_read"]), ("session_cookie" = ["recordings_read"]))
 )]
@@ -205,14 +206,14 @@ pub async fn show(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     request_body = RecordingUpdate,
     responses(
         (status = 200, description = "The changed recording", body = Recording),
-        (status = 400, description = "Bad values", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad values"),
+        (status = 404, description = "No such recording in this tenant"),
     ),
     security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
 )]
@@ -238,12 +239,12 @@ pub async fn update(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant"),
     ),
     security(("bearer" = ["recordings_manage"]), ("session_cookie" = ["recordings_manage"]))
 )]
@@ -269,14 +270,14 @@ pub async fn remove(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
         (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The recording is damaged: its stored bytes are missing (`callvault check` lists such recordings)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recording in this tenant"),
+        (status = 500, description = "The recording is damaged: its stored bytes are missing (`callvault check` lists such recordings)"),
+        (status = 503, description = "The object store is not available"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
 )]
@@ -329,19 +330,19 @@ pub async fn stored_file(
 #[utoipa::path(
     tag = "recordings",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
         AudioQuery,
     ),
     responses(
         (status = 200, description = "The whole audio", content_type = "audio/*", body = Vec<u8>),
         (status = 206, description = "The requested range", content_type = "audio/*", body = Vec<u8>),
-        (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such recording in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Unrecoverable: its key was destroyed", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range starts beyond the end", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The recording is damaged: its stored bytes are missing, short or do not open (`callvault check` lists such recordings)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The object store is not available", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key"),
+        (status = 404, description = "No such recording in this tenant"),
+        (status = 410, description = "Unrecoverable: its key was destroyed"),
+        (status = 416, description = "The range starts beyond the end"),
+        (status = 500, description = "The recording is damaged: its stored bytes are missing, short or do not open (`callvault check` lists such recordings)"),
+        (status = 503, description = "The object store is not available"),
     ),
     security(("bearer" = ["recordings_play"]), ("session_cookie" = ["recordings_play"]))
 )]

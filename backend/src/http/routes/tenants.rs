@@ -2,7 +2,7 @@
 //! other user sees only their own.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use callvault_shared::api::{NewTenant, Permission, Problem, Tenant, TenantUpdate};
+use callvault_shared::api::{NewTenant, Permission, Tenant, TenantUpdate};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder};
 use uuid::Uuid;
@@ -13,6 +13,7 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{Allowed, InTenant, need, refusal};
 use crate::http::guards::principal::Principal;
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::tenant;
 
@@ -60,9 +61,9 @@ pub async fn list(
     request_body = NewTenant,
     responses(
         (status = 201, description = "Created", body = Tenant),
-        (status = 400, description = "Invalid slug or name", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only provider staff create tenants", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid slug or name"),
+        (status = 403, description = "Only provider staff create tenants"),
+        (status = 409, description = "The slug is taken"),
     ),
     security(("bearer" = ["tenant_create"]), ("session_cookie" = ["tenant_create"]))
 )]
@@ -116,7 +117,7 @@ pub async fn create(
 /// One tenant, by id or slug.
 #[utoipa::path(
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "The tenant", body = Tenant),
     ),
@@ -130,11 +131,11 @@ pub async fn show(access: InTenant<need::TenantRead>) -> HttpResponse {
 /// Renames a tenant.
 #[utoipa::path(
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = TenantUpdate,
     responses(
         (status = 200, description = "The changed tenant", body = Tenant),
-        (status = 400, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid name"),
     ),
     security(("bearer" = ["tenant_update"]), ("session_cookie" = ["tenant_update"]))
 )]

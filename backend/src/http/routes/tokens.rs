@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use callvault_shared::api::{ApiToken, CreatedApiToken, NewApiToken, Problem, TokenScope};
+use callvault_shared::api::{ApiToken, CreatedApiToken, NewApiToken, TokenScope};
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use crate::domain::auth::api_token::{self, Issue};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{api_token as token_row, user};
 
@@ -24,7 +25,7 @@ const MAX_NAME: usize = 100;
 /// The tenant's API tokens, newest first, expired ones included until they are revoked.
 #[utoipa::path(
     tag = "tokens",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses((status = 200, description = "Tokens, without their secrets", body = Vec<ApiToken>)),
     security(("bearer" = ["tokens_manage"]), ("session_cookie" = ["tokens_manage"]))
 )]
@@ -53,12 +54,12 @@ pub async fn list(
 /// so it plays what the caller's grants open. The secret is in this answer only.
 #[utoipa::path(
     tag = "tokens",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = NewApiToken,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = CreatedApiToken),
-        (status = 400, description = "No scope, a bad name, or an expiry out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it, or does not allow a scope asked for", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No scope, a bad name, or an expiry out of range"),
+        (status = 403, description = "The role does not allow it, or does not allow a scope asked for"),
     ),
     security(("bearer" = ["tokens_manage"]), ("session_cookie" = ["tokens_manage"]))
 )]
@@ -148,12 +149,12 @@ pub async fn create(
 #[utoipa::path(
     tag = "tokens",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The token's id"),
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 404, description = "No such token in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token in this tenant"),
     ),
     security(("bearer" = ["tokens_manage"]), ("session_cookie" = ["tokens_manage"]))
 )]

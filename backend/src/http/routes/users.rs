@@ -2,9 +2,7 @@
 //! guard, so that a user of another tenant is simply not found.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use callvault_shared::api::{
-    NewUser, PasswordReset, PasswordResetOutcome, Problem, Role, User, UserUpdate,
-};
+use callvault_shared::api::{NewUser, PasswordReset, PasswordResetOutcome, Role, User, UserUpdate};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -18,13 +16,14 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::guards::principal::Principal;
 use crate::http::json::Json;
+use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 
 /// The tenant's users, by username.
 #[utoipa::path(
     tag = "users",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     responses(
         (status = 200, description = "Users", body = Vec<User>),
     ),
@@ -46,13 +45,13 @@ pub async fn list(
 /// Creates a user with their own key pair. Usernames are unique across the instance.
 #[utoipa::path(
     tag = "users",
-    params(("tenant" = String, Path, description = "The tenant's id or slug")),
+    params(TenantPath),
     request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User),
-        (status = 400, description = "Invalid username, refused password, or a role that does not fit the tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not allow it, or may not give that role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid username, refused password, or a role that does not fit the tenant"),
+        (status = 403, description = "The role does not allow it, or may not give that role"),
+        (status = 409, description = "The username is taken"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
@@ -96,12 +95,12 @@ pub async fn create(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in this tenant"),
     ),
     security(("bearer" = ["users_read"]), ("session_cookie" = ["users_read"]))
 )]
@@ -119,15 +118,15 @@ pub async fn show(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     request_body = UserUpdate,
     responses(
         (status = 200, description = "The changed user", body = User),
-        (status = 400, description = "A role that does not fit the tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A change to one's own account, or of the last root administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A role that does not fit the tenant"),
+        (status = 404, description = "No such user in this tenant"),
+        (status = 409, description = "A change to one's own account, or of the last root administrator"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
@@ -167,13 +166,13 @@ pub async fn update(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "One's own account, or the last root administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in this tenant"),
+        (status = 409, description = "One's own account, or the last root administrator"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
@@ -219,15 +218,15 @@ pub async fn remove(
 #[utoipa::path(
     tag = "users",
     params(
-        ("tenant" = String, Path, description = "The tenant's id or slug"),
+        TenantPath,
         ("id" = Uuid, Path, description = "The user's id"),
     ),
     request_body = PasswordReset,
     responses(
         (status = 200, description = "Reset; read `notice`", body = PasswordResetOutcome),
-        (status = 400, description = "The password is refused (the detail says why)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "One's own account: change the password instead", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The password is refused (the detail says why)"),
+        (status = 404, description = "No such user in this tenant"),
+        (status = 409, description = "One's own account: change the password instead"),
     ),
     security(("bearer" = ["users_manage"]), ("session_cookie" = ["users_manage"]))
 )]
