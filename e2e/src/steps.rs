@@ -12,20 +12,8 @@ pub const EXPORT_PASSPHRASE: &str = "an export passphrase for the journey";
 
 /// `seconds` of a 440 Hz tone, 8 kHz mono 16-bit WAV.
 pub fn wav(seconds: u32) -> Vec<u8> {
-    let samples = 8000 * seconds;
-    let mut bytes = b"RIFF".to_vec();
-    bytes.extend_from_slice(&(36 + samples * 2).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    for value in [16u32, 0x0001_0001, 8000, 16000, 0x0010_0002] {
-        bytes.extend_from_slice(&value.to_le_bytes());
-    }
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&(samples * 2).to_le_bytes());
-    for n in 0..samples {
-        let value = (f64::from(n) * 440.0 * std::f64::consts::TAU / 8000.0).sin() * 8000.0;
-        bytes.extend_from_slice(&(value as i16).to_le_bytes());
-    }
-    bytes
+    let samples = callvault_shared::wav::RATE * seconds;
+    callvault_shared::wav::encode(&callvault_shared::wav::tone(samples as usize, 440.0))
 }
 
 pub async fn sign_in(

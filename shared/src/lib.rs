@@ -11,3 +11,4 @@ pub mod crypto;
 pub mod keys;
 pub mod sealed;
 pub mod sealing;
+pub mod wav;

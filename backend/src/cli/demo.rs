@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use callvault_shared::api::{Direction, KeyOrigin, KeyState, Role};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
+use callvault_shared::wav::RATE;
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -27,7 +28,6 @@ use crate::{infra::database, infra::password, infra::storage};
 
 const SLUG: &str = "demo";
 const RECORDINGS: usize = 36;
-const RATE: u32 = 8000;
 
 pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;
@@ -276,24 +276,7 @@ pub fn synthetic_call(digits: &str, seconds: u32, seed: usize) -> Vec<u8> {
         tone(pitch, pitch * 1.5, 400, &mut samples);
         tone(0.0, 0.0, 100, &mut samples);
     }
-    let data_len = (samples.len() * 2) as u32;
-    let mut wav = Vec::with_capacity(44 + data_len as usize);
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&RATE.to_le_bytes());
-    wav.extend_from_slice(&(RATE * 2).to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&data_len.to_le_bytes());
-    for sample in samples {
-        wav.extend_from_slice(&sample.to_le_bytes());
-    }
-    wav
+    callvault_shared::wav::encode(&samples)
 }
 
 fn dtmf(digit: char) -> (f64, f64) {

@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use zeroize::Zeroizing;
 
-/// Exported keys are protected by at least this many characters.
-pub const MIN_EXPORT_LEN: usize = 12;
+/// Exported keys are protected by at least this many characters, as in the web app and the API.
+pub use callvault_shared::api::MIN_EXPORT_PASSPHRASE as MIN_EXPORT_LEN;
 
 /// The passphrase in `file` (its first line), or asked for on the terminal.
 pub fn read(file: Option<&Path>, prompt: &str) -> anyhow::Result<Zeroizing<String>> {

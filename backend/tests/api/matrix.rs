@@ -45,19 +45,7 @@ enum Body {
 
 /// A small valid WAV file: what a recorder uploads.
 pub fn wav(samples: usize) -> Vec<u8> {
-    let data = (samples * 2) as u32;
-    let mut bytes = b"RIFF".to_vec();
-    bytes.extend_from_slice(&(36 + data).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    for value in [16u32, 0x0001_0001, 8000, 16000, 0x0010_0002] {
-        bytes.extend_from_slice(&value.to_le_bytes());
-    }
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data.to_le_bytes());
-    bytes.extend(
-        (0..samples).flat_map(|i| (((i as f64 * 0.3).sin() * 8000.0) as i16).to_le_bytes()),
-    );
-    bytes
+    callvault_shared::wav::encode(&callvault_shared::wav::tone(samples, 382.0))
 }
 
 /// What the database holds that a refused request must leave alone (not the audit log, which

@@ -6,6 +6,7 @@
 
 pub mod channel_writer;
 pub mod export;
+pub mod import;
 pub mod manifest;
 pub mod read;
 pub mod write;

@@ -125,35 +125,8 @@ pub async fn ingest(
 ) -> Result<Stored, DomainError> {
     let (direction, tags) = metadata.check()?;
     let described = serde_json::to_vec(&metadata).map_err(DomainError::internal)?;
-
-    // Enough of the start to recognise the audio, and to read a WAV header's duration.
-    let mut head = Vec::new();
-    let mut ended = false;
-    while head.len() < 4096 {
-        match body.next().await {
-            Some(chunk) => head.extend_from_slice(&chunk?),
-            None => {
-                ended = true;
-                break;
-            }
-        }
-    }
-    if head.is_empty() {
-        return Err(DomainError::Invalid("the upload is empty".into()));
-    }
-    let content_type =
-        sniff::audio_type(&head[..head.len().min(sniff::NEEDED * 4)]).ok_or_else(|| {
-            DomainError::NotAudio(
-                "not a recognised audio file: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM".into(),
-            )
-        })?;
-    // What the container says, where it says it; else what the uploader said.
-    let duration_ms = match content_type {
-        "audio/wav" => sniff::wav_duration_ms(&head),
-        "audio/flac" => sniff::flac_duration_ms(&head),
-        _ => None,
-    }
-    .or(metadata.duration_ms.map(u64::from));
+    let (head, ended) = read_head(&mut body).await?;
+    let (content_type, duration_ms) = recognise(&head, metadata.duration_ms)?;
 
     let id = Uuid::now_v7();
     let sealing = if tenant.encryption_enabled {
@@ -161,83 +134,18 @@ pub async fn ingest(
     } else {
         None
     };
-    let (mut sealer, start) = match &sealing {
-        Some((_, public)) => {
-            let (sealer, start) = Sealer::new(*id.as_bytes(), content_type, &[public])
-                .map_err(DomainError::internal)?;
-            (Some(sealer), start)
-        }
-        None => (None, Vec::new()),
+    let sealer = match &sealing {
+        Some((_, public)) => Some(
+            Sealer::new(*id.as_bytes(), content_type, &[public]).map_err(DomainError::internal)?,
+        ),
+        None => None,
     };
-
     let object_key = super::object_key(tenant.id, id);
     let location = ObjectPath::from(object_key.as_str());
-    let upload = store
-        .put_multipart(&location)
-        .await
-        .map_err(storage_error)?;
-    let mut upload = WriteMultipart::new(upload);
-    upload.write(&start);
-    let mut stored = start.len() as u64;
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    let mut sealed_chunk = Vec::new();
+    let rest = futures_util::stream::iter([Ok(Bytes::from(head))])
+        .chain(futures_util::stream::iter((!ended).then_some(body)).flatten());
+    let written = write_object(store, &location, sealer, Box::pin(rest), max_bytes).await?;
 
-    let mut pending = Some(Bytes::from(head));
-    let outcome: Result<(), DomainError> = async {
-        loop {
-            let chunk = match pending.take() {
-                Some(chunk) => chunk,
-                None if ended => break,
-                None => match body.next().await {
-                    Some(chunk) => chunk?,
-                    None => break,
-                },
-            };
-            size += chunk.len() as u64;
-            if size > max_bytes {
-                return Err(DomainError::TooLarge(format!(
-                    "the recording is larger than the limit of {max_bytes} bytes"
-                )));
-            }
-            hasher.update(&chunk);
-            match &mut sealer {
-                Some(sealer) => {
-                    sealer
-                        .update(&chunk, &mut sealed_chunk)
-                        .map_err(DomainError::internal)?;
-                    upload.write(&sealed_chunk);
-                    stored += sealed_chunk.len() as u64;
-                    sealed_chunk.clear();
-                }
-                None => {
-                    upload.write(&chunk);
-                    stored += chunk.len() as u64;
-                }
-            }
-            upload
-                .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
-                .await
-                .map_err(storage_error)?;
-        }
-        if let Some(sealer) = sealer.take() {
-            sealer
-                .finish(&mut sealed_chunk)
-                .map_err(DomainError::internal)?;
-            upload.write(&sealed_chunk);
-            stored += sealed_chunk.len() as u64;
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(error) = outcome {
-        // Nothing visible was written; the parts go with the aborted upload.
-        let _ = upload.abort().await;
-        return Err(error);
-    }
-    upload.finish().await.map_err(storage_error)?;
-
-    let sha256 = hex::encode(hasher.finalize());
     // Keys are per user; the command line, which has none, sends no key.
     let pending = idempotency_key.zip(uploader.id).map(|(key, user_id)| {
         Pending::new(
@@ -245,17 +153,17 @@ pub async fn ingest(
             user_id,
             key,
             ACTION,
-            &[sha256.as_bytes(), &described],
+            &[written.sha256.as_bytes(), &described],
         )
     });
     let row = recording::Model {
         id,
         tenant_id: tenant.id,
-        object_key: object_key.clone(),
+        object_key,
         content_type: content_type.to_owned(),
-        size_bytes: size as i64,
-        stored_bytes: stored as i64,
-        sha256,
+        size_bytes: written.size as i64,
+        stored_bytes: written.stored as i64,
+        sha256: written.sha256,
         sealed: sealing.is_some(),
         key_id: sealing.as_ref().map(|(key, _)| key.id),
         key_fingerprint: sealing.as_ref().map(|(key, _)| key.fingerprint.clone()),
@@ -270,6 +178,141 @@ pub async fn ingest(
         created_at: Utc::now(),
         created_by: uploader.id,
     };
+    settle(db, store, &location, row, uploader, pending).await
+}
+
+/// Enough of the start to recognise the audio, and to read a WAV header's duration; and
+/// whether the body ended within it.
+async fn read_head(
+    body: &mut (impl Stream<Item = Result<Bytes, DomainError>> + Unpin),
+) -> Result<(Vec<u8>, bool), DomainError> {
+    let mut head = Vec::new();
+    while head.len() < 4096 {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => return non_empty(head).map(|head| (head, true)),
+        }
+    }
+    Ok((head, false))
+}
+
+fn non_empty(head: Vec<u8>) -> Result<Vec<u8>, DomainError> {
+    if head.is_empty() {
+        return Err(DomainError::Invalid("the upload is empty".into()));
+    }
+    Ok(head)
+}
+
+/// The audio's type from its first bytes, and its length: what the container says, where it
+/// says it; else what the uploader said.
+fn recognise(
+    head: &[u8],
+    declared_ms: Option<u32>,
+) -> Result<(&'static str, Option<u64>), DomainError> {
+    let content_type =
+        sniff::audio_type(&head[..head.len().min(sniff::NEEDED * 4)]).ok_or_else(|| {
+            DomainError::NotAudio(
+                "not a recognised audio file: WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM".into(),
+            )
+        })?;
+    let duration_ms = match content_type {
+        "audio/wav" => sniff::wav_duration_ms(head),
+        "audio/flac" => sniff::flac_duration_ms(head),
+        _ => None,
+    }
+    .or(declared_ms.map(u64::from));
+    Ok((content_type, duration_ms))
+}
+
+/// What [`write_object`] stored.
+struct Written {
+    /// The audio's own size.
+    size: u64,
+    /// What the store holds (sealed: header and chunk tags included).
+    stored: u64,
+    /// SHA-256 of the audio, lowercase hex.
+    sha256: String,
+}
+
+/// Streams `body` into a new object at `location`, sealed on the way when there is a
+/// `sealer`. On any failure the multipart upload is aborted: nothing visible is left.
+async fn write_object(
+    store: &Store,
+    location: &ObjectPath,
+    sealer: Option<(Sealer<Native>, Vec<u8>)>,
+    mut body: impl Stream<Item = Result<Bytes, DomainError>> + Unpin,
+    max_bytes: u64,
+) -> Result<Written, DomainError> {
+    let (mut sealer, start) =
+        sealer.map_or((None, Vec::new()), |(sealer, start)| (Some(sealer), start));
+    let mut upload =
+        WriteMultipart::new(store.put_multipart(location).await.map_err(storage_error)?);
+    upload.write(&start);
+    let mut written = Written {
+        size: 0,
+        stored: start.len() as u64,
+        sha256: String::new(),
+    };
+    let mut hasher = Sha256::new();
+    let mut sealed_chunk = Vec::new();
+    let outcome: Result<(), DomainError> = async {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            written.size += chunk.len() as u64;
+            if written.size > max_bytes {
+                return Err(DomainError::TooLarge(format!(
+                    "the recording is larger than the limit of {max_bytes} bytes"
+                )));
+            }
+            hasher.update(&chunk);
+            let out = match &mut sealer {
+                Some(sealer) => {
+                    sealed_chunk.clear();
+                    sealer
+                        .update(&chunk, &mut sealed_chunk)
+                        .map_err(DomainError::internal)?;
+                    &sealed_chunk[..]
+                }
+                None => &chunk[..],
+            };
+            upload.write(out);
+            written.stored += out.len() as u64;
+            upload
+                .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
+                .await
+                .map_err(storage_error)?;
+        }
+        if let Some(sealer) = sealer.take() {
+            sealed_chunk.clear();
+            sealer
+                .finish(&mut sealed_chunk)
+                .map_err(DomainError::internal)?;
+            upload.write(&sealed_chunk);
+            written.stored += sealed_chunk.len() as u64;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        let _ = upload.abort().await;
+        return Err(error);
+    }
+    upload.finish().await.map_err(storage_error)?;
+    written.sha256 = hex::encode(hasher.finalize());
+    Ok(written)
+}
+
+/// Commits `row` unless the idempotency key was answered before, and leaves the bytes at
+/// `location` exactly when a row names them (or may: see below).
+async fn settle(
+    db: &DatabaseConnection,
+    store: &Store,
+    location: &ObjectPath,
+    row: recording::Model,
+    uploader: &Actor,
+    pending: Option<Pending>,
+) -> Result<Stored, DomainError> {
+    let id = row.id;
     let earlier = match &pending {
         Some(pending) => idempotency::earlier(db, pending).await,
         None => Ok(None),
@@ -281,11 +324,11 @@ pub async fn ingest(
         },
         // A retry of a request that was stored: these bytes are a second copy nobody names.
         Ok(Some(earlier)) => {
-            let _ = store.delete(&location).await;
+            let _ = store.delete(location).await;
             return Ok(Stored::Replayed(earlier));
         }
         Err(error) => {
-            let _ = store.delete(&location).await;
+            let _ = store.delete(location).await;
             return Err(error.into());
         }
     };
@@ -302,7 +345,7 @@ pub async fn ingest(
             .as_ref()
             .is_ok_and(|earlier| answers_for(earlier, id))
     {
-        let _ = store.delete(&location).await;
+        let _ = store.delete(location).await;
     }
     match replay {
         Ok(Some(earlier)) => Ok(Stored::Replayed(earlier)),

@@ -1,25 +1,18 @@
 //! `/api/v1/tenants/{tenant}/recordings/export` and `/import`: sealed archives, in and out.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use callvault_shared::api::{AuditOutcome, ExportRequest, ImportOutcome};
+use callvault_shared::api::{ExportRequest, ImportOutcome};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 
 use crate::domain::archive::export as archive_export;
-use crate::domain::archive::read::{
-    ArchiveError, Destination, ImportReport, Witness, import_archive,
-};
-use crate::domain::audit::{self, AuditEntry};
-use crate::domain::idempotency::{self, Pending};
+use crate::domain::archive::import as archive_import;
+use crate::domain::recordings::ingest;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
 use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
-
-/// The audit action of an import, and the operation its idempotency keys are used for.
-const IMPORT: &str = "recording.import";
 
 /// The selected recordings as a ZIP archive, streamed: the files exactly as stored (sealed
 /// recordings stay sealed; nothing is decrypted, so no grant is needed) and `manifest.json`.
@@ -91,105 +84,22 @@ pub async fn import(
             "send the archive as Content-Type: application/zip".into(),
         ));
     }
-    // The archive is read from the end (its directory), so it is spooled to a private,
-    // already-unlinked temporary file first.
-    let spool = tempfile::tempfile().map_err(ApiError::internal)?;
-    let mut spool = tokio::fs::File::from_std(spool);
-    let mut size = 0u64;
-    let mut hasher = Sha256::new();
-    let mut body = crate::domain::recordings::ingest::cut_off_when_idle(
-        body.map(|chunk| chunk.map_err(crate::domain::recordings::ingest::payload_error)),
+    let body = ingest::cut_off_when_idle(
+        body.map(|chunk| chunk.map_err(ingest::payload_error)),
         state.limits.upload_idle,
     );
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk?;
-        size += chunk.len() as u64;
-        if size > state.limits.max_upload_bytes {
-            return Err(ApiError::TooLarge(format!(
-                "the archive is larger than the limit of {} bytes",
-                state.limits.max_upload_bytes
-            )));
-        }
-        hasher.update(&chunk);
-        tokio::io::AsyncWriteExt::write_all(&mut spool, &chunk)
-            .await
-            .map_err(ApiError::internal)?;
-    }
-    let pending = idempotency_key.0.map(|key| {
-        let user_id = access.principal.user().id;
-        Pending::new(
-            access.tenant.id,
-            user_id,
-            key,
-            IMPORT,
-            &[&hasher.finalize()[..]],
-        )
-    });
-    if let Some(pending) = &pending
-        && let Some(earlier) = idempotency::earlier(&state.db, pending).await?
-    {
-        return Ok(replay(earlier));
-    }
-    let spool = spool.into_std().await;
-    let witness = Witness {
-        log_tenant_id: access.tenant.id,
-        actor: access.actor(),
-        action: IMPORT,
-        idempotency: pending.clone(),
-    };
-    let (db, store, tenant) = (state.db.clone(), state.store.clone(), access.tenant.clone());
-    let handle = tokio::runtime::Handle::current();
-    let report = tokio::task::spawn_blocking(move || {
-        import_archive(
-            &handle,
-            &db,
-            &store,
-            spool,
-            &Destination::Tenant(tenant),
-            Some(&witness),
-            |_| {},
-        )
-    })
+    let imported = archive_import::into_tenant(
+        &state.db,
+        &state.store,
+        &access.tenant,
+        &access.actor(),
+        body,
+        state.limits.max_upload_bytes,
+        idempotency_key.0,
+    )
     .await?;
-    let ImportReport {
-        imported,
-        already_present,
-    } = match report {
-        Ok(report) => report,
-        Err(ArchiveError::Invalid(reason)) => {
-            audit::record(
-                &state.db,
-                AuditEntry::new(access.tenant.id, &access.actor(), IMPORT)
-                    .outcome(AuditOutcome::Failure)
-                    .details(serde_json::json!({ "refused": reason })),
-            )
-            .await?;
-            return Err(ApiError::BadRequest(format!(
-                "the archive is refused: {reason}"
-            )));
-        }
-        Err(ArchiveError::Failed(error)) => {
-            // A request racing this one with the same key may have committed first.
-            if let Some(pending) = &pending {
-                match idempotency::earlier(&state.db, pending).await {
-                    Ok(Some(earlier)) => return Ok(replay(earlier)),
-                    Err(reused @ idempotency::IdempotencyError::Reused) => {
-                        return Err(reused.into());
-                    }
-                    _ => {}
-                }
-            }
-            audit::record_or_log(
-                &state.db,
-                AuditEntry::new(access.tenant.id, &access.actor(), IMPORT)
-                    .outcome(AuditOutcome::Failure),
-            )
-            .await;
-            return Err(error.into());
-        }
-    };
-    Ok(HttpResponse::Ok().json(ImportOutcome {
-        imported,
-        already_present,
-    }))
+    Ok(match imported {
+        archive_import::Imported::New(outcome) => HttpResponse::Ok().json(outcome),
+        archive_import::Imported::Replayed(earlier) => replay(earlier),
+    })
 }
