@@ -80,116 +80,10 @@ pub fn import_archive(
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ArchiveError> {
     let mut zip = ZipArchive::new(file).map_err(|_| invalid("not a ZIP archive"))?;
-    if zip.len() > MAX_ENTRIES + 1 {
-        return Err(invalid(format!("more than {MAX_ENTRIES} entries")));
-    }
-    // The directory first: names, methods and sizes, before reading any content.
-    let mut names = HashMap::new();
-    for index in 0..zip.len() {
-        let entry = zip
-            .by_index_raw(index)
-            .map_err(|_| invalid("a damaged entry"))?;
-        let name = entry
-            .name()
-            .map_err(|_| invalid("an entry name is not UTF-8"))?
-            .into_owned();
-        if entry.compression() != CompressionMethod::Stored
-            || entry.compressed_size() != entry.size()
-        {
-            return Err(invalid(format!(
-                "{name}: entries must be stored, not compressed"
-            )));
-        }
-        if names.insert(name.clone(), (index, entry.size())).is_some() {
-            return Err(invalid(format!("{name} appears twice")));
-        }
-    }
-    let &(manifest_index, manifest_size) = names
-        .get(MANIFEST)
-        .ok_or_else(|| invalid("no manifest.json"))?;
-    if manifest_size > MAX_MANIFEST_BYTES {
-        return Err(invalid("the manifest is too large"));
-    }
-    let manifest: Manifest = {
-        let entry = zip
-            .by_index(manifest_index)
-            .map_err(|_| invalid("a damaged manifest"))?;
-        serde_json::from_reader(entry.take(MAX_MANIFEST_BYTES))
-            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?
-    };
-    if manifest.format != FORMAT || manifest.version != VERSION {
-        return Err(invalid(format!(
-            "not a callvault archive of version {VERSION} ({} {})",
-            manifest.format, manifest.version
-        )));
-    }
-    let mut listed = HashSet::new();
-    for entry in &manifest.recordings {
-        check_entry(entry)?;
-        if !listed.insert(entry.id) {
-            return Err(invalid(format!("recording {} is listed twice", entry.id)));
-        }
-        if entry.file != ManifestEntry::file_name(entry.id, entry.sealed) {
-            return Err(invalid(format!(
-                "{:?} is not the file name of recording {}",
-                entry.file, entry.id
-            )));
-        }
-        let Some(&(_, size)) = names.get(&entry.file) else {
-            return Err(invalid(format!("{} is listed but missing", entry.file)));
-        };
-        if size != entry.file_size {
-            return Err(invalid(format!(
-                "{}: {size} bytes, the manifest says {}",
-                entry.file, entry.file_size
-            )));
-        }
-    }
-    if names.len() != manifest.recordings.len() + 1 {
-        let unlisted = names
-            .keys()
-            .find(|name| {
-                *name != MANIFEST && !manifest.recordings.iter().any(|entry| &entry.file == *name)
-            })
-            .cloned()
-            .unwrap_or_default();
-        return Err(invalid(format!("{unlisted} is not in the manifest")));
-    }
-
-    // Recordings here already are skipped; ids taken by another tenant cannot be imported.
-    let mut present = HashSet::new();
-    let ids: Vec<Uuid> = listed.iter().copied().collect();
-    for batch in ids.chunks(1000) {
-        let rows = handle
-            .block_on(
-                recording::Entity::find()
-                    .filter(recording::Column::Id.is_in(batch.iter().copied()))
-                    .all(db),
-            )
-            .map_err(anyhow::Error::from)?;
-        for row in rows {
-            let slug = manifest
-                .recordings
-                .iter()
-                .find(|entry| entry.id == row.id)
-                .map(|entry| entry.tenant_slug.clone())
-                .unwrap_or_default();
-            let same_tenant = match destination {
-                Destination::Tenant(tenant) => row.tenant_id == tenant.id,
-                Destination::Origin => handle
-                    .block_on(tenant::Entity::find_by_id(row.tenant_id).one(db))
-                    .map_err(anyhow::Error::from)?
-                    .is_some_and(|tenant| tenant.slug == slug),
-            };
-            if !same_tenant {
-                return Err(invalid(format!(
-                    "recording {} cannot be imported here: its id is taken on this instance",
-                    row.id
-                )));
-            }
-            present.insert(row.id);
-        }
-    }
+    let names = directory(&mut zip)?;
+    let manifest = read_manifest(&mut zip, &names)?;
+    check_listing(&manifest, &names)?;
+    let present = already_here(handle, db, &manifest, destination)?;
 
     let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
     let outcome = (|| {
@@ -230,6 +124,147 @@ pub fn import_archive(
             Err(error)
         }
     }
+}
+
+/// Each entry's index and size by name, from the directory alone, before any content is read:
+/// every entry stored (never compressed), no name twice.
+fn directory(zip: &mut ZipArchive<File>) -> Result<HashMap<String, (usize, u64)>, ArchiveError> {
+    if zip.len() > MAX_ENTRIES + 1 {
+        return Err(invalid(format!("more than {MAX_ENTRIES} entries")));
+    }
+    let mut names = HashMap::new();
+    for index in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(index)
+            .map_err(|_| invalid("a damaged entry"))?;
+        let name = entry
+            .name()
+            .map_err(|_| invalid("an entry name is not UTF-8"))?
+            .into_owned();
+        if entry.compression() != CompressionMethod::Stored
+            || entry.compressed_size() != entry.size()
+        {
+            return Err(invalid(format!(
+                "{name}: entries must be stored, not compressed"
+            )));
+        }
+        if names.insert(name.clone(), (index, entry.size())).is_some() {
+            return Err(invalid(format!("{name} appears twice")));
+        }
+    }
+    Ok(names)
+}
+
+/// The manifest, of a format and version this reader knows.
+fn read_manifest(
+    zip: &mut ZipArchive<File>,
+    names: &HashMap<String, (usize, u64)>,
+) -> Result<Manifest, ArchiveError> {
+    let &(manifest_index, manifest_size) = names
+        .get(MANIFEST)
+        .ok_or_else(|| invalid("no manifest.json"))?;
+    if manifest_size > MAX_MANIFEST_BYTES {
+        return Err(invalid("the manifest is too large"));
+    }
+    let manifest: Manifest = {
+        let entry = zip
+            .by_index(manifest_index)
+            .map_err(|_| invalid("a damaged manifest"))?;
+        serde_json::from_reader(entry.take(MAX_MANIFEST_BYTES))
+            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?
+    };
+    if manifest.format != FORMAT || manifest.version != VERSION {
+        return Err(invalid(format!(
+            "not a callvault archive of version {VERSION} ({} {})",
+            manifest.format, manifest.version
+        )));
+    }
+    Ok(manifest)
+}
+
+/// The manifest and the directory agree: every listed file there with its size, once, under
+/// its recording's name, and nothing there that is not listed.
+fn check_listing(
+    manifest: &Manifest,
+    names: &HashMap<String, (usize, u64)>,
+) -> Result<(), ArchiveError> {
+    let mut listed = HashSet::new();
+    for entry in &manifest.recordings {
+        check_entry(entry)?;
+        if !listed.insert(entry.id) {
+            return Err(invalid(format!("recording {} is listed twice", entry.id)));
+        }
+        if entry.file != ManifestEntry::file_name(entry.id, entry.sealed) {
+            return Err(invalid(format!(
+                "{:?} is not the file name of recording {}",
+                entry.file, entry.id
+            )));
+        }
+        let Some(&(_, size)) = names.get(&entry.file) else {
+            return Err(invalid(format!("{} is listed but missing", entry.file)));
+        };
+        if size != entry.file_size {
+            return Err(invalid(format!(
+                "{}: {size} bytes, the manifest says {}",
+                entry.file, entry.file_size
+            )));
+        }
+    }
+    if names.len() != manifest.recordings.len() + 1 {
+        let unlisted = names
+            .keys()
+            .find(|name| {
+                *name != MANIFEST && !manifest.recordings.iter().any(|entry| &entry.file == *name)
+            })
+            .cloned()
+            .unwrap_or_default();
+        return Err(invalid(format!("{unlisted} is not in the manifest")));
+    }
+    Ok(())
+}
+
+/// The listed recordings that are here already, in the tenant they go to: they are skipped.
+/// An id that another tenant holds cannot be imported at all.
+fn already_here(
+    handle: &Handle,
+    db: &DatabaseConnection,
+    manifest: &Manifest,
+    destination: &Destination,
+) -> Result<HashSet<Uuid>, ArchiveError> {
+    let mut present = HashSet::new();
+    let ids: Vec<Uuid> = manifest.recordings.iter().map(|entry| entry.id).collect();
+    for batch in ids.chunks(1000) {
+        let rows = handle
+            .block_on(
+                recording::Entity::find()
+                    .filter(recording::Column::Id.is_in(batch.iter().copied()))
+                    .all(db),
+            )
+            .map_err(anyhow::Error::from)?;
+        for row in rows {
+            let slug = manifest
+                .recordings
+                .iter()
+                .find(|entry| entry.id == row.id)
+                .map(|entry| entry.tenant_slug.clone())
+                .unwrap_or_default();
+            let same_tenant = match destination {
+                Destination::Tenant(tenant) => row.tenant_id == tenant.id,
+                Destination::Origin => handle
+                    .block_on(tenant::Entity::find_by_id(row.tenant_id).one(db))
+                    .map_err(anyhow::Error::from)?
+                    .is_some_and(|tenant| tenant.slug == slug),
+            };
+            if !same_tenant {
+                return Err(invalid(format!(
+                    "recording {} cannot be imported here: its id is taken on this instance",
+                    row.id
+                )));
+            }
+            present.insert(row.id);
+        }
+    }
+    Ok(present)
 }
 
 /// Copies one file into the store, checking its size, its hash and, if sealed, its header.
