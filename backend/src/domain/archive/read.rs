@@ -478,39 +478,49 @@ async fn write_rows(
             .await
             .map_err(anyhow::Error::from)?;
         placed.push(object_key.clone());
-        recording::Model {
-            id: entry.id,
-            tenant_id: tenant.id,
-            object_key,
-            content_type: entry.content_type.clone(),
-            size_bytes: i64::try_from(entry.size_bytes).map_err(anyhow::Error::from)?,
-            stored_bytes: i64::try_from(entry.file_size).map_err(anyhow::Error::from)?,
-            sha256: entry.sha256.clone(),
-            sealed: entry.sealed,
-            key_id,
-            key_fingerprint: entry.key_fingerprint.clone().filter(|_| entry.sealed),
-            started_at: entry.started_at,
-            duration_ms: entry.duration_ms.and_then(|ms| i64::try_from(ms).ok()),
-            direction: entry
-                .direction
-                .map(|direction| direction.as_str().to_owned()),
-            caller: entry.caller.clone(),
-            callee: entry.callee.clone(),
-            agent: entry.agent.clone(),
-            external_id: entry.external_id.clone(),
-            tags: serde_json::to_string(&entry.tags).map_err(anyhow::Error::from)?,
-            created_at: entry.created_at,
-            created_by: None,
-        }
-        .into_active_model()
-        .insert(txn)
-        .await
-        .map_err(anyhow::Error::from)?;
+        row_of(entry, tenant.id, key_id, object_key)?
+            .into_active_model()
+            .insert(txn)
+            .await
+            .map_err(anyhow::Error::from)?;
     }
     if let Some(witness) = witness {
         witness_import(txn, witness, copied.len() as u64, already_present).await?;
     }
     Ok(())
+}
+
+/// The catalogue row of an imported entry.
+fn row_of(
+    entry: &ManifestEntry,
+    tenant_id: Uuid,
+    key_id: Option<Uuid>,
+    object_key: String,
+) -> anyhow::Result<recording::Model> {
+    Ok(recording::Model {
+        id: entry.id,
+        tenant_id,
+        object_key,
+        content_type: entry.content_type.clone(),
+        size_bytes: i64::try_from(entry.size_bytes)?,
+        stored_bytes: i64::try_from(entry.file_size)?,
+        sha256: entry.sha256.clone(),
+        sealed: entry.sealed,
+        key_id,
+        key_fingerprint: entry.key_fingerprint.clone().filter(|_| entry.sealed),
+        started_at: entry.started_at,
+        duration_ms: entry.duration_ms.and_then(|ms| i64::try_from(ms).ok()),
+        direction: entry
+            .direction
+            .map(|direction| direction.as_str().to_owned()),
+        caller: entry.caller.clone(),
+        callee: entry.callee.clone(),
+        agent: entry.agent.clone(),
+        external_id: entry.external_id.clone(),
+        tags: serde_json::to_string(&entry.tags)?,
+        created_at: entry.created_at,
+        created_by: None,
+    })
 }
 
 async fn witness_import(

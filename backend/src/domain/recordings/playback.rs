@@ -31,7 +31,7 @@ pub struct Audio {
     /// The plain bytes `wanted` of the recording's `total`.
     pub wanted: Range<u64>,
     pub total: u64,
-    pub body: stream::BoxStream<'static, Result<Bytes, DomainError>>,
+    pub body: Pieces,
 }
 
 /// The bytes `range` (all when `None`) of `row`'s audio, opened through `holder`'s grant on its
@@ -57,62 +57,10 @@ pub async fn play(
                 "its sealed length disagrees with the catalogue",
             ));
         }
-        let store = store.clone();
-        let row = row.clone();
-        let chunks = access.chunks_covering(&wanted);
-        let wanted = wanted.clone();
-        first_piece_first(chunks.start, move |next| {
-            let (store, access, location, wanted, row) = (
-                store.clone(),
-                access.clone(),
-                location.clone(),
-                wanted.clone(),
-                row.clone(),
-            );
-            async move {
-                if next >= chunks.end || wanted.is_empty() {
-                    return Ok(None);
-                }
-                let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
-                let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
-                let bytes = read_range(&store, &row, &location, span.clone()).await?;
-                let mut out = Vec::with_capacity(((last - next) as usize) * CHUNK_SIZE);
-                for index in next..last {
-                    let at = access.chunk_location(index);
-                    let ciphertext = bytes
-                        .get((at.start - span.start) as usize..(at.end - span.start) as usize)
-                        .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?
-                        .to_vec();
-                    let chunk = access
-                        .open_chunk(index, ciphertext)
-                        .map_err(|_| damaged(&row, &format!("its chunk {index} does not open")))?;
-                    out.extend_from_slice(access.slice_of_chunk(index, &chunk, &wanted));
-                }
-                Ok(Some((Bytes::from(out), last)))
-            }
-        })
-        .await?
+        sealed_pieces(store.clone(), access, row.clone(), location, wanted.clone()).await?
     } else {
-        let store = store.clone();
-        let end = wanted.end;
-        let row = row.clone();
-        first_piece_first(wanted.start, move |next| {
-            let (store, location, row) = (store.clone(), location.clone(), row.clone());
-            async move {
-                if next >= end {
-                    return Ok(None);
-                }
-                let until = (next + PLAIN_BYTES_PER_FETCH).min(end);
-                let bytes = read_range(&store, &row, &location, next..until).await?;
-                if bytes.len() as u64 != until - next {
-                    return Err(damaged(&row, "it is shorter than the catalogue says"));
-                }
-                Ok(Some((bytes, until)))
-            }
-        })
-        .await?
+        plain_pieces(store.clone(), row.clone(), location, wanted.clone()).await?
     };
-
     Ok(Audio {
         wanted,
         total,
@@ -120,13 +68,80 @@ pub async fn play(
     })
 }
 
+type Pieces = stream::BoxStream<'static, Result<Bytes, DomainError>>;
+
+/// The plain bytes `wanted` of a sealed recording: the chunks that cover them, fetched
+/// [`CHUNKS_PER_FETCH`] at a time and opened.
+async fn sealed_pieces(
+    store: Store,
+    access: Arc<RandomAccess<Native>>,
+    row: recording::Model,
+    location: ObjectPath,
+    wanted: Range<u64>,
+) -> Result<Pieces, DomainError> {
+    let chunks = access.chunks_covering(&wanted);
+    first_piece_first(chunks.start, move |next| {
+        let (store, access, location, wanted, row) = (
+            store.clone(),
+            access.clone(),
+            location.clone(),
+            wanted.clone(),
+            row.clone(),
+        );
+        async move {
+            if next >= chunks.end || wanted.is_empty() {
+                return Ok(None);
+            }
+            let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
+            let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
+            let bytes = read_range(&store, &row, &location, span.clone()).await?;
+            let mut out = Vec::with_capacity(((last - next) as usize) * CHUNK_SIZE);
+            for index in next..last {
+                let at = access.chunk_location(index);
+                let ciphertext = bytes
+                    .get((at.start - span.start) as usize..(at.end - span.start) as usize)
+                    .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?
+                    .to_vec();
+                let chunk = access
+                    .open_chunk(index, ciphertext)
+                    .map_err(|_| damaged(&row, &format!("its chunk {index} does not open")))?;
+                out.extend_from_slice(access.slice_of_chunk(index, &chunk, &wanted));
+            }
+            Ok(Some((Bytes::from(out), last)))
+        }
+    })
+    .await
+}
+
+/// The bytes `wanted` of a recording stored in plaintext, [`PLAIN_BYTES_PER_FETCH`] at a time.
+async fn plain_pieces(
+    store: Store,
+    row: recording::Model,
+    location: ObjectPath,
+    wanted: Range<u64>,
+) -> Result<Pieces, DomainError> {
+    let end = wanted.end;
+    first_piece_first(wanted.start, move |next| {
+        let (store, location, row) = (store.clone(), location.clone(), row.clone());
+        async move {
+            if next >= end {
+                return Ok(None);
+            }
+            let until = (next + PLAIN_BYTES_PER_FETCH).min(end);
+            let bytes = read_range(&store, &row, &location, next..until).await?;
+            if bytes.len() as u64 != until - next {
+                return Err(damaged(&row, "it is shorter than the catalogue says"));
+            }
+            Ok(Some((bytes, until)))
+        }
+    })
+    .await
+}
+
 /// The body as a stream of pieces that `fetch` makes from a position, of which the first is
 /// fetched before the status line is sent: a store that does not answer then gets a 503, not a
 /// 200 that breaks off. One piece at a time, so that a long recording never sits in memory.
-async fn first_piece_first<F, Fut>(
-    start: u64,
-    mut fetch: F,
-) -> Result<stream::BoxStream<'static, Result<Bytes, DomainError>>, DomainError>
+async fn first_piece_first<F, Fut>(start: u64, mut fetch: F) -> Result<Pieces, DomainError>
 where
     F: FnMut(u64) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Option<(Bytes, u64)>, DomainError>> + Send + 'static,
