@@ -13,3 +13,4 @@ pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod recordings;
+pub mod tenants;

@@ -3,6 +3,7 @@
 
 pub mod password_policy;
 pub mod user_key;
+pub mod users;
 
 use callvault_shared::api::Role;
 use chrono::Utc;

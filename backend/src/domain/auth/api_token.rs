@@ -2,18 +2,32 @@
 //! a session's: the row keeps only its verifier and, for a token that may play, the bound
 //! user's key sealed under it, so that the database alone opens nothing.
 
-use callvault_shared::api::{self, TokenScope};
+use std::collections::BTreeSet;
+
+use callvault_shared::api::{self, CreatedApiToken, NewApiToken, TokenScope};
 use callvault_shared::crypto::SecretBytes;
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::credential_secret::CredentialSecret;
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::error::DomainError;
+use crate::infra::database::begin_write;
 use crate::infra::entities::{api_token, user};
 
 /// Marks an API token, so that it is told from an access token (a JWT) at a glance, and so
 /// that secret scanners can recognise a leaked one.
 pub const PREFIX: &str = "cvt_";
+
+/// A new token's lifetime when the request does not say, and at most.
+const DEFAULT_DAYS: u32 = 90;
+const MAX_DAYS: u32 = 730;
+/// A token's name, at most.
+const MAX_NAME: usize = 100;
 
 /// The token's text: prefix, id, secret.
 pub fn encode(id: Uuid, secret: &CredentialSecret) -> String {
@@ -83,6 +97,142 @@ pub fn to_api(row: &api_token::Model, username: &str) -> api::ApiToken {
         expires_at: row.expires_at,
         last_used_at: row.last_used_at,
     }
+}
+
+/// The tenant's API tokens, newest first, expired ones included until they are revoked.
+pub async fn list(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+) -> Result<Vec<api::ApiToken>, DomainError> {
+    let rows = api_token::Entity::find()
+        .filter(api_token::Column::TenantId.eq(tenant_id))
+        .find_also_related(user::Entity)
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|(token, user)| to_api(token, user.as_ref().map_or("", |u| u.username.as_str())))
+        .collect())
+}
+
+/// Creates a token that acts as `user`, in `tenant_id`, limited to its scopes and to what the
+/// user's role allows at each request, with its audit record. A `play` token carries
+/// `user_key` (the user's key as the caller's credential opens it; `None` when it opens
+/// none), so it plays what the user's grants open. The secret is in the answer only.
+pub async fn create(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    user: &user::Model,
+    user_key: Option<SecretBytes>,
+    request: NewApiToken,
+    actor: &Actor,
+) -> Result<CreatedApiToken, DomainError> {
+    let NewApiToken {
+        name,
+        scopes,
+        expires_in_days,
+    } = request;
+    let name = check_name(&name)?;
+    let scopes: BTreeSet<TokenScope> = scopes.into_iter().collect();
+    if scopes.is_empty() {
+        return Err(DomainError::Invalid(
+            "give the token at least one scope".into(),
+        ));
+    }
+    let days = expires_in_days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(DomainError::Invalid(format!(
+            "expires_in_days is 1 to {MAX_DAYS}"
+        )));
+    }
+    let role = user.role();
+    if let Some(scope) = scopes
+        .iter()
+        .find(|scope| !scope.permissions().iter().all(|p| role.allows(*p)))
+    {
+        return Err(DomainError::Refused(format!(
+            "the role {role} does not allow what the scope {scope} does, so its tokens cannot either"
+        )));
+    }
+    let user_key =
+        if scopes.contains(&TokenScope::Play) {
+            Some(user_key.ok_or_else(|| {
+                DomainError::SignedOut("the session has ended; sign in again".into())
+            })?)
+        } else {
+            None
+        };
+    let txn = begin_write(db).await?;
+    let (row, secret) = issue(
+        &txn,
+        Issue {
+            tenant_id,
+            user,
+            name,
+            scopes: scopes.into_iter().collect(),
+            lifetime: Duration::days(i64::from(days)),
+            user_key,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant_id, actor, "token.create")
+            .object("token", row.id)
+            .details(serde_json::json!({
+                "name": row.name,
+                "scopes": row.scopes(),
+                "expires_at": row.expires_at,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CreatedApiToken {
+        secret,
+        token: to_api(&row, &user.username),
+    })
+}
+
+/// A token's name, trimmed: printable, and not too long as sent.
+fn check_name(name: &str) -> Result<String, DomainError> {
+    // Measured as sent, as the document's maxLength is: trimming comes after.
+    let too_long = name.chars().count() > MAX_NAME;
+    let name = name.trim().to_owned();
+    if name.is_empty() || too_long || name.chars().any(char::is_control) {
+        return Err(DomainError::Invalid(format!(
+            "a token's name is 1 to {MAX_NAME} printable characters"
+        )));
+    }
+    Ok(name)
+}
+
+/// Revokes a token of the tenant at once, on every instance, with its audit record.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+    actor: &Actor,
+) -> Result<(), DomainError> {
+    let txn = begin_write(db).await?;
+    let revoked = api_token::Entity::delete_many()
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::TenantId.eq(tenant_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if revoked == 0 {
+        return Err(DomainError::NotFound(format!(
+            "no token {id} in this tenant"
+        )));
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant_id, actor, "token.revoke").object("token", id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 pub mod api_token;
 pub mod credential_secret;
+pub mod login;
+pub mod password_change;
 pub mod session;
 pub mod signing_key;
 pub mod throttle;

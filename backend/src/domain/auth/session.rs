@@ -1,14 +1,21 @@
-//! Opening a session after a successful login, and the credentials that carry it.
+//! Sessions: opening one after a successful login and the credentials that carry it, signing
+//! out, renewing the access token, and a user's view and ending of their own sessions.
 
-use callvault_shared::api::SessionInfo;
+use callvault_shared::api::{AccessToken, Me, Permission, SessionInfo};
 use callvault_shared::crypto::SecretBytes;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, ModelTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::Auth;
 use super::credential_secret::CredentialSecret;
-use crate::infra::entities::{session, user};
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::error::DomainError;
+use crate::infra::database::begin_write;
+use crate::infra::entities::{session, tenant, user};
 
 /// A new session and everything the client receives once.
 pub struct OpenedSession {
@@ -62,4 +69,105 @@ pub fn info(row: &session::Model, current: Uuid) -> SessionInfo {
         user_agent: row.user_agent.clone(),
         current: row.id == current,
     }
+}
+
+/// Signs out: `session` of `user` ends now, on every instance, and with it the key access it
+/// held.
+pub async fn sign_out(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    session: &session::Model,
+    actor: &Actor,
+) -> Result<(), DomainError> {
+    let txn = begin_write(db).await?;
+    session.clone().delete(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(user.tenant_id, actor, "auth.logout").object("session", session.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The signed-in user, their tenant, their session and what their role allows.
+pub async fn describe(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    session: &session::Model,
+    secret: &CredentialSecret,
+) -> Result<Me, DomainError> {
+    let tenant = tenant::Entity::find_by_id(user.tenant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::internal(anyhow::anyhow!("a user without a tenant")))?;
+    let role = user.role();
+    Ok(Me {
+        user: user.to_api(),
+        tenant: tenant.to_api(),
+        session: info(session, session.id),
+        permissions: Permission::ALL
+            .into_iter()
+            .filter(|permission| role.allows(*permission))
+            .collect(),
+        csrf_token: secret.csrf_token()?,
+    })
+}
+
+/// A new access token for `session`, which never outlives it.
+pub fn renew(
+    auth: &Auth,
+    user: &user::Model,
+    session: &session::Model,
+    secret: &CredentialSecret,
+) -> Result<AccessToken, DomainError> {
+    let (access_token, expires_at) =
+        auth.tokens
+            .issue(user.id, session.id, secret, session.expires_at)?;
+    Ok(AccessToken {
+        access_token,
+        expires_at,
+    })
+}
+
+/// The user's open sessions, newest first; `current` is marked.
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    current: Uuid,
+) -> Result<Vec<SessionInfo>, DomainError> {
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(session::Column::CreatedAt)
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(|row| info(row, current)).collect())
+}
+
+/// Ends one of `user`'s sessions (another device, or this one). Scoped by the user: someone
+/// else's session is a missing one.
+pub async fn end(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    id: Uuid,
+    actor: &Actor,
+) -> Result<(), DomainError> {
+    let txn = begin_write(db).await?;
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if ended == 0 {
+        return Err(DomainError::NotFound(format!("no session {id}")));
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new(user.tenant_id, actor, "auth.session_end").object("session", id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

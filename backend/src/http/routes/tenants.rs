@@ -3,19 +3,14 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use callvault_shared::api::{NewTenant, Permission, Tenant, TenantUpdate};
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder};
-use uuid::Uuid;
 
-use crate::domain::accounts::is_unique_violation;
-use crate::domain::audit::{self, AuditEntry};
+use crate::domain::tenants;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{Allowed, InTenant, need, refusal};
 use crate::http::guards::principal::Principal;
 use crate::http::json::Json;
 use crate::http::openapi::TenantPath;
 use crate::http::state::AppState;
-use crate::infra::entities::tenant;
 
 /// The tenants the caller may see: all of them for provider staff, else their own.
 #[utoipa::path(
@@ -33,26 +28,8 @@ pub async fn list(
     if !principal.allows(Permission::TenantRead) {
         return Err(refusal(&principal, Permission::TenantRead));
     }
-    let tenants = if let Some(token_tenant) = principal.token_tenant() {
-        tenant::Entity::find_by_id(token_tenant)
-            .all(&state.db)
-            .await?
-    } else if principal.role().is_provider_staff() {
-        tenant::Entity::find()
-            .order_by_asc(tenant::Column::Slug)
-            .all(&state.db)
-            .await?
-    } else {
-        tenant::Entity::find_by_id(principal.user().tenant_id)
-            .all(&state.db)
-            .await?
-    };
-    Ok(HttpResponse::Ok().json(
-        tenants
-            .iter()
-            .map(tenant::Model::to_api)
-            .collect::<Vec<_>>(),
-    ))
+    let tenants = tenants::visible(&state.db, principal.user(), principal.token_tenant()).await?;
+    Ok(HttpResponse::Ok().json(tenants))
 }
 
 /// Creates a tenant (provider staff only).
@@ -73,44 +50,13 @@ pub async fn create(
     access: Allowed<need::TenantCreate>,
     body: Json<NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
-    let NewTenant { slug, name } = body.into_inner();
-    check_slug(&slug)?;
-    let name = check_name(&name)?;
-    let txn = crate::infra::database::begin_write(&state.db).await?;
-    let created = tenant::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        slug: Set(slug.clone()),
-        name: Set(name),
-        created_at: Set(Utc::now()),
-        // The audit chain starts empty; encryption starts off, provider-held, without a key.
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|error| {
-        if is_unique_violation(&error) {
-            ApiError::Conflict(format!("the slug {slug:?} is taken"))
-        } else {
-            error.into()
-        }
-    })?;
-    let actor = access.principal.actor();
-    // Recorded in the provider's log and, as its first record, in the new tenant's.
-    audit::record(
-        &txn,
-        AuditEntry::new(access.principal.user().tenant_id, &actor, "tenant.create")
-            .object("tenant", created.id)
-            .details(serde_json::json!({ "slug": created.slug })),
+    let created = tenants::create(
+        &state.db,
+        body.into_inner(),
+        access.principal.user().tenant_id,
+        &access.principal.actor(),
     )
     .await?;
-    audit::record(
-        &txn,
-        AuditEntry::new(created.id, &actor, "tenant.create")
-            .object("tenant", created.id)
-            .details(serde_json::json!({ "slug": created.slug })),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Created().json(created.to_api()))
 }
 
@@ -145,53 +91,12 @@ pub async fn update(
     access: InTenant<need::TenantUpdate>,
     body: Json<TenantUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let TenantUpdate { name } = body.into_inner();
-    let Some(name) = name else {
-        return Ok(HttpResponse::Ok().json(access.tenant.to_api()));
-    };
-    let name = check_name(&name)?;
-    let before = access.tenant.name.clone();
-    let mut row = access.tenant.clone().into_active_model();
-    row.name = Set(name);
-    let txn = crate::infra::database::begin_write(&state.db).await?;
-    let updated = row.update(&txn).await?;
-    audit::record(
-        &txn,
-        AuditEntry::new(updated.id, &access.actor(), "tenant.update")
-            .object("tenant", updated.id)
-            .details(serde_json::json!({ "name": { "from": before, "to": updated.name } })),
+    let updated = tenants::update(
+        &state.db,
+        &access.tenant,
+        body.into_inner(),
+        &access.actor(),
     )
     .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok().json(updated.to_api()))
-}
-
-/// Slugs appear in paths beside ids, so they must never look like one.
-fn check_slug(slug: &str) -> Result<(), ApiError> {
-    let valid = (2..=63).contains(&slug.len())
-        && slug.starts_with(|c: char| c.is_ascii_lowercase())
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.ends_with('-')
-        && Uuid::try_parse(slug).is_err();
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(format!(
-            "{slug:?} is not a valid slug: 2 to 63 of a-z, 0-9 and '-', starting with a letter and not ending with '-'"
-        )))
-    }
-}
-
-fn check_name(name: &str) -> Result<String, ApiError> {
-    // Measured as sent, as the document's maxLength is: trimming comes after.
-    let too_long = name.chars().count() > 200;
-    let name = name.trim();
-    if name.is_empty() || too_long || name.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(
-            "the name must have 1 to 200 characters and no control characters".into(),
-        ));
-    }
-    Ok(name.to_owned())
 }
