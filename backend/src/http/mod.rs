@@ -7,6 +7,7 @@ pub mod guards;
 pub mod idempotency_key;
 pub mod json;
 pub mod openapi;
+pub mod path_params;
 pub mod permissions_doc;
 pub mod route_table;
 pub mod routes;

@@ -59,16 +59,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document
 }
 
-/// The `{tenant}` segment of a path, as in `params(TenantPath, ...)`: documentation only, the
-/// guards read the segment themselves.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct TenantPath {
-    /// The tenant's id or slug
-    #[allow(dead_code)]
-    tenant: String,
-}
-
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -109,7 +99,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// Each parameter once. A handler that takes its path as `web::Path<(String, Uuid)>` makes
-/// utoipa add the route's `{tenant}` again, undescribed, after the one [`TenantPath`] gives;
+/// utoipa add the route's `{tenant}` again, undescribed, after the one [`TenantPath`](crate::http::path_params::TenantPath) gives;
 /// the first, described, one stays.
 struct OneParameterEach;
 

@@ -7,7 +7,7 @@ use futures_util::TryStreamExt;
 use crate::domain::audit::log::{self, AuditFilter, AuditPageQuery};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 
 /// A page of the tenant's audit log, newest first.

@@ -14,7 +14,7 @@ use crate::domain::audit::{self, AuditEntry};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, tenant};
 

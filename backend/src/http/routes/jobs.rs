@@ -20,7 +20,7 @@ use crate::domain::jobs::{self, QUEUED, RUNNING, rewrap};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need, refusal, visible_tenant};
 use crate::http::guards::principal::Principal;
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, job, recording};
 

@@ -21,7 +21,7 @@ use crate::domain::encryption_keys::{self, grants};
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 use crate::infra::entities::{encryption_key, key_grant, recording, tenant, user};
 

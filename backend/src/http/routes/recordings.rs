@@ -16,7 +16,7 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 
 /// Uploads a recording: the audio as the raw body with its own `Content-Type` and the metadata

@@ -9,7 +9,7 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{Allowed, InTenant, need, refusal};
 use crate::http::guards::principal::Principal;
 use crate::http::json::Json;
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 
 /// The tenants the caller may see: all of them for provider staff, else their own.

@@ -9,7 +9,7 @@ use crate::domain::accounts::users;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
-use crate::http::openapi::TenantPath;
+use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 
 /// The tenant's users, by username.
