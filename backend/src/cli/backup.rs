@@ -4,28 +4,21 @@
 //! backup never holds audio anyone could play without a key.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use callvault_shared::api::KeyState;
-use callvault_shared::crypto::Native;
-use callvault_shared::keys::RsaPublicKey;
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::domain::archive::backup;
 use crate::domain::archive::read::{ArchiveError, Destination, Witness, import_archive};
-use crate::domain::archive::write::{Item, write_archive};
+use crate::domain::archive::write::write_archive;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::lease::{self, Held};
 use crate::infra::config::{Config, Settings};
-use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::infra::entities::tenant;
 use crate::{infra::database, infra::storage};
 
-/// Which tenants a backup covers.
-pub enum Scope {
-    Tenant(String),
-    All,
-}
+pub use crate::domain::archive::backup::Scope;
 
 /// The cluster writes one backup at a time: schedules on two hosts may fire together.
 const LEASE: &str = "backup";
@@ -54,59 +47,8 @@ async fn write(
     output: &Path,
 ) -> anyhow::Result<()> {
     let store = storage::open(&config.storage).await?;
-    let tenants = match scope {
-        Scope::All => {
-            tenant::Entity::find()
-                .order_by_asc(tenant::Column::Slug)
-                .all(db)
-                .await?
-        }
-        Scope::Tenant(slug) => vec![
-            tenant::Entity::find()
-                .filter(tenant::Column::Slug.eq(slug.as_str()))
-                .one(db)
-                .await?
-                .with_context(|| format!("no tenant {slug:?}"))?,
-        ],
-    };
-    let system_key = active_key(
-        db,
-        tenant::Entity::find()
-            .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
-            .one(db)
-            .await?
-            .as_ref(),
-    )
-    .await?;
-
-    let mut items = Vec::new();
-    let mut total = 0u64;
-    for tenant in &tenants {
-        let rows = recording::Entity::find()
-            .filter(recording::Column::TenantId.eq(tenant.id))
-            .order_by_asc(recording::Column::Id)
-            .all(db)
-            .await?;
-        let seal_with = match active_key(db, Some(tenant)).await? {
-            Some(key) => Some(key),
-            None => system_key.clone(),
-        };
-        if seal_with.is_none() && rows.iter().any(|row| !row.sealed) {
-            bail!(
-                "{} has recordings stored in plaintext and neither it nor the System account has an active key to seal them with: create the System key first",
-                tenant.slug
-            );
-        }
-        for row in rows {
-            total += u64::try_from(row.stored_bytes).unwrap_or_default();
-            items.push(Item {
-                row,
-                tenant_slug: tenant.slug.clone(),
-                tenant_name: tenant.name.clone(),
-                seal_with: seal_with.clone(),
-            });
-        }
-    }
+    let tenants = backup::tenants(db, &scope).await?;
+    let (items, total) = backup::items(db, &tenants).await?;
     let count = items.len();
     if count > crate::domain::archive::read::MAX_ENTRIES {
         bail!(
@@ -206,25 +148,6 @@ pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result
         report.imported, report.already_present
     );
     Ok(())
-}
-
-async fn active_key(
-    db: &DatabaseConnection,
-    tenant: Option<&tenant::Model>,
-) -> anyhow::Result<Option<Arc<RsaPublicKey<Native>>>> {
-    let Some(id) = tenant.and_then(|tenant| tenant.active_key_id) else {
-        return Ok(None);
-    };
-    let Some(key) = encryption_key::Entity::find_by_id(id)
-        .filter(encryption_key::Column::State.eq(KeyState::Active.as_str()))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Arc::new(RsaPublicKey::from_spki_der(
-        &key.public_key,
-    )?)))
 }
 
 fn progress_bar(total: u64, message: &'static str) -> ProgressBar {

@@ -6,7 +6,7 @@ use std::f64::consts::TAU;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use callvault_shared::api::{Direction, KeyOrigin, KeyState, Role};
+use callvault_shared::api::{Direction, KeyOrigin, KeyState, NewTenant, NewUser, Role};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
 use callvault_shared::wav::RATE;
@@ -16,12 +16,14 @@ use sea_orm::{
     IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
-use crate::domain::accounts::{self, NewAccount};
+use crate::domain::accounts::users;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::bootstrap::{self, FirstStart};
 use crate::domain::encryption_keys::grants;
 use crate::domain::recordings::ingest::{self, Metadata};
+use crate::domain::tenants;
 use crate::infra::config::Settings;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 use crate::{infra::database, infra::password, infra::storage};
@@ -61,54 +63,7 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         );
     }
 
-    let txn = crate::infra::database::begin_write(&db).await?;
-    let demo = tenant::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        slug: Set(SLUG.into()),
-        name: Set("Demo Telecom".into()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry::new(demo.id, &actor, "tenant.create").object("tenant", demo.id),
-    )
-    .await?;
-    txn.commit().await?;
-    let mut people = Vec::new();
-    for (username, role) in [
-        ("demo-admin", Role::TenantAdmin),
-        ("demo-supervisor", Role::Supervisor),
-        ("demo-agent", Role::User),
-        ("demo-auditor", Role::Auditor),
-    ] {
-        let password = password::generate()?;
-        let prepared = accounts::prepare(
-            &db,
-            &demo,
-            NewAccount {
-                username: username.into(),
-                password: password.clone(),
-                role,
-            },
-            config.auth.password_min_length,
-        )
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-        let txn = crate::infra::database::begin_write(&db).await?;
-        let created = accounts::insert(&txn, prepared)
-            .await
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
-        audit::record(
-            &txn,
-            AuditEntry::new(demo.id, &actor, "user.create").object("user", created.id),
-        )
-        .await?;
-        txn.commit().await?;
-        people.push((created, password));
-    }
+    let (demo, people) = tenant_and_people(&db, &system, &root, &actor, &config).await?;
     let holders: Vec<&user::Model> = people.iter().take(2).map(|(user, _)| user).collect();
     let key = new_key(&db, &demo, &holders).await?;
     let mut row = tenant::Entity::find_by_id(demo.id)
@@ -119,6 +74,71 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
     row.encryption_enabled = Set(true);
     let demo = row.update(&db).await?;
 
+    seed_calls(&db, &store, &demo, &actor).await?;
+    audit::record(
+        &db,
+        AuditEntry::new(demo.id, &actor, "demo.seed")
+            .details(serde_json::json!({ "recordings": RECORDINGS })),
+    )
+    .await?;
+
+    eprintln!(
+        "\nThe demo tenant `{SLUG}` is ready: {RECORDINGS} calls sealed with its key {} (held by demo-admin and demo-supervisor).\nSign in with one of these (shown only now):\n",
+        &key.fingerprint[..16]
+    );
+    for (user, password) in &people {
+        eprintln!(
+            "    {:<16} {:<14} {}",
+            user.username,
+            user.role,
+            password.as_str()
+        );
+    }
+    eprintln!("\nThe key has not been exported yet: that step of the check-list is left for you.");
+    Ok(())
+}
+
+/// The demo tenant and its four people, made by the same domain functions as the API's, with
+/// their generated passwords.
+async fn tenant_and_people(
+    db: &DatabaseConnection,
+    system: &tenant::Model,
+    root: &user::Model,
+    actor: &Actor,
+    config: &crate::infra::config::Config,
+) -> anyhow::Result<(tenant::Model, Vec<(user::Model, Zeroizing<String>)>)> {
+    let new = NewTenant {
+        slug: SLUG.into(),
+        name: "Demo Telecom".into(),
+    };
+    let demo = tenants::create(db, new, system.id, actor).await?;
+    let mut people = Vec::new();
+    for (username, role) in [
+        ("demo-admin", Role::TenantAdmin),
+        ("demo-supervisor", Role::Supervisor),
+        ("demo-agent", Role::User),
+        ("demo-auditor", Role::Auditor),
+    ] {
+        let password = password::generate()?;
+        let new = NewUser {
+            username: username.into(),
+            password: password.as_str().to_owned(),
+            role,
+        };
+        let created =
+            users::create(db, &demo, root, new, config.auth.password_min_length, actor).await?;
+        people.push((created, password));
+    }
+    Ok((demo, people))
+}
+
+/// The synthetic calls, uploaded through the same ingest as the API's.
+async fn seed_calls(
+    db: &DatabaseConnection,
+    store: &crate::infra::storage::Store,
+    demo: &tenant::Model,
+    actor: &Actor,
+) -> anyhow::Result<()> {
     let agents = ["Ada", "Grace", "Linus", "Margaret"];
     let now = Utc::now();
     for index in 0..RECORDINGS {
@@ -145,13 +165,12 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
             external_id: Some(format!("demo-{index:04}")),
             tags: Some(["sales", "support", "billing"][index % 3].into()),
         };
-        let body =
-            futures_util::stream::once(async move { Ok(actix_web::web::Bytes::from(audio)) });
+        let body = futures_util::stream::once(async move { Ok(bytes::Bytes::from(audio)) });
         ingest::ingest(
-            &db,
-            &store,
-            &demo,
-            &actor,
+            db,
+            store,
+            demo,
+            actor,
             metadata,
             Box::pin(body),
             u64::MAX,
@@ -160,26 +179,6 @@ pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("demo recording {index}: {error}"))?;
     }
-    audit::record(
-        &db,
-        AuditEntry::new(demo.id, &actor, "demo.seed")
-            .details(serde_json::json!({ "recordings": RECORDINGS })),
-    )
-    .await?;
-
-    eprintln!(
-        "\nThe demo tenant `{SLUG}` is ready: {RECORDINGS} calls sealed with its key {} (held by demo-admin and demo-supervisor).\nSign in with one of these (shown only now):\n",
-        &key.fingerprint[..16]
-    );
-    for (user, password) in &people {
-        eprintln!(
-            "    {:<16} {:<14} {}",
-            user.username,
-            user.role,
-            password.as_str()
-        );
-    }
-    eprintln!("\nThe key has not been exported yet: that step of the check-list is left for you.");
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! written as a stream and never decrypts anything; reading checks every entry against the
 //! manifest before anything is registered.
 
+pub mod backup;
 pub mod channel_writer;
 pub mod export;
 pub mod import;

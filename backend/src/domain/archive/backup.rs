@@ -1,0 +1,99 @@
+//! What a backup holds: every recording of the tenants it covers, those stored in plaintext
+//! to be sealed on the way with their tenant's active key, else the System key, so that a
+//! backup never holds audio anyone could play without a key.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use callvault_shared::api::KeyState;
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::RsaPublicKey;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use super::write::Item;
+use crate::infra::entities::{encryption_key, recording, tenant};
+
+/// Which tenants a backup covers.
+pub enum Scope {
+    Tenant(String),
+    All,
+}
+
+/// The tenants `scope` names, by slug.
+pub async fn tenants(db: &DatabaseConnection, scope: &Scope) -> anyhow::Result<Vec<tenant::Model>> {
+    Ok(match scope {
+        Scope::All => {
+            tenant::Entity::find()
+                .order_by_asc(tenant::Column::Slug)
+                .all(db)
+                .await?
+        }
+        Scope::Tenant(slug) => vec![
+            tenant::Entity::find()
+                .filter(tenant::Column::Slug.eq(slug.as_str()))
+                .one(db)
+                .await?
+                .with_context(|| format!("no tenant {slug:?}"))?,
+        ],
+    })
+}
+
+/// Every recording of `tenants` as an archive item, and the bytes they hold in the store.
+pub async fn items(
+    db: &DatabaseConnection,
+    tenants: &[tenant::Model],
+) -> anyhow::Result<(Vec<Item>, u64)> {
+    let system = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+        .one(db)
+        .await?;
+    let system_key = active_key(db, system.as_ref()).await?;
+    let mut items = Vec::new();
+    let mut total = 0u64;
+    for tenant in tenants {
+        let rows = recording::Entity::find()
+            .filter(recording::Column::TenantId.eq(tenant.id))
+            .order_by_asc(recording::Column::Id)
+            .all(db)
+            .await?;
+        let seal_with = match active_key(db, Some(tenant)).await? {
+            Some(key) => Some(key),
+            None => system_key.clone(),
+        };
+        if seal_with.is_none() && rows.iter().any(|row| !row.sealed) {
+            bail!(
+                "{} has recordings stored in plaintext and neither it nor the System account has an active key to seal them with: create the System key first",
+                tenant.slug
+            );
+        }
+        for row in rows {
+            total += u64::try_from(row.stored_bytes).unwrap_or_default();
+            items.push(Item {
+                row,
+                tenant_slug: tenant.slug.clone(),
+                tenant_name: tenant.name.clone(),
+                seal_with: seal_with.clone(),
+            });
+        }
+    }
+    Ok((items, total))
+}
+
+async fn active_key(
+    db: &DatabaseConnection,
+    tenant: Option<&tenant::Model>,
+) -> anyhow::Result<Option<Arc<RsaPublicKey<Native>>>> {
+    let Some(id) = tenant.and_then(|tenant| tenant.active_key_id) else {
+        return Ok(None);
+    };
+    let Some(key) = encryption_key::Entity::find_by_id(id)
+        .filter(encryption_key::Column::State.eq(KeyState::Active.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(RsaPublicKey::from_spki_der(
+        &key.public_key,
+    )?)))
+}
