@@ -9,9 +9,9 @@ use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
 
+use crate::fixtures::wav;
+use crate::fixtures::{encrypted_tenant, system_key};
 use crate::helpers::{Auth, TestApp};
-use crate::keys::{encrypted_tenant, system_key};
-use crate::matrix::wav;
 
 async fn upload_with(app: &TestApp, secret: &str, audio: &[u8]) -> reqwest::Response {
     app.client

@@ -6,9 +6,11 @@ use std::io::Write;
 use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 
+use crate::fixtures::wav;
+use crate::fixtures::{
+    EXPORT_PASSPHRASE, create_key, encrypted_tenant, export, sha256, system_key,
+};
 use crate::helpers::{Session, TestApp, USER_PASSWORD};
-use crate::keys::{EXPORT_PASSPHRASE, create_key, encrypted_tenant, export, sha256, system_key};
-use crate::matrix::wav;
 
 async fn export_archive(app: &TestApp, session: &Session, tenant: &str, body: Value) -> Vec<u8> {
     let response = app
@@ -304,8 +306,8 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
 
     // Plaintext recordings do not enter a tenant that seals everything, and an id taken by
     // another tenant is not imported twice.
-    crate::keys::system_key(&app, &root).await;
-    let sealed = crate::keys::encrypted_tenant(&app, &root, "sealed").await;
+    crate::fixtures::system_key(&app, &root).await;
+    let sealed = crate::fixtures::encrypted_tenant(&app, &root, "sealed").await;
     let refused = import_archive(&app, &sealed.admin, "sealed", archive).await;
     assert_eq!(refused.status(), 400);
     assert!(refused.text().await.expect("text").contains("taken"));

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::fixtures::wav;
 use crate::helpers::{Session, TestApp};
-use crate::matrix::wav;
 
 /// Rounds of the whole barrage; the first warms up, the rest must not grow the process.
 const ROUNDS: usize = 15;

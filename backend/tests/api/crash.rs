@@ -11,9 +11,9 @@ use std::time::Duration;
 use callvault_shared::api::{AuditPage, RecordingPage};
 use serde_json::{Value, json};
 
+use crate::fixtures::wav;
+use crate::fixtures::{create_key, encrypted_tenant, sha256, system_key};
 use crate::helpers::{Session, TestApp};
-use crate::keys::{create_key, encrypted_tenant, sha256, system_key};
-use crate::matrix::wav;
 use crate::rewrap_job::RewrapJob;
 
 const UPLOADS: usize = 200;

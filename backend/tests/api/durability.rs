@@ -7,9 +7,9 @@ use callvault_shared::api::{AuditPage, ImportOutcome, Recording, RecordingPage};
 use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::json;
 
+use crate::fixtures::wav;
+use crate::fixtures::{encrypted_tenant, plain_tenant, system_key};
 use crate::helpers::{Session, TestApp};
-use crate::keys::{encrypted_tenant, system_key};
-use crate::matrix::wav;
 
 async fn upload_with_key(
     app: &TestApp,
@@ -74,14 +74,6 @@ async fn audit_actions(app: &TestApp, session: &Session, tenant: &str, action: &
         .await
         .expect("a page of the audit log");
     page.events.len()
-}
-
-/// A plaintext tenant with its own administrator, who uploads.
-async fn plain_tenant(app: &TestApp, root: &Session, slug: &str) -> Session {
-    app.create_tenant(root, slug).await;
-    let name = format!("{slug}-admin");
-    app.create_user(root, slug, &name, "tenant_admin").await;
-    app.sign_in(&name, crate::helpers::USER_PASSWORD).await
 }
 
 #[tokio::test]

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::fixtures::wav;
+use crate::fixtures::{create_key, encrypted_tenant, system_key};
 use crate::helpers::{Session, TestApp, USER_PASSWORD};
-use crate::keys::{create_key, encrypted_tenant, system_key};
-use crate::matrix::wav;
 use crate::rewrap_job::RewrapJob;
 
 /// Enough recordings that a rewrap is still under way when its instance is killed.

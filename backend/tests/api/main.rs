@@ -11,6 +11,7 @@ mod cli;
 mod crash;
 mod dependencies;
 mod durability;
+mod fixtures;
 mod health;
 mod helpers;
 mod instances;

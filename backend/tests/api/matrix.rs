@@ -20,6 +20,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::wav;
 use crate::helpers::{Auth, Session, TestApp, USER_PASSWORD};
 
 /// Routes anyone may call. Anything else without a security requirement fails the test.
@@ -41,11 +42,6 @@ enum Body {
     None,
     Json(Value),
     Raw(Vec<u8>, &'static str),
-}
-
-/// A small valid WAV file: what a recorder uploads.
-pub fn wav(samples: usize) -> Vec<u8> {
-    callvault_shared::wav::encode(&callvault_shared::wav::tone(samples, 382.0))
 }
 
 /// What the database holds that a refused request must leave alone (not the audit log, which

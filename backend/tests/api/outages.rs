@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::dependencies::{GarageServer, PostgresServer};
+use crate::fixtures::wav;
 use crate::helpers::{Session, TestApp, under_prefix};
-use crate::matrix::wav;
 
 /// A 503 must come at least this fast: the pool waits 3 s for a connection, the store client
 /// 2 s to connect and 5 s in all with its retries; the rest is slack for a loaded machine.

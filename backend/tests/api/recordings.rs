@@ -8,8 +8,8 @@ use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use serde_json::{Value, json};
 
+use crate::fixtures::wav;
 use crate::helpers::TestApp;
-use crate::matrix::wav;
 
 #[tokio::test]
 async fn ingest_recognises_audio_by_its_bytes_and_enforces_the_size_limit() {
@@ -376,7 +376,7 @@ async fn a_sigkill_during_50_concurrent_uploads_loses_nothing_acknowledged() {
             played.len() as u64,
             recording["size_bytes"].as_u64().expect("size")
         );
-        assert_eq!(crate::keys::sha256(&played), recording["sha256"]);
+        assert_eq!(crate::fixtures::sha256(&played), recording["sha256"]);
     }
 
     app.sweep_now().await;
@@ -430,7 +430,7 @@ async fn the_demo_seeds_a_tenant_whose_calls_play_for_its_supervisor() {
     let played = app
         .play(&supervisor, "demo", first["id"].as_str().expect("id"))
         .await;
-    assert_eq!(crate::keys::sha256(&played), first["sha256"]);
+    assert_eq!(crate::fixtures::sha256(&played), first["sha256"]);
     assert!(first["duration_ms"].as_u64().expect("duration") >= 4000);
 
     let again = demo();
