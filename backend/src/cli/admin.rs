@@ -10,8 +10,8 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::passphrase;
-use crate::domain::accounts::{self, NewAccount, RESET_NOTICE};
-use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::accounts::{NewAccount, RESET_NOTICE, users};
+use crate::domain::audit::Actor;
 use crate::infra::config::{Config, Settings};
 use crate::infra::database;
 use crate::infra::entities::{tenant, user};
@@ -36,30 +36,15 @@ pub async fn create_user(
     }
     .with_context(|| format!("no tenant {tenant_selector:?}"))?;
     let password = new_password(password_file)?;
-    let prepared = accounts::prepare(
-        &db,
-        &tenant,
-        NewAccount {
-            username,
-            password,
-            role,
-        },
-        config.auth.password_min_length,
-    )
-    .await
-    .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let txn = crate::infra::database::begin_write(&db).await?;
-    let created = accounts::insert(&txn, prepared)
+    let account = NewAccount {
+        username,
+        password,
+        role,
+    };
+    let min_length = config.auth.password_min_length;
+    let created = users::create_account(&db, &tenant, account, min_length, &Actor::command_line())
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    audit::record(
-        &txn,
-        AuditEntry::new(tenant.id, &Actor::command_line(), "user.create")
-            .object("user", created.id)
-            .details(serde_json::json!({ "username": created.username, "role": role })),
-    )
-    .await?;
-    txn.commit().await?;
     eprintln!(
         "Created {} ({role}) in {} with id {}.",
         created.username, tenant.slug, created.id
@@ -80,29 +65,10 @@ pub async fn reset_password(
         .await?
         .with_context(|| format!("no user {username:?}"))?;
     let password = new_password(password_file)?;
-    let prepared = accounts::prepare_reset(target, password, config.auth.password_min_length)
+    let min_length = config.auth.password_min_length;
+    let outcome = users::reset_account(&db, target, password, min_length, &Actor::command_line())
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let txn = crate::infra::database::begin_write(&db).await?;
-    let outcome = accounts::apply_reset(&txn, prepared)
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-    audit::record(
-        &txn,
-        AuditEntry::new(
-            outcome.user.tenant_id,
-            &Actor::command_line(),
-            "user.password_reset",
-        )
-        .object("user", outcome.user.id)
-        .details(serde_json::json!({
-            "username": outcome.user.username,
-            "grants_removed": outcome.grants_removed,
-            "sessions_ended": outcome.sessions_ended,
-        })),
-    )
-    .await?;
-    txn.commit().await?;
     eprintln!(
         "The password of {username} is reset; {} sessions ended, {} grants removed.\n{RESET_NOTICE}",
         outcome.sessions_ended, outcome.grants_removed

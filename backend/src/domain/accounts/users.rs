@@ -44,17 +44,25 @@ pub async fn create(
         role,
     } = new;
     may_assign(manager, role)?;
-    let prepared = super::prepare(
-        db,
-        tenant,
-        NewAccount {
-            username,
-            password: Zeroizing::new(password),
-            role,
-        },
-        password_min_length,
-    )
-    .await?;
+    let account = NewAccount {
+        username,
+        password: Zeroizing::new(password),
+        role,
+    };
+    create_account(db, tenant, account, password_min_length, actor).await
+}
+
+/// Creates an account with its key pair and its audit record, for whoever may: an
+/// administrator through the API, the operator at the command line, the demo.
+pub async fn create_account(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    account: NewAccount,
+    password_min_length: usize,
+    actor: &Actor,
+) -> Result<user::Model, DomainError> {
+    let role = account.role;
+    let prepared = super::prepare(db, tenant, account, password_min_length).await?;
     let txn = begin_write(db).await?;
     let created = super::insert(&txn, prepared).await?;
     audit::record(
@@ -160,13 +168,38 @@ pub async fn reset_password(
         &target,
         "reset your own password (change it at POST /api/v1/auth/password, which keeps your keys)",
     )?;
-    let prepared =
-        super::prepare_reset(target, Zeroizing::new(reset.password), password_min_length).await?;
+    let outcome = reset_account(
+        db,
+        target,
+        Zeroizing::new(reset.password),
+        password_min_length,
+        actor,
+    )
+    .await?;
+    Ok(PasswordResetOutcome {
+        user: outcome.user.to_api(),
+        grants_removed: outcome.grants_removed,
+        sessions_ended: outcome.sessions_ended,
+        notice: RESET_NOTICE.into(),
+    })
+}
+
+/// Gives `target` a new password and a new key pair, with its audit record: their grants and
+/// sessions end. For an administrator through the API and the operator at the command line.
+pub async fn reset_account(
+    db: &DatabaseConnection,
+    target: user::Model,
+    password: Zeroizing<String>,
+    password_min_length: usize,
+    actor: &Actor,
+) -> Result<super::ResetOutcome, DomainError> {
+    let tenant_id = target.tenant_id;
+    let prepared = super::prepare_reset(target, password, password_min_length).await?;
     let txn = begin_write(db).await?;
     let outcome = super::apply_reset(&txn, prepared).await?;
     audit::record(
         &txn,
-        AuditEntry::new(tenant.id, actor, "user.password_reset")
+        AuditEntry::new(tenant_id, actor, "user.password_reset")
             .object("user", outcome.user.id)
             .details(serde_json::json!({
                 "username": outcome.user.username,
@@ -176,12 +209,7 @@ pub async fn reset_password(
     )
     .await?;
     txn.commit().await?;
-    Ok(PasswordResetOutcome {
-        user: outcome.user.to_api(),
-        grants_removed: outcome.grants_removed,
-        sessions_ended: outcome.sessions_ended,
-        notice: RESET_NOTICE.into(),
-    })
+    Ok(outcome)
 }
 
 /// A user of exactly this tenant; any other is missing.
