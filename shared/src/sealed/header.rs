@@ -104,6 +104,23 @@ impl SealedHeader {
         Ok(())
     }
 
+    /// Parses the header at the start of a sealed file's first bytes and takes the chunked
+    /// payload's own header that follows it: what opening needs, read from one range. A head
+    /// that ends before both is malformed ("truncated").
+    pub fn parse_with_payload_header(
+        head: &[u8],
+    ) -> Result<(ParsedHeader, [u8; crate::chunked::HEADER_LEN]), HeaderError> {
+        let parsed = Self::parse(head).map_err(|error| match error {
+            HeaderError::Incomplete(_) => HeaderError::Malformed("truncated header"),
+            other => other,
+        })?;
+        let payload_header = head
+            .get(parsed.len..parsed.len + crate::chunked::HEADER_LEN)
+            .and_then(|slice| slice.try_into().ok())
+            .ok_or(HeaderError::Malformed("truncated header"))?;
+        Ok((parsed, payload_header))
+    }
+
     /// Parses a header from the start of `bytes`, which may run on into the payload.
     pub fn parse(bytes: &[u8]) -> Result<ParsedHeader, HeaderError> {
         let mut reader = Reader { bytes, position: 0 };

@@ -156,14 +156,7 @@ pub fn open_random_access<C: Crypto, S: RangeSource + ?Sized>(
 ) -> Result<(SealedHeader, RandomAccess<C>), OpenError> {
     let head_len = source_len.min((super::MAX_HEADER_LEN) as u64);
     let head = source.read_range(0..head_len)?;
-    let parsed = SealedHeader::parse(&head).map_err(|error| match error {
-        HeaderError::Incomplete(_) => HeaderError::Malformed("truncated header"),
-        other => other,
-    })?;
-    let chunk_header: [u8; chunked::HEADER_LEN] = head
-        .get(parsed.len..parsed.len + chunked::HEADER_LEN)
-        .and_then(|slice| slice.try_into().ok())
-        .ok_or(DecryptError)?;
+    let (parsed, chunk_header) = SealedHeader::parse_with_payload_header(&head)?;
     let opened = open_payload(parsed, &chunk_header, key)?;
     let access = RandomAccess::new(opened.keys, opened.payload_offset, source_len)?;
     Ok((opened.header, access))

@@ -244,11 +244,8 @@ async fn open(
     let damaged_row = row.clone();
     let access = tokio::task::spawn_blocking(move || {
         let corrupt = || damaged(&damaged_row, "its sealed header does not open");
-        let parsed = SealedHeader::parse(&head).map_err(|_| corrupt())?;
-        let chunk_header = head
-            .get(parsed.len..parsed.len + callvault_shared::chunked::HEADER_LEN)
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(corrupt)?;
+        let (parsed, chunk_header) =
+            SealedHeader::parse_with_payload_header(&head).map_err(|_| corrupt())?;
         let opened = open_payload(parsed, &chunk_header, &private).map_err(|_| corrupt())?;
         RandomAccess::new(opened.keys, opened.payload_offset, stored).map_err(|_| corrupt())
     })
