@@ -3,6 +3,7 @@
 //! who holds one, through their session.
 
 pub mod grants;
+pub mod settings;
 
 use callvault_shared::api::{EncryptionKey, KeyHolder, KeyOrigin, KeyState};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
