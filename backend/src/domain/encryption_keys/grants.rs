@@ -1,14 +1,135 @@
-//! Sealing an encryption key's private half to a user, and opening it again for the user who
+//! Grants: who holds a key, granting it to another user of the tenant and revoking it;
+//! sealing an encryption key's private half to a user, and opening it again for the user who
 //! holds the grant. RSA work runs on the blocking pool.
 
+use callvault_shared::api::KeyHolder;
 use callvault_shared::crypto::{Native, SecretBytes};
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
 use callvault_shared::sealing::{open_with_private_key, seal_to_public_key};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
+use super::{find_in_tenant, has_private_half, keep_a_holder, to_api};
+use crate::domain::accounts::is_unique_violation;
+use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
-use crate::infra::entities::{encryption_key, key_grant, user};
+use crate::infra::database::begin_write;
+use crate::infra::entities::{encryption_key, key_grant, tenant, user};
+
+/// Who holds the key `key_id` of the tenant.
+pub async fn holders(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    key_id: Uuid,
+) -> Result<Vec<KeyHolder>, DomainError> {
+    let key = find_in_tenant(db, tenant, key_id).await?;
+    Ok(to_api(db, tenant, &key).await?.holders)
+}
+
+/// Grants the key to a user of the same tenant, with its audit record. Only a holder can: the
+/// key's private half is opened with the holder's own grant and sealed to the grantee's key.
+/// A role never suffices.
+pub async fn grant(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    key_id: Uuid,
+    grantee_id: Uuid,
+    holder: &Holder,
+    actor: &Actor,
+) -> Result<KeyHolder, DomainError> {
+    let key = find_in_tenant(db, tenant, key_id).await?;
+    let grantee = user::Entity::find_by_id(grantee_id)
+        .filter(user::Column::TenantId.eq(tenant.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("no user {grantee_id} in this tenant")))?;
+    has_private_half(&key)?;
+    let private = open_for(db, holder, &key).await?;
+    let already = || DomainError::Conflict(format!("{} holds this key already", grantee.username));
+    if key_grant::Entity::find_by_id((key.id, grantee.id))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(already());
+    }
+    let pkcs8 = private.to_pkcs8_der().map_err(DomainError::internal)?;
+    let sealed = seal_for(&key, &grantee, pkcs8).await?;
+    let txn = begin_write(db).await?;
+    let created = key_grant::ActiveModel {
+        key_id: Set(key.id),
+        user_id: Set(grantee.id),
+        tenant_id: Set(tenant.id),
+        sealed_private_key: Set(sealed),
+        granted_by: Set(Some(holder.user_id)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            already()
+        } else {
+            error.into()
+        }
+    })?;
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant.id, actor, "key.grant")
+            .object("key", key.id)
+            .details(serde_json::json!({
+                "fingerprint": key.fingerprint,
+                "to": grantee.username,
+                "to_id": grantee.id,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(KeyHolder {
+        user_id: grantee.id,
+        username: grantee.username,
+        granted_at: created.created_at,
+    })
+}
+
+/// Revokes a user's grant: their sealed copy of the key is deleted, with its audit record.
+/// The last holder of a key that recordings depend on stays.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    key_id: Uuid,
+    user_id: Uuid,
+    actor: &Actor,
+) -> Result<(), DomainError> {
+    let key = find_in_tenant(db, tenant, key_id).await?;
+    keep_a_holder(db, std::slice::from_ref(&key), user_id).await?;
+    let txn = begin_write(db).await?;
+    let removed = key_grant::Entity::delete_many()
+        .filter(key_grant::Column::KeyId.eq(key.id))
+        .filter(key_grant::Column::UserId.eq(user_id))
+        .filter(key_grant::Column::TenantId.eq(tenant.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if removed == 0 {
+        return Err(DomainError::NotFound(format!(
+            "user {user_id} holds no grant on this key"
+        )));
+    }
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant.id, actor, "key.revoke")
+            .object("key", key.id)
+            .details(serde_json::json!({ "fingerprint": key.fingerprint, "from_id": user_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
 
 /// Binds a grant to its key, its holder and their tenant: a sealed copy moved to another row
 /// does not open.

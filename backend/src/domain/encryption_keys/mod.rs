@@ -3,6 +3,8 @@
 //! who holds one, through their session.
 
 pub mod grants;
+pub mod lifecycle;
+pub mod settings;
 
 use callvault_shared::api::{EncryptionKey, KeyHolder, KeyOrigin, KeyState};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -24,12 +26,51 @@ pub async fn find_in_tenant(
         .ok_or_else(|| DomainError::NotFound(format!("no key {id} in this tenant")))
 }
 
+/// The tenant's keys, newest first, with their holders.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<Vec<EncryptionKey>, DomainError> {
+    let rows = encryption_key::Entity::find()
+        .filter(encryption_key::Column::TenantId.eq(tenant.id))
+        .order_by_desc(encryption_key::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let mut keys = Vec::with_capacity(rows.len());
+    for row in &rows {
+        keys.push(to_api(db, tenant, row).await?);
+    }
+    Ok(keys)
+}
+
+/// One key of the tenant, with its holders.
+pub async fn show(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    id: Uuid,
+) -> Result<EncryptionKey, DomainError> {
+    let key = find_in_tenant(db, tenant, id).await?;
+    to_api(db, tenant, &key).await
+}
+
 pub fn origin(key: &encryption_key::Model) -> KeyOrigin {
     KeyOrigin::from_name(&key.origin).unwrap_or(KeyOrigin::PublicOnly)
 }
 
 pub fn state(key: &encryption_key::Model) -> KeyState {
     KeyState::from_name(&key.state).unwrap_or(KeyState::Destroyed)
+}
+
+/// Refuses a key whose private half the server does not have: a public-only (tenant-held)
+/// key, or a destroyed one.
+pub fn has_private_half(key: &encryption_key::Model) -> Result<(), DomainError> {
+    match (origin(key), state(key)) {
+        (KeyOrigin::PublicOnly, _) => Err(DomainError::Conflict(
+            "this key is held by the tenant: the server has only its public half".into(),
+        )),
+        (_, KeyState::Destroyed) => Err(DomainError::Conflict("this key was destroyed".into())),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses to take away the last grant on a key that recordings depend on: without a holder

@@ -14,6 +14,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::domain::error::DomainError;
 use crate::infra::entities::job;
 
 /// A lease this long is renewed after every item; an instance that stops renewing loses it.
@@ -66,6 +67,21 @@ pub async fn claim(db: &impl ConnectionTrait, job_id: Uuid) -> Result<bool, sea_
         .await?
         .rows_affected;
     Ok(claimed == 1)
+}
+
+/// The answer for a job that does not exist, or that the caller may not see.
+pub fn not_found(id: Uuid) -> DomainError {
+    DomainError::NotFound(format!("no job {id}"))
+}
+
+/// A job's progress. Whether the caller may see its tenant (`Job::tenant_id`) is theirs to
+/// judge: a job they may not see is [`not_found`] too.
+pub async fn show(db: &impl ConnectionTrait, id: Uuid) -> Result<Job, DomainError> {
+    job::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|row| to_api(&row))
+        .ok_or_else(|| not_found(id))
 }
 
 pub fn to_api(job: &job::Model) -> Job {

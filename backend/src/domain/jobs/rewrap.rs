@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use callvault_shared::api::{Job, KeyOrigin, KeyState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
 use callvault_shared::sealed::{self, SealedHeader};
@@ -13,13 +14,19 @@ use chrono::Utc;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
-use super::{DONE, FAILED, LEASE};
+use super::{DONE, FAILED, LEASE, QUEUED, RUNNING};
 use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::encryption_keys::grants::{self, Holder};
+use crate::domain::error::DomainError;
 use crate::domain::lease::instance_id;
-use crate::infra::entities::{job, recording};
+use crate::infra::database::begin_write;
+use crate::infra::entities::{encryption_key, job, recording, tenant};
 use crate::infra::storage::Store;
 
 /// The database and the object store the job works on (cheap handles, cloned).
@@ -37,6 +44,204 @@ pub struct RewrapKeys {
     pub target_id: Uuid,
     pub target: RsaPublicKey<Native>,
     pub sources: HashMap<Uuid, RsaPrivateKey<Native>>,
+}
+
+/// Re-wraps every sealed recording of the tenant from older keys to the active key, in the
+/// background: headers only, the audio bytes are not re-encrypted. The holder lends the job
+/// the old keys through their own grants (recordings under a key they do not hold are left as
+/// they are). Starting it again resumes the tenant's unfinished rewrap. The job, its lease and
+/// the audit record commit together.
+pub async fn start(
+    db: &DatabaseConnection,
+    store: &Store,
+    tenant: &tenant::Model,
+    holder: &Holder,
+    actor: &Actor,
+) -> Result<Job, DomainError> {
+    let (target, target_public) = target_key(db, tenant).await?;
+    let sources = lend_sources(db, tenant, holder, target.id).await?;
+    let total = recording::Entity::find()
+        .filter(recording::Column::TenantId.eq(tenant.id))
+        .filter(recording::Column::Sealed.eq(true))
+        .filter(recording::Column::KeyId.is_in(sources.keys().copied()))
+        .count(db)
+        .await?;
+
+    let txn = begin_write(db).await?;
+    let row = queue(&txn, tenant.id, total, holder.user_id).await?;
+    if !super::start_here(row.id) {
+        txn.commit().await?;
+        return Ok(super::to_api(&row));
+    }
+    let details = serde_json::json!({
+        "to": target.fingerprint,
+        "recordings": total,
+        "keys_lent": sources.len(),
+    });
+    claim_and_record(txn, &row, details, actor).await?;
+    let keys = Arc::new(RewrapKeys {
+        target_id: target.id,
+        target: target_public,
+        sources,
+    });
+    let handles = Handles {
+        db: db.clone(),
+        store: store.clone(),
+    };
+    tokio::spawn(run(handles, row.id, tenant.id, keys, actor.clone()));
+    let row = job::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .unwrap_or(row);
+    Ok(super::to_api(&row))
+}
+
+/// The tenant's active key, which the recordings are re-wrapped to, with its public half.
+async fn target_key(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<(encryption_key::Model, RsaPublicKey<Native>), DomainError> {
+    let target = match tenant.active_key_id {
+        Some(id) => {
+            encryption_key::Entity::find_by_id(id)
+                .filter(encryption_key::Column::TenantId.eq(tenant.id))
+                .one(db)
+                .await?
+        }
+        None => None,
+    }
+    .filter(|key| key.state == KeyState::Active.as_str())
+    .ok_or_else(|| DomainError::Conflict("there is no active key to re-wrap to".into()))?;
+    let public = RsaPublicKey::<Native>::from_spki_der(&target.public_key)
+        .map_err(|error| DomainError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
+    Ok((target, public))
+}
+
+/// The old keys still sealing recordings, opened through the holder's grants; a key they
+/// cannot open is left out.
+async fn lend_sources(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    holder: &Holder,
+    target_id: Uuid,
+) -> Result<HashMap<Uuid, RsaPrivateKey<Native>>, DomainError> {
+    let source_ids: Vec<Uuid> = recording::Entity::find()
+        .select_only()
+        .column(recording::Column::KeyId)
+        .distinct()
+        .filter(recording::Column::TenantId.eq(tenant.id))
+        .filter(recording::Column::Sealed.eq(true))
+        .filter(recording::Column::KeyId.ne(target_id))
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut sources = HashMap::new();
+    for id in &source_ids {
+        let Some(key) = encryption_key::Entity::find_by_id(*id)
+            .filter(encryption_key::Column::TenantId.eq(tenant.id))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        if key.origin == KeyOrigin::PublicOnly.as_str() || key.state == KeyState::Destroyed.as_str()
+        {
+            continue;
+        }
+        if let Ok(private) = grants::open_for(db, holder, &key).await {
+            sources.insert(key.id, private);
+        }
+    }
+    Ok(sources)
+}
+
+/// The tenant's unfinished rewrap with `total` more recordings to do, or a new one.
+async fn queue(
+    txn: &DatabaseTransaction,
+    tenant_id: Uuid,
+    total: u64,
+    created_by: Uuid,
+) -> Result<job::Model, DomainError> {
+    let existing = job::Entity::find()
+        .filter(job::Column::TenantId.eq(tenant_id))
+        .filter(job::Column::Kind.eq(KIND))
+        .filter(job::Column::State.is_in([QUEUED, RUNNING]))
+        .one(txn)
+        .await?;
+    let now = Utc::now();
+    let row = match existing {
+        Some(row) => {
+            let done = row.done;
+            let mut active = row.into_active_model();
+            // What is left now, plus what was done before.
+            active.total = sea_orm::ActiveValue::Set(done + total as i64);
+            active.update(txn).await?
+        }
+        None => {
+            job::Model {
+                id: Uuid::now_v7(),
+                tenant_id,
+                kind: KIND.into(),
+                state: QUEUED.into(),
+                done: 0,
+                total: total as i64,
+                failed: 0,
+                lease_owner: None,
+                lease_expires_at: None,
+                error: None,
+                created_by: Some(created_by),
+                created_at: now,
+                updated_at: now,
+            }
+            .into_active_model()
+            .insert(txn)
+            .await?
+        }
+    };
+    Ok(row)
+}
+
+/// Takes the job's lease for this instance and commits it with the `rewrap.start` record. On
+/// any failure the job is no longer marked as running here.
+async fn claim_and_record(
+    txn: DatabaseTransaction,
+    row: &job::Model,
+    details: serde_json::Value,
+    actor: &Actor,
+) -> Result<(), DomainError> {
+    let claimed = match super::claim(&txn, row.id).await {
+        Ok(claimed) => claimed,
+        Err(error) => {
+            super::stopped_here(row.id);
+            return Err(error.into());
+        }
+    };
+    if !claimed {
+        super::stopped_here(row.id);
+        txn.commit().await?;
+        return Err(DomainError::Conflict(
+            "this tenant's rewrap is running on another instance".into(),
+        ));
+    }
+    let recorded = audit::record(
+        &txn,
+        AuditEntry::new(row.tenant_id, actor, "rewrap.start")
+            .object("job", row.id)
+            .details(details),
+    )
+    .await;
+    let committed = match recorded {
+        Ok(()) => txn.commit().await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = committed {
+        super::stopped_here(row.id);
+        return Err(error.into());
+    }
+    Ok(())
 }
 
 /// Runs the job to its end on this instance (the lease is already claimed).
