@@ -23,7 +23,7 @@ pub async fn visible(
 ) -> Result<Vec<Tenant>, DomainError> {
     let tenants = if let Some(token_tenant) = token_tenant {
         tenant::Entity::find_by_id(token_tenant).all(db).await?
-    } else if user.role().is_provider_staff() {
+    } else if user.role.is_provider_staff() {
         tenant::Entity::find()
             .order_by_asc(tenant::Column::Slug)
             .all(db)

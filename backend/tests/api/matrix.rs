@@ -51,11 +51,21 @@ async fn snapshot(db: &DatabaseConnection) -> BTreeSet<String> {
     for t in tenant::Entity::find().all(db).await.expect("tenants") {
         rows.insert(format!(
             "tenant {} {} {} {} {} {:?}",
-            t.id, t.slug, t.name, t.encryption_enabled, t.key_mode, t.active_key_id
+            t.id,
+            t.slug,
+            t.name,
+            t.encryption_enabled,
+            t.key_mode.as_str(),
+            t.active_key_id
         ));
     }
     for k in encryption_key::Entity::find().all(db).await.expect("keys") {
-        rows.insert(format!("key {} {} {:?}", k.id, k.state, k.exported_at));
+        rows.insert(format!(
+            "key {} {} {:?}",
+            k.id,
+            k.state.as_str(),
+            k.exported_at
+        ));
     }
     for g in key_grant::Entity::find().all(db).await.expect("grants") {
         rows.insert(format!("grant {} {}", g.key_id, g.user_id));
@@ -166,7 +176,7 @@ impl World {
             tenant_id: Set(self.tenant_ids[tenant]),
             username: Set(unique("disposable-")),
             password_hash: Set(self.template_user.password_hash.clone()),
-            role: Set("user".into()),
+            role: Set(callvault_shared::api::Role::User),
             created_at: Set(chrono::Utc::now()),
             public_key: Set(self.template_user.public_key.clone()),
             sealed_private_key: Set(self.template_user.sealed_private_key.clone()),
@@ -186,8 +196,8 @@ impl World {
             tenant_id: self.tenant_ids[tenant],
             fingerprint: format!("{:064x}", id.as_u128()),
             bits: 2048,
-            origin: "public_only".into(),
-            state: "active".into(),
+            origin: callvault_shared::api::KeyOrigin::PublicOnly,
+            state: callvault_shared::api::KeyState::Active,
             public_key: self.public_key_der.clone(),
             created_at: chrono::Utc::now(),
             created_by: None,

@@ -31,7 +31,7 @@ async fn the_first_start_creates_the_system_account_and_root_once() {
         .expect("query")
         .expect("root exists");
     assert_eq!(root.tenant_id, tenants[0].id);
-    assert_eq!(root.role, "root");
+    assert_eq!(root.role, callvault_shared::api::Role::Root);
     let hash = PasswordHash::new(&root.password_hash).expect("PHC string");
     assert!(
         argon2::Argon2::default()

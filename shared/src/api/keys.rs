@@ -34,24 +34,46 @@ pub struct KeyHolder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum KeyOrigin {
     /// Made by the server; its private half lives only in grants.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "generated"))]
     Generated,
     /// A private key file someone brought.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "imported"))]
     Imported,
     /// Only the public half: tenant-held, nobody at the provider can open what it seals.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "public_only"))]
     PublicOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum KeyState {
     /// Usable; the tenant's active key seals new recordings.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "active"))]
     Active,
     /// Opens what it sealed, never seals again.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "retired"))]
     Retired,
     /// Crypto-shredded: every grant is gone and what it alone sealed is unrecoverable here.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "destroyed"))]
     Destroyed,
 }
 
@@ -163,10 +185,20 @@ pub struct KeyDestroyed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum KeyMode {
     /// The provider holds private keys (as grants) and plays recordings back.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "provider_held"))]
     ProviderHeld,
     /// The tenant gives only public keys; playback happens on the tenant's side.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "tenant_held"))]
     TenantHeld,
 }
 

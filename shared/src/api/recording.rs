@@ -33,9 +33,20 @@ pub struct Recording {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum Direction {
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "inbound"))]
     Inbound,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "outbound"))]
     Outbound,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "internal"))]
     Internal,
 }
 

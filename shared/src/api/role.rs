@@ -8,12 +8,26 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum Role {
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "root"))]
     Root,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "provider_admin"))]
     ProviderAdmin,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "tenant_admin"))]
     TenantAdmin,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "supervisor"))]
     Supervisor,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "user"))]
     User,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "auditor"))]
     Auditor,
 }
 

@@ -97,7 +97,7 @@ pub async fn hash_new(
             tenant_id: Set(tenant_id),
             username: Set(account.username.clone()),
             password_hash: Set(password_hash),
-            role: Set(account.role.as_str().to_owned()),
+            role: Set(account.role),
             created_at: Set(now),
             public_key: Set(Some(key.public_key)),
             sealed_private_key: Set(Some(key.sealed_private_key)),

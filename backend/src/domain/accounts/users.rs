@@ -94,9 +94,9 @@ pub async fn update(
     super::check_role_fits_tenant(role, tenant)?;
     not_self(manager, &target, "change your own role")?;
     keeps_a_root(db, &target).await?;
-    let before = target.role();
+    let before = target.role;
     let mut row = target.into_active_model();
-    row.role = Set(role.as_str().to_owned());
+    row.role = Set(role);
     let txn = begin_write(db).await?;
     let updated = row.update(&txn).await?;
     audit::record(
@@ -226,25 +226,24 @@ pub async fn find_in_tenant(
 }
 
 fn may_assign(manager: &user::Model, role: Role) -> Result<(), DomainError> {
-    if manager.role().may_assign(role) {
+    if manager.role.may_assign(role) {
         Ok(())
     } else {
         Err(DomainError::Refused(format!(
             "the role {} may not give the role {role}",
-            manager.role()
+            manager.role
         )))
     }
 }
 
 /// Whoever may not give a role may not manage its holders either.
 fn may_manage(manager: &user::Model, target: &user::Model) -> Result<(), DomainError> {
-    if manager.role().may_assign(target.role()) {
+    if manager.role.may_assign(target.role) {
         Ok(())
     } else {
         Err(DomainError::Refused(format!(
             "the role {} may not manage a user with the role {}",
-            manager.role(),
-            target.role()
+            manager.role, target.role
         )))
     }
 }
@@ -259,11 +258,11 @@ fn not_self(manager: &user::Model, target: &user::Model, what: &str) -> Result<(
 
 /// The instance must keep at least one root administrator.
 async fn keeps_a_root(db: &impl ConnectionTrait, target: &user::Model) -> Result<(), DomainError> {
-    if target.role() != Role::Root {
+    if target.role != Role::Root {
         return Ok(());
     }
     let roots = user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Root.as_str()))
+        .filter(user::Column::Role.eq(Role::Root))
         .count(db)
         .await?;
     if roots <= 1 {

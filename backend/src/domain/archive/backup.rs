@@ -87,7 +87,7 @@ async fn active_key(
         return Ok(None);
     };
     let Some(key) = encryption_key::Entity::find_by_id(id)
-        .filter(encryption_key::Column::State.eq(KeyState::Active.as_str()))
+        .filter(encryption_key::Column::State.eq(KeyState::Active))
         .one(db)
         .await?
     else {

@@ -73,7 +73,7 @@ impl ManifestEntry {
             sha256: row.sha256.clone(),
             started_at: row.started_at,
             duration_ms: row.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
-            direction: row.direction.as_deref().and_then(Direction::from_name),
+            direction: row.direction,
             caller: row.caller.clone(),
             callee: row.callee.clone(),
             agent: row.agent.clone(),

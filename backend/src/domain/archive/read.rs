@@ -510,9 +510,7 @@ fn row_of(
         key_fingerprint: entry.key_fingerprint.clone().filter(|_| entry.sealed),
         started_at: entry.started_at,
         duration_ms: entry.duration_ms.and_then(|ms| i64::try_from(ms).ok()),
-        direction: entry
-            .direction
-            .map(|direction| direction.as_str().to_owned()),
+        direction: entry.direction,
         caller: entry.caller.clone(),
         callee: entry.callee.clone(),
         agent: entry.agent.clone(),

@@ -146,7 +146,7 @@ pub async fn create(
             "expires_in_days is 1 to {MAX_DAYS}"
         )));
     }
-    let role = user.role();
+    let role = user.role;
     if let Some(scope) = scopes
         .iter()
         .find(|scope| !scope.permissions().iter().all(|p| role.allows(*p)))

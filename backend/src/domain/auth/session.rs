@@ -101,7 +101,7 @@ pub async fn describe(
         .one(db)
         .await?
         .ok_or_else(|| DomainError::internal(anyhow::anyhow!("a user without a tenant")))?;
-    let role = user.role();
+    let role = user.role;
     Ok(Me {
         user: user.to_api(),
         tenant: tenant.to_api(),

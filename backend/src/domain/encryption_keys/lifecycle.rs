@@ -14,7 +14,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::settings::tenant_decides;
-use super::{find_in_tenant, grants, has_private_half, state, to_api};
+use super::{find_in_tenant, grants, has_private_half, to_api};
 use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
@@ -60,8 +60,8 @@ pub async fn create(
             "the System account's key must exist before any tenant key: create it first (POST /api/v1/tenants/system/keys)".into(),
         ));
     }
-    let tenant_held = tenant.key_mode == KeyMode::TenantHeld.as_str();
-    tenant_decides(tenant, caller.role())?;
+    let tenant_held = tenant.key_mode == KeyMode::TenantHeld;
+    tenant_decides(tenant, caller.role)?;
     let material = material(new, tenant_held).await?;
     let first_holder = first_holder(db, tenant, caller, &material).await?;
     let row = new_row(tenant, &material, caller.id, Utc::now());
@@ -87,7 +87,7 @@ async fn system_key_exists(db: &impl ConnectionTrait) -> Result<bool, DomainErro
     };
     Ok(encryption_key::Entity::find()
         .filter(encryption_key::Column::TenantId.eq(system.id))
-        .filter(encryption_key::Column::State.ne(KeyState::Destroyed.as_str()))
+        .filter(encryption_key::Column::State.ne(KeyState::Destroyed))
         .count(db)
         .await?
         > 0)
@@ -204,8 +204,8 @@ fn new_row(
         tenant_id: tenant.id,
         fingerprint: public.fingerprint().to_hex(),
         bits: public.bits().bits() as i32,
-        origin: material.origin.as_str().to_owned(),
-        state: KeyState::Active.as_str().to_owned(),
+        origin: material.origin,
+        state: KeyState::Active,
         public_key: public.spki_der().to_vec(),
         created_at: now,
         created_by: Some(created_by),
@@ -367,10 +367,10 @@ pub async fn activate(
 ) -> Result<EncryptionKey, DomainError> {
     tenant_decides(tenant, role)?;
     let key = find_in_tenant(db, tenant, id).await?;
-    if state(&key) != KeyState::Active {
+    if key.state != KeyState::Active {
         return Err(DomainError::Conflict(format!(
             "a {} key never seals again",
-            key.state
+            key.state.as_str()
         )));
     }
     let mut row = tenant.clone().into_active_model();
@@ -396,13 +396,13 @@ pub async fn retire(
     actor: &Actor,
 ) -> Result<EncryptionKey, DomainError> {
     let key = find_in_tenant(db, tenant, id).await?;
-    if state(&key) == KeyState::Destroyed {
+    if key.state == KeyState::Destroyed {
         return Err(DomainError::Conflict("this key was destroyed".into()));
     }
     let txn = begin_write(db).await?;
     let tenant = stop_using(&txn, tenant, &key).await?;
     let mut row = key.into_active_model();
-    row.state = Set(KeyState::Retired.as_str().to_owned());
+    row.state = Set(KeyState::Retired);
     row.retired_at = Set(Some(Utc::now()));
     let key = row.update(&txn).await?;
     audit::record(
@@ -446,7 +446,7 @@ pub async fn destroy(
     actor: &Actor,
 ) -> Result<KeyDestroyed, DomainError> {
     let key = find_in_tenant(db, tenant, id).await?;
-    if state(&key) == KeyState::Destroyed {
+    if key.state == KeyState::Destroyed {
         return Err(DomainError::Conflict(
             "this key was destroyed already".into(),
         ));
@@ -469,7 +469,7 @@ pub async fn destroy(
         .await?
         .rows_affected;
     let mut row = key.into_active_model();
-    row.state = Set(KeyState::Destroyed.as_str().to_owned());
+    row.state = Set(KeyState::Destroyed);
     row.destroyed_at = Set(Some(Utc::now()));
     let key = row.update(&txn).await?;
     audit::record(

@@ -53,18 +53,10 @@ pub async fn show(
     to_api(db, tenant, &key).await
 }
 
-pub fn origin(key: &encryption_key::Model) -> KeyOrigin {
-    KeyOrigin::from_name(&key.origin).unwrap_or(KeyOrigin::PublicOnly)
-}
-
-pub fn state(key: &encryption_key::Model) -> KeyState {
-    KeyState::from_name(&key.state).unwrap_or(KeyState::Destroyed)
-}
-
 /// Refuses a key whose private half the server does not have: a public-only (tenant-held)
 /// key, or a destroyed one.
 pub fn has_private_half(key: &encryption_key::Model) -> Result<(), DomainError> {
-    match (origin(key), state(key)) {
+    match (key.origin, key.state) {
         (KeyOrigin::PublicOnly, _) => Err(DomainError::Conflict(
             "this key is held by the tenant: the server has only its public half".into(),
         )),
@@ -134,8 +126,8 @@ pub async fn to_api(
         tenant_id: key.tenant_id,
         fingerprint: key.fingerprint.clone(),
         bits: u32::try_from(key.bits).unwrap_or_default(),
-        origin: origin(key),
-        state: state(key),
+        origin: key.origin,
+        state: key.state,
         active: tenant.active_key_id == Some(key.id),
         created_at: key.created_at,
         exported_at: key.exported_at,

@@ -17,7 +17,7 @@ use crate::infra::entities::{encryption_key, key_grant, tenant};
 /// A tenant that holds its own keys decides alone which key seals its recordings: provider
 /// staff may not add or activate one there (they could hold its private half).
 pub fn tenant_decides(tenant: &tenant::Model, role: Role) -> Result<(), DomainError> {
-    if tenant.key_mode == KeyMode::TenantHeld.as_str() && role.is_provider_staff() {
+    if tenant.key_mode == KeyMode::TenantHeld && role.is_provider_staff() {
         return Err(DomainError::Refused(
             "this tenant holds its own keys: only its own administrators change its keys and encryption settings".into(),
         ));
@@ -40,8 +40,8 @@ pub async fn update(
     if mode == Some(KeyMode::TenantHeld) {
         let private_keys = encryption_key::Entity::find()
             .filter(encryption_key::Column::TenantId.eq(tenant.id))
-            .filter(encryption_key::Column::Origin.ne(KeyOrigin::PublicOnly.as_str()))
-            .filter(encryption_key::Column::State.ne(KeyState::Destroyed.as_str()))
+            .filter(encryption_key::Column::Origin.ne(KeyOrigin::PublicOnly))
+            .filter(encryption_key::Column::State.ne(KeyState::Destroyed))
             .count(db)
             .await?;
         if private_keys > 0 {
@@ -60,7 +60,7 @@ pub async fn update(
         row.encryption_enabled = Set(enabled);
     }
     if let Some(mode) = mode {
-        row.key_mode = Set(mode.as_str().to_owned());
+        row.key_mode = Set(mode);
     }
     let txn = begin_write(db).await?;
     let updated = row.update(&txn).await?;
@@ -81,7 +81,7 @@ pub async fn settings(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
 ) -> Result<EncryptionSettings, DomainError> {
-    let mode = KeyMode::from_name(&tenant.key_mode).unwrap_or(KeyMode::ProviderHeld);
+    let mode = tenant.key_mode;
     let active = match tenant.active_key_id {
         Some(id) => {
             encryption_key::Entity::find_by_id(id)
@@ -103,7 +103,7 @@ pub async fn settings(
     };
     let public_only = active
         .as_ref()
-        .is_some_and(|key| key.origin == KeyOrigin::PublicOnly.as_str());
+        .is_some_and(|key| key.origin == KeyOrigin::PublicOnly);
     Ok(EncryptionSettings {
         enabled: tenant.encryption_enabled,
         mode,

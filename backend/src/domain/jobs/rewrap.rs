@@ -110,7 +110,7 @@ async fn target_key(
         }
         None => None,
     }
-    .filter(|key| key.state == KeyState::Active.as_str())
+    .filter(|key| key.state == KeyState::Active)
     .ok_or_else(|| DomainError::Conflict("there is no active key to re-wrap to".into()))?;
     let public = RsaPublicKey::<Native>::from_spki_der(&target.public_key)
         .map_err(|error| DomainError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
@@ -147,8 +147,7 @@ async fn lend_sources(
         else {
             continue;
         };
-        if key.origin == KeyOrigin::PublicOnly.as_str() || key.state == KeyState::Destroyed.as_str()
-        {
+        if key.origin == KeyOrigin::PublicOnly || key.state == KeyState::Destroyed {
             continue;
         }
         if let Ok(private) = grants::open_for(db, holder, &key).await {
@@ -350,12 +349,8 @@ async fn rewrap_one(
         .store
         .get_range(&old, 0..Ord::min(stored, sealed::MAX_HEADER_LEN as u64))
         .await?;
-    let parsed = SealedHeader::parse(&head)?;
+    let (parsed, chunk_header) = SealedHeader::parse_with_payload_header(&head)?;
     let header_len = parsed.len as u64;
-    let chunk_header = head
-        .get(parsed.len..parsed.len + callvault_shared::chunked::HEADER_LEN)
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| anyhow::anyhow!("truncated"))?;
     let new_header = sealed::rewrap(parsed, &chunk_header, private, &[&keys.target], false)?;
 
     let object_key = crate::domain::recordings::object_key(row.tenant_id, row.id);

@@ -43,7 +43,7 @@ pub fn select(
         }
     }
     if let Some(direction) = query.direction {
-        select = select.filter(recording::Column::Direction.eq(direction.as_str()));
+        select = select.filter(recording::Column::Direction.eq(direction));
     }
     if let Some(tag) = &query.tag {
         // Tags are stored as a JSON array of strings; a quoted match finds whole tags only.

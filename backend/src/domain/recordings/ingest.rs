@@ -169,7 +169,7 @@ pub async fn ingest(
         key_fingerprint: sealing.as_ref().map(|(key, _)| key.fingerprint.clone()),
         started_at: metadata.started_at,
         duration_ms: duration_ms.and_then(|ms| i64::try_from(ms).ok()),
-        direction: direction.map(|direction| direction.as_str().to_owned()),
+        direction,
         caller: metadata.caller,
         callee: metadata.callee,
         agent: metadata.agent,
@@ -431,7 +431,7 @@ async fn sealing_key(
         .one(db)
         .await?
         .ok_or_else(no_key)?;
-    if key.state != KeyState::Active.as_str() {
+    if key.state != KeyState::Active {
         return Err(no_key());
     }
     let public = RsaPublicKey::<Native>::from_spki_der(&key.public_key)

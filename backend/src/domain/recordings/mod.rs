@@ -12,7 +12,7 @@ pub mod playback;
 pub mod sniff;
 pub mod sweeper;
 
-use callvault_shared::api::{Direction, Recording};
+use callvault_shared::api::Recording;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -49,7 +49,7 @@ pub fn to_api(row: recording::Model) -> Recording {
         key_id: row.key_id,
         started_at: row.started_at,
         duration_ms: row.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
-        direction: row.direction.as_deref().and_then(Direction::from_name),
+        direction: row.direction,
         caller: row.caller,
         callee: row.callee,
         agent: row.agent,

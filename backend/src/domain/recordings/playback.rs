@@ -217,12 +217,12 @@ async fn open(
             row.key_fingerprint.as_deref().map_or("?", |f| &f[..16.min(f.len())])
         ))
     })?;
-    if key.state == KeyState::Destroyed.as_str() {
+    if key.state == KeyState::Destroyed {
         return Err(DomainError::Gone(
             "this recording is unrecoverable here: the key it is sealed with was destroyed".into(),
         ));
     }
-    if key.origin == callvault_shared::api::KeyOrigin::PublicOnly.as_str() {
+    if key.origin == callvault_shared::api::KeyOrigin::PublicOnly {
         return Err(DomainError::Refused(
             "this recording is sealed with a tenant-held key: the server cannot open it; play it with the tenant's key file in the browser, or in the tenant's own instance".into(),
         ));

@@ -46,7 +46,7 @@ impl Principal {
     }
 
     pub fn role(&self) -> Role {
-        self.0.user.role()
+        self.0.user.role
     }
 
     /// Whether this request may use `permission`: the role allows it and, through an API

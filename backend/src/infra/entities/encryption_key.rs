@@ -12,9 +12,9 @@ pub struct Model {
     pub fingerprint: String,
     pub bits: i32,
     /// A [`callvault_shared::api::KeyOrigin`] name.
-    pub origin: String,
+    pub origin: callvault_shared::api::KeyOrigin,
     /// A [`callvault_shared::api::KeyState`] name.
-    pub state: String,
+    pub state: callvault_shared::api::KeyState,
     pub public_key: Vec<u8>,
     pub created_at: ChronoDateTimeUtc,
     pub created_by: Option<Uuid>,

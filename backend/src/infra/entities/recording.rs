@@ -22,7 +22,7 @@ pub struct Model {
     pub key_fingerprint: Option<String>,
     pub started_at: Option<ChronoDateTimeUtc>,
     pub duration_ms: Option<i64>,
-    pub direction: Option<String>,
+    pub direction: Option<callvault_shared::api::Direction>,
     pub caller: Option<String>,
     pub callee: Option<String>,
     pub agent: Option<String>,

@@ -16,8 +16,8 @@ pub struct Model {
     pub audit_head: Option<Vec<u8>>,
     /// Whether new recordings are sealed (with the active key).
     pub encryption_enabled: bool,
-    /// A [`callvault_shared::api::KeyMode`] name.
-    pub key_mode: String,
+    /// Who holds the private keys.
+    pub key_mode: callvault_shared::api::KeyMode,
     /// The key new recordings are sealed with.
     pub active_key_id: Option<Uuid>,
 }

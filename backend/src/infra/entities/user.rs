@@ -11,7 +11,7 @@ pub struct Model {
     /// Argon2id, as a PHC string.
     pub password_hash: String,
     /// A [`callvault_shared::api::Role`] name.
-    pub role: String,
+    pub role: callvault_shared::api::Role,
     pub created_at: ChronoDateTimeUtc,
     /// The user key's public half (SubjectPublicKeyInfo DER): grants are sealed to it.
     pub public_key: Option<Vec<u8>>,
@@ -49,20 +49,12 @@ impl Related<super::tenant::Entity> for Entity {
 }
 
 impl Model {
-    /// The role as stored; a value no version of callvault writes is treated as the least
-    /// privileged role rather than trusted.
-    pub fn role(&self) -> callvault_shared::api::Role {
-        self.role
-            .parse()
-            .unwrap_or(callvault_shared::api::Role::User)
-    }
-
     pub fn to_api(&self) -> callvault_shared::api::User {
         callvault_shared::api::User {
             id: self.id,
             tenant_id: self.tenant_id,
             username: self.username.clone(),
-            role: self.role(),
+            role: self.role,
             created_at: self.created_at,
             key_fingerprint: self
                 .public_key
