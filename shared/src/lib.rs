@@ -10,5 +10,5 @@ pub mod chunked;
 pub mod crypto;
 pub mod keys;
 pub mod sealed;
-pub mod sealing;
+pub mod stored_secrets;
 pub mod wav;

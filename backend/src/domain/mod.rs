@@ -14,3 +14,25 @@ pub mod jobs;
 pub mod lease;
 pub mod recordings;
 pub mod tenants;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, PrimaryKeyTrait, QueryFilter};
+
+use crate::infra::entities::{TenantOwned, tenant};
+
+/// The row `id` of exactly this tenant: a row of another tenant answers exactly like a missing
+/// one. Every lookup of a tenant's recording, user or key by id goes through here.
+pub async fn find_in_tenant<E>(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    id: uuid::Uuid,
+) -> Result<E::Model, error::DomainError>
+where
+    E: TenantOwned,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
+{
+    E::find_by_id(id)
+        .filter(E::tenant_column().eq(tenant.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| error::DomainError::NotFound(format!("no {} {id} in this tenant", E::NOUN)))
+}

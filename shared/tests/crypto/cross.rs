@@ -3,7 +3,7 @@
 use callvault_shared::crypto::{AwsLc, Crypto, RustCrypto};
 use callvault_shared::keys::RsaPrivateKey;
 use callvault_shared::sealed;
-use callvault_shared::sealing::{self, PasswordParams};
+use callvault_shared::stored_secrets::{self, PasswordParams};
 
 use crate::support::{plaintext, test_key};
 
@@ -33,22 +33,24 @@ fn files_cross<A: Crypto, B: Crypto>() {
 
 fn grants_cross<A: Crypto, B: Crypto>() {
     let recipient = test_key::<A>(2048);
-    let sealed = sealing::seal_to_public_key(b"a private key", recipient.public_key(), b"grant")
-        .expect("seals");
+    let sealed =
+        stored_secrets::seal_to_public_key(b"a private key", recipient.public_key(), b"grant")
+            .expect("seals");
     let other: RsaPrivateKey<B> = convert(&recipient);
-    let opened = sealing::open_with_private_key(&sealed, &other, b"grant").expect("opens");
+    let opened = stored_secrets::open_with_private_key(&sealed, &other, b"grant").expect("opens");
     assert_eq!(opened.expose(), b"a private key");
 }
 
 fn passwords_cross<A: Crypto, B: Crypto>() {
-    let sealed = sealing::seal_with_password::<A>(
+    let sealed = stored_secrets::seal_with_password::<A>(
         b"user key",
         b"pass word",
         b"user 1",
         PasswordParams::MINIMUM,
     )
     .expect("seals");
-    let opened = sealing::open_with_password::<B>(&sealed, b"pass word", b"user 1").expect("opens");
+    let opened =
+        stored_secrets::open_with_password::<B>(&sealed, b"pass word", b"user 1").expect("opens");
     assert_eq!(opened.expose(), b"user key");
 }
 

@@ -17,7 +17,7 @@ macro_rules! for_both_implementations {
 mod cross;
 mod keys;
 mod sealed;
-mod sealing;
+mod stored_secrets;
 mod support;
 mod tamper;
 mod vector_file;

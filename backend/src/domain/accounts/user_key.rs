@@ -5,7 +5,7 @@
 
 use callvault_shared::crypto::{DecryptError, Native, RsaBits, SecretBytes};
 use callvault_shared::keys::RsaPrivateKey;
-use callvault_shared::sealing::{PasswordParams, open_with_password, seal_with_password};
+use callvault_shared::stored_secrets::{PasswordParams, open_with_password, seal_with_password};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 

@@ -218,11 +218,7 @@ pub async fn find_in_tenant(
     tenant: &tenant::Model,
     id: Uuid,
 ) -> Result<user::Model, DomainError> {
-    user::Entity::find_by_id(id)
-        .filter(user::Column::TenantId.eq(tenant.id))
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("no user {id} in this tenant")))
+    crate::domain::find_in_tenant::<user::Entity>(db, tenant, id).await
 }
 
 fn may_assign(manager: &user::Model, role: Role) -> Result<(), DomainError> {

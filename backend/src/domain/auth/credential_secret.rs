@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use callvault_shared::crypto::{DecryptError, Native, SecretBytes, random_secret};
-use callvault_shared::sealing::{derive_subkey, open_with_key, seal_with_key};
+use callvault_shared::stored_secrets::{derive_subkey, open_with_key, seal_with_key};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use callvault_shared::crypto::{Native, SecretBytes};
-use callvault_shared::sealing::{open_with_key, seal_with_key};
+use callvault_shared::stored_secrets::{open_with_key, seal_with_key};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};

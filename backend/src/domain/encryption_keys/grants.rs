@@ -5,7 +5,7 @@
 use callvault_shared::api::KeyHolder;
 use callvault_shared::crypto::{Native, SecretBytes};
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
-use callvault_shared::sealing::{open_with_private_key, seal_to_public_key};
+use callvault_shared::stored_secrets::{open_with_private_key, seal_to_public_key};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,

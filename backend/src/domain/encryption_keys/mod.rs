@@ -19,11 +19,7 @@ pub async fn find_in_tenant(
     tenant: &tenant::Model,
     id: Uuid,
 ) -> Result<encryption_key::Model, DomainError> {
-    encryption_key::Entity::find_by_id(id)
-        .filter(encryption_key::Column::TenantId.eq(tenant.id))
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("no key {id} in this tenant")))
+    crate::domain::find_in_tenant::<encryption_key::Entity>(db, tenant, id).await
 }
 
 /// The tenant's keys, newest first, with their holders.

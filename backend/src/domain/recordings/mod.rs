@@ -13,7 +13,7 @@ pub mod sniff;
 pub mod sweeper;
 
 use callvault_shared::api::Recording;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::domain::error::DomainError;
@@ -30,11 +30,7 @@ pub async fn find_in_tenant(
     tenant: &tenant::Model,
     id: Uuid,
 ) -> Result<recording::Model, DomainError> {
-    recording::Entity::find_by_id(id)
-        .filter(recording::Column::TenantId.eq(tenant.id))
-        .one(db)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("no recording {id} in this tenant")))
+    crate::domain::find_in_tenant::<recording::Entity>(db, tenant, id).await
 }
 
 pub fn to_api(row: recording::Model) -> Recording {
