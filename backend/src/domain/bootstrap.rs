@@ -66,7 +66,9 @@ pub async fn ensure_system_account(
     let system = match system {
         Ok(system) => system,
         // Another instance sharing this database won the race to the first start.
-        Err(error) if accounts::is_unique_violation(&error) => return Ok(FirstStart::AlreadyDone),
+        Err(error) if crate::infra::database::is_unique_violation(&error) => {
+            return Ok(FirstStart::AlreadyDone);
+        }
         Err(error) => return Err(error.into()),
     };
     let root = accounts::insert(&txn, prepared)

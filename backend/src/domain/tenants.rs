@@ -8,10 +8,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
+use crate::infra::database::is_unique_violation;
 use crate::infra::entities::{tenant, user};
 
 /// The tenants `user` may see: the one tenant of an API token (`token_tenant`), all of them

@@ -74,3 +74,12 @@ pub async fn begin_write<C: TransactionTrait + ?Sized>(
     })
     .await
 }
+
+/// Whether `error` is a unique constraint refusing a row: a name or an id taken, or a race
+/// that another request won.
+pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

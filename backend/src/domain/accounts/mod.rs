@@ -15,6 +15,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::domain::error::DomainError;
+use crate::infra::database::is_unique_violation;
 use crate::infra::entities::{api_token, session, tenant, user};
 use crate::infra::password;
 
@@ -200,11 +201,4 @@ pub async fn apply_reset(
         sessions_ended,
         grants_removed,
     })
-}
-
-pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(
-        error.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 
-use crate::domain::accounts::is_unique_violation;
+use crate::infra::database::is_unique_violation;
 use crate::infra::entities::server_secret;
 
 const NAME: &str = "access-token-hs256";

@@ -14,10 +14,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{find_in_tenant, has_private_half, keep_a_holder, to_api};
-use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
+use crate::infra::database::is_unique_violation;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 
 /// Who holds the key `key_id` of the tenant.

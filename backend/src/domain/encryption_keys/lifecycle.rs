@@ -15,10 +15,10 @@ use zeroize::Zeroizing;
 
 use super::settings::tenant_decides;
 use super::{find_in_tenant, grants, has_private_half, to_api};
-use crate::domain::accounts::is_unique_violation;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
+use crate::infra::database::is_unique_violation;
 use crate::infra::entities::{encryption_key, key_grant, recording, tenant, user};
 
 /// Exported key files are protected by at least this many characters.

@@ -2,7 +2,7 @@
 //!
 //! [`configure`] is the one list of routes: each `.service(handler)` registers the handler
 //! with actix and adds its `#[utoipa::path]` operation to the OpenAPI document
-//! ([`crate::http::openapi::document`] builds the document from this same list).
+//! (the OpenAPI generator, `openapi::document`, builds the document from this same list).
 
 pub mod archives;
 pub mod audit;
