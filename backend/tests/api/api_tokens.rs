@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::fixtures::wav;
 use crate::fixtures::{encrypted_tenant, system_key};
-use crate::helpers::{Auth, TestApp};
+use crate::helpers::{Auth, Session, TestApp};
 
 async fn upload_with(app: &TestApp, secret: &str, audio: &[u8]) -> reqwest::Response {
     app.client
@@ -35,12 +35,31 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
     let root = app.sign_in_root().await;
     system_key(&app, &root).await;
     let acme = encrypted_tenant(&app, &root, "acme").await;
+    let recorder = a_recorders_secret_is_shown_once_and_never_stored(&app, &acme.admin).await;
+    let audio = wav(4000);
+    let id = the_recorder_uploads_and_reads_nothing(&app, &acme.admin, &recorder, &audio).await;
+    a_crms_token_plays_until_it_is_revoked(&app, &acme.admin, &id, &audio).await;
+    a_reset_and_a_demotion_narrow_the_users_tokens(
+        &app,
+        &root,
+        &acme.admin,
+        &recorder,
+        &id,
+        &audio,
+    )
+    .await;
+    an_expired_token_is_refused(&app, &recorder, &audio).await;
+}
 
+async fn a_recorders_secret_is_shown_once_and_never_stored(
+    app: &TestApp,
+    admin: &Session,
+) -> String {
     // The secret is in the creation answer only, and the database keeps no copy of it.
     let created: Value = app
         .post_as(
             "/api/v1/tenants/acme/tokens",
-            &acme.admin,
+            admin,
             &json!({ "name": "recorder pbx-01", "scopes": ["upload"], "expires_in_days": 30 }),
         )
         .await
@@ -59,7 +78,7 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
         )
         .unwrap_or_default();
     let listed = app
-        .get_as("/api/v1/tenants/acme/tokens", &acme.admin)
+        .get_as("/api/v1/tenants/acme/tokens", admin)
         .await
         .text()
         .await
@@ -81,9 +100,17 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
         "an upload token holds no key"
     );
 
+    recorder
+}
+
+async fn the_recorder_uploads_and_reads_nothing(
+    app: &TestApp,
+    admin: &Session,
+    recorder: &str,
+    audio: &[u8],
+) -> String {
     // The recorder uploads, and reads nothing.
-    let audio = wav(4000);
-    let uploaded = upload_with(&app, &recorder, &audio).await;
+    let uploaded = upload_with(app, recorder, audio).await;
     assert_eq!(uploaded.status(), 201);
     let id = uploaded.json::<Value>().await.expect("JSON")["id"]
         .as_str()
@@ -94,17 +121,10 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
         format!("/api/v1/tenants/acme/recordings/{id}/audio"),
         "/api/v1/tenants/acme/keys".to_owned(),
     ] {
-        assert_eq!(
-            get_with(&app, &path, &recorder).await.status(),
-            403,
-            "{path}"
-        );
+        assert_eq!(get_with(app, &path, recorder).await.status(), 403, "{path}");
     }
     let events = app
-        .get_as(
-            "/api/v1/tenants/acme/audit?action=recording.upload",
-            &acme.admin,
-        )
+        .get_as("/api/v1/tenants/acme/audit?action=recording.upload", admin)
         .await
         .text()
         .await
@@ -114,25 +134,32 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
         "the audit log names the token: {events}"
     );
 
+    id
+}
+
+async fn a_crms_token_plays_until_it_is_revoked(
+    app: &TestApp,
+    admin: &Session,
+    id: &str,
+    audio: &[u8],
+) {
     // A CRM's token lists and plays, through the administrator's grant on the tenant key.
-    let (crm, crm_id) = app
-        .create_api_token(&acme.admin, "acme", &["read", "play"])
-        .await;
-    let page: Value = get_with(&app, "/api/v1/tenants/acme/recordings", &crm)
+    let (crm, crm_id) = app.create_api_token(admin, "acme", &["read", "play"]).await;
+    let page: Value = get_with(app, "/api/v1/tenants/acme/recordings", &crm)
         .await
         .json()
         .await
         .expect("JSON");
     assert_eq!(page["recordings"].as_array().map(Vec::len), Some(1));
     let played = get_with(
-        &app,
+        app,
         &format!("/api/v1/tenants/acme/recordings/{id}/audio"),
         &crm,
     )
     .await;
     assert_eq!(played.status(), 200);
     assert_eq!(played.bytes().await.expect("bytes"), audio);
-    assert_eq!(upload_with(&app, &crm, &audio).await.status(), 403);
+    assert_eq!(upload_with(app, &crm, audio).await.status(), 403);
     // Not a person: no account routes, no tokens of its own.
     assert_eq!(app.me(Auth::ApiToken(&crm)).await.status(), 403);
     let minted = app
@@ -147,35 +174,41 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
 
     // Revoked: refused at once.
     let revoked = app
-        .delete_as(
-            &format!("/api/v1/tenants/acme/tokens/{crm_id}"),
-            &acme.admin,
-        )
+        .delete_as(&format!("/api/v1/tenants/acme/tokens/{crm_id}"), admin)
         .await;
     assert_eq!(revoked.status(), 204);
     assert_eq!(
-        get_with(&app, "/api/v1/tenants/acme/recordings", &crm)
+        get_with(app, "/api/v1/tenants/acme/recordings", &crm)
             .await
             .status(),
         401
     );
+}
 
+async fn a_reset_and_a_demotion_narrow_the_users_tokens(
+    app: &TestApp,
+    root: &Session,
+    admin: &Session,
+    recorder: &str,
+    id: &str,
+    audio: &[u8],
+) {
     // A password reset gives the user a new key pair: tokens that carried the old one end,
     // upload-only tokens go on.
-    let (player, _) = app.create_api_token(&acme.admin, "acme", &["play"]).await;
-    let (exporter, _) = app.create_api_token(&acme.admin, "acme", &["export"]).await;
-    let admin_id = acme.admin.user["id"].as_str().expect("id");
+    let (player, _) = app.create_api_token(admin, "acme", &["play"]).await;
+    let (exporter, _) = app.create_api_token(admin, "acme", &["export"]).await;
+    let admin_id = admin.user["id"].as_str().expect("id");
     let reset = app
         .post_as(
             &format!("/api/v1/tenants/acme/users/{admin_id}/reset-password"),
-            &root,
+            root,
             &json!({ "password": "a brand new password for ada" }),
         )
         .await;
     assert_eq!(reset.status(), 200);
     let path = format!("/api/v1/tenants/acme/recordings/{id}/audio");
-    assert_eq!(get_with(&app, &path, &player).await.status(), 401);
-    assert_eq!(upload_with(&app, &recorder, &audio).await.status(), 201);
+    assert_eq!(get_with(app, &path, &player).await.status(), 401);
+    assert_eq!(upload_with(app, recorder, audio).await.status(), 201);
 
     // A narrower role narrows its tokens: a plain user may not export.
     let everything = json!({ "filter": {} });
@@ -191,13 +224,16 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
     let demoted = app
         .patch_as(
             &format!("/api/v1/tenants/acme/users/{admin_id}"),
-            &root,
+            root,
             &json!({ "role": "user" }),
         )
         .await;
     assert_eq!(demoted.status(), 200);
     assert_eq!(export().await.status(), 403);
+}
 
+async fn an_expired_token_is_refused(app: &TestApp, recorder: &str, audio: &[u8]) {
+    let db = app.db().await;
     // Expired: refused.
     let row = api_token::Entity::find()
         .all(&db)
@@ -209,7 +245,7 @@ async fn a_recorder_uploads_a_crm_plays_and_every_ending_of_a_token_takes_effect
     let mut expired = row.into_active_model();
     expired.expires_at = Set(chrono::Utc::now() - chrono::Duration::seconds(1));
     expired.update(&db).await.expect("expired");
-    assert_eq!(upload_with(&app, &recorder, &audio).await.status(), 401);
+    assert_eq!(upload_with(app, recorder, audio).await.status(), 401);
 }
 
 #[tokio::test]

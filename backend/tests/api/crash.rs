@@ -129,23 +129,33 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
     assert_whole(&app, &acme.admin, &acknowledged).await;
     assert_once_each(&app, &acme.admin).await;
 
-    // A rewrap to a new key, killed at a random point of its progress.
-    let new_key = create_key(&app, &acme.admin, "acme", json!({ "bits": 2048 })).await;
+    a_rewrap_killed_midway_is_taken_over_and_finished(&mut app, &acme.admin, &mut rng).await;
+    assert_whole(&app, &acme.admin, &acknowledged).await;
+}
+
+/// A rewrap to a new key, killed at a random point of its progress: the restarted instance
+/// takes the job over once the dead one's lease runs out, and moves every recording.
+async fn a_rewrap_killed_midway_is_taken_over_and_finished(
+    app: &mut TestApp,
+    admin: &Session,
+    rng: &mut fastrand::Rng,
+) {
+    let new_key = create_key(app, admin, "acme", json!({ "bits": 2048 })).await;
     let new_id = new_key["id"].as_str().expect("id").to_owned();
     let activated = app
         .post_as(
             &format!("/api/v1/tenants/acme/keys/{new_id}/activate"),
-            &acme.admin,
+            admin,
             &json!({}),
         )
         .await;
     assert_eq!(activated.status(), 200);
     let started = app
-        .post_as("/api/v1/tenants/acme/rewrap", &acme.admin, &json!({}))
+        .post_as("/api/v1/tenants/acme/rewrap", admin, &json!({}))
         .await;
     assert_eq!(started.status(), 202);
     let started: Value = started.json().await.expect("JSON");
-    let job = RewrapJob::of(&app, &started).await;
+    let job = RewrapJob::of(app, &started).await;
     job.reach(rng.i64(1..(UPLOADS as i64) / 2)).await;
     app.kill();
     let at_kill = job.now().await;
@@ -161,7 +171,7 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
     let mut resumed = false;
     for _ in 0..60 {
         let response = app
-            .post_as("/api/v1/tenants/acme/rewrap", &acme.admin, &json!({}))
+            .post_as("/api/v1/tenants/acme/rewrap", admin, &json!({}))
             .await;
         if response.status() == 202 {
             resumed = true;
@@ -181,7 +191,6 @@ async fn sigkills_at_random_moments_lose_nothing_acknowledged_and_the_rewrap_com
         0,
         "recordings left on the old key"
     );
-    assert_whole(&app, &acme.admin, &acknowledged).await;
 }
 
 /// Every acknowledged upload is listed and plays as sent; every listed recording plays whole;

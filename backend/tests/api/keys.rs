@@ -13,7 +13,7 @@ use crate::fixtures::{
     EXPORT_PASSPHRASE, create_key, enable, encrypted_tenant, encryption, export, sha256,
     system_key, wav,
 };
-use crate::helpers::{TestApp, USER_PASSWORD};
+use crate::helpers::{Session, TestApp, USER_PASSWORD};
 
 #[tokio::test]
 async fn the_checklist_completes_for_the_system_account_and_a_tenant() {
@@ -486,6 +486,21 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
     callvault_shared::sealed::open(&private, stored.as_slice(), &mut opened).expect("opens");
     assert_eq!(opened, audio);
 
+    let needles: Vec<Vec<u8>> = vec![
+        private_der.expose()[..64].to_vec(),
+        private_der.expose()[private_der.len() - 64..].to_vec(),
+        private_pem.as_bytes()[40..100].to_vec(),
+    ];
+    assert_nothing_holds(&app, &db, &needles).await;
+}
+
+/// Neither the server's log, nor any file of its data directory (the database and the objects
+/// on SQLite), nor any key or audit row holds any of `needles`.
+async fn assert_nothing_holds(
+    app: &TestApp,
+    db: &sea_orm::DatabaseConnection,
+    needles: &[Vec<u8>],
+) {
     // Scan everything the server wrote: its log, the database and the object store (the data
     // directory holds all three on SQLite), and every database row when it is PostgreSQL.
     let log =
@@ -494,11 +509,6 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
         log.contains("/api/v1/tenants/vault/keys"),
         "the log is the server's"
     );
-    let needles: Vec<Vec<u8>> = vec![
-        private_der.expose()[..64].to_vec(),
-        private_der.expose()[private_der.len() - 64..].to_vec(),
-        private_pem.as_bytes()[40..100].to_vec(),
-    ];
     let mut files = vec![app.data_dir.path().to_path_buf()];
     while let Some(path) = files.pop() {
         if path.is_dir() {
@@ -509,7 +519,7 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
             );
         } else {
             let bytes = std::fs::read(&path).expect("file");
-            for needle in &needles {
+            for needle in needles {
                 assert!(
                     !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
                     "private key bytes in {}",
@@ -521,15 +531,15 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
     let rows = format!(
         "{:?}{:?}",
         callvault::infra::entities::encryption_key::Entity::find()
-            .all(&db)
+            .all(db)
             .await
             .expect("keys"),
         callvault::infra::entities::audit_event::Entity::find()
-            .all(&db)
+            .all(db)
             .await
             .expect("audit"),
     );
-    for needle in &needles {
+    for needle in needles {
         assert!(!rows.contains(&format!("{:?}", &needle[..16])[1..40]));
     }
 }
@@ -600,32 +610,7 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
 
     // A rewrap that an instance began and died in: its lease ran out, its progress is kept.
     let db = app.db().await;
-    let tenant: Value = app
-        .get_as("/api/v1/tenants/acme", &acme.admin)
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let tenant_id = uuid::Uuid::parse_str(tenant["id"].as_str().expect("id")).expect("uuid");
-    let interrupted = job::Model {
-        id: uuid::Uuid::now_v7(),
-        tenant_id,
-        kind: "rewrap".into(),
-        state: "running".into(),
-        done: 0,
-        total: 3,
-        failed: 0,
-        lease_owner: Some("instance-that-died".into()),
-        lease_expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
-        error: None,
-        created_by: None,
-        created_at: chrono::Utc::now(),
-        updated_at: chrono::Utc::now(),
-    }
-    .into_active_model()
-    .insert(&db)
-    .await
-    .expect("job");
+    let (tenant_id, interrupted) = a_rewrap_that_died(&app, &acme.admin, &db).await;
 
     // The restarted server (another process on the same database and store) resumes it.
     let restarted = app.another_instance().await;
@@ -682,6 +667,41 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
     // The old objects are gone: only the rewritten ones are left.
     let objects = app.object_count("recordings").await;
     assert_eq!(objects, uploads.len());
+}
+
+/// A rewrap job that an instance began and died in: running, its lease run out.
+async fn a_rewrap_that_died(
+    app: &TestApp,
+    admin: &Session,
+    db: &sea_orm::DatabaseConnection,
+) -> (uuid::Uuid, job::Model) {
+    let tenant: Value = app
+        .get_as("/api/v1/tenants/acme", admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let tenant_id = uuid::Uuid::parse_str(tenant["id"].as_str().expect("id")).expect("uuid");
+    let interrupted = job::Model {
+        id: uuid::Uuid::now_v7(),
+        tenant_id,
+        kind: "rewrap".into(),
+        state: "running".into(),
+        done: 0,
+        total: 3,
+        failed: 0,
+        lease_owner: Some("instance-that-died".into()),
+        lease_expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        error: None,
+        created_by: None,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    }
+    .into_active_model()
+    .insert(db)
+    .await
+    .expect("job");
+    (tenant_id, interrupted)
 }
 
 #[tokio::test]
