@@ -123,7 +123,15 @@ pub fn start(dir: &Path, key: Option<(&str, &str)>) -> anyhow::Result<Garage> {
             Err(_) => std::thread::sleep(Duration::from_millis(200)),
         }
     };
-    cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
+    // The node's id is on disk before the server listens for RPC, which the layout needs: on
+    // a busy machine the first attempts find nobody there.
+    loop {
+        match cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node]) {
+            Ok(_) => break,
+            Err(error) if started.elapsed() > Duration::from_secs(60) => return Err(error),
+            Err(_) => std::thread::sleep(Duration::from_millis(300)),
+        }
+    }
     cli(&["layout", "apply", "--version", "1"])?;
     cli(&["bucket", "create", BUCKET])?;
     if let Some((id, secret)) = key {
