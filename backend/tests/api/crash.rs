@@ -161,7 +161,7 @@ async fn a_rewrap_killed_midway_is_taken_over_and_finished(
     let at_kill = job.now().await;
     eprintln!("rewrap killed at {} of {}", at_kill.done, at_kill.total);
     assert!(
-        at_kill.state != "done",
+        at_kill.state != callvault_shared::api::JobState::Done,
         "the rewrap ended before the kill ({} of {})",
         at_kill.done,
         at_kill.total

@@ -106,7 +106,7 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
     let at_kill = job.now().await;
     eprintln!("killed at {} of {}", at_kill.done, at_kill.total);
     assert!(
-        at_kill.state != "done" && at_kill.done < at_kill.total,
+        at_kill.state != callvault_shared::api::JobState::Done && at_kill.done < at_kill.total,
         "the rewrap ended before the kill ({} of {}): give it more recordings",
         at_kill.done,
         at_kill.total

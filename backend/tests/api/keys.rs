@@ -686,7 +686,7 @@ async fn a_rewrap_that_died(
         id: uuid::Uuid::now_v7(),
         tenant_id,
         kind: "rewrap".into(),
-        state: "running".into(),
+        state: callvault_shared::api::JobState::Running,
         done: 0,
         total: 3,
         failed: 0,

@@ -250,7 +250,7 @@ impl World {
             id,
             tenant_id: self.tenant_ids[tenant],
             kind: "rewrap".into(),
-            state: "done".into(),
+            state: callvault_shared::api::JobState::Done,
             done: 0,
             total: 0,
             failed: 0,

@@ -34,7 +34,7 @@ impl RewrapJob {
     /// Waits until `done` recordings are done, or the job has ended.
     pub async fn reach(&self, done: i64) {
         let mut now = self.now().await;
-        while now.done < done && now.state != "done" {
+        while now.done < done && now.state != callvault_shared::api::JobState::Done {
             tokio::time::sleep(Duration::from_millis(5)).await;
             now = self.now().await;
         }
@@ -44,13 +44,13 @@ impl RewrapJob {
     pub async fn finish(&self) {
         let mut now = self.now().await;
         for _ in 0..600 {
-            if now.state == "done" {
+            if now.state == callvault_shared::api::JobState::Done {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
             now = self.now().await;
         }
-        assert_eq!(now.state, "done");
+        assert_eq!(now.state, callvault_shared::api::JobState::Done);
         assert_eq!((now.done, now.failed), (now.total, 0));
     }
 

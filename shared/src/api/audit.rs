@@ -32,11 +32,22 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
 pub enum AuditOutcome {
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "success"))]
     Success,
     /// Refused: wrong credentials, missing permission, locked account.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "denied"))]
     Denied,
     /// Attempted and failed for another reason.
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "failure"))]
     Failure,
 }
 

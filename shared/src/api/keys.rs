@@ -234,6 +234,30 @@ pub struct EncryptionUpdate {
     pub mode: Option<KeyMode>,
 }
 
+/// Where a background job is: waiting for an instance, being worked on, or ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+#[cfg_attr(
+    feature = "orm",
+    sea_orm(
+        rs_type = "String",
+        db_type = "String(sea_orm::sea_query::StringLen::None)"
+    )
+)]
+pub enum JobState {
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "queued"))]
+    Queued,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "running"))]
+    Running,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "done"))]
+    Done,
+    #[cfg_attr(feature = "orm", sea_orm(string_value = "failed"))]
+    Failed,
+}
+
+names!(JobState { Queued => "queued", Running => "running", Done => "done", Failed => "failed" });
+
 /// A background job, for progress bars.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

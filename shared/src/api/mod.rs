@@ -20,8 +20,9 @@ pub use auth::{
 };
 pub use health::{CheckState, Health, Readiness};
 pub use keys::{
-    Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, Job, KeyDestroy, KeyDestroyed,
-    KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, MIN_EXPORT_PASSPHRASE, NewGrant, NewKey,
+    Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, Job, JobState, KeyDestroy,
+    KeyDestroyed, KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, MIN_EXPORT_PASSPHRASE,
+    NewGrant, NewKey,
 };
 pub use permission::Permission;
 pub use problem::Problem;

@@ -79,7 +79,7 @@ impl AuditFilter {
             select = select.filter(audit_event::Column::Actor.eq(actor.as_str()));
         }
         if let Some(outcome) = self.outcome {
-            select = select.filter(audit_event::Column::Outcome.eq(outcome.as_str()));
+            select = select.filter(audit_event::Column::Outcome.eq(outcome));
         }
         if let Some(since) = self.since {
             select = select.filter(audit_event::Column::At.gte(since));

@@ -9,6 +9,7 @@
 pub mod rewrap;
 
 use callvault_shared::api::Job;
+use callvault_shared::api::JobState;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -19,11 +20,6 @@ use crate::infra::entities::job;
 
 /// A lease this long is renewed after every item; an instance that stops renewing loses it.
 pub const LEASE: Duration = Duration::seconds(30);
-
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-pub const FAILED: &str = "failed";
 
 /// Jobs running in this instance right now, so that a second request does not start a second
 /// worker on the same job.
@@ -53,10 +49,10 @@ pub async fn claim(db: &impl ConnectionTrait, job_id: Uuid) -> Result<bool, sea_
             Expr::value(crate::domain::lease::instance_id()),
         )
         .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + LEASE))
-        .col_expr(job::Column::State, Expr::value(RUNNING))
+        .col_expr(job::Column::State, Expr::value(JobState::Running))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(job_id))
-        .filter(job::Column::State.is_in([QUEUED, RUNNING]))
+        .filter(job::Column::State.is_in([JobState::Queued, JobState::Running]))
         .filter(
             job::Column::LeaseOwner
                 .is_null()
@@ -89,7 +85,7 @@ pub fn to_api(job: &job::Model) -> Job {
         id: job.id,
         tenant_id: job.tenant_id,
         kind: job.kind.clone(),
-        state: job.state.clone(),
+        state: job.state.as_str().to_owned(),
         done: u64::try_from(job.done).unwrap_or_default(),
         total: u64::try_from(job.total).unwrap_or_default(),
         failed: u64::try_from(job.failed).unwrap_or_default(),

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use callvault_shared::api::JobState;
 use callvault_shared::api::{Job, KeyOrigin, KeyState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
@@ -20,7 +21,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{DONE, FAILED, LEASE, QUEUED, RUNNING};
+use super::LEASE;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::encryption_keys::grants::{self, Holder};
 use crate::domain::error::DomainError;
@@ -167,7 +168,7 @@ async fn queue(
     let existing = job::Entity::find()
         .filter(job::Column::TenantId.eq(tenant_id))
         .filter(job::Column::Kind.eq(KIND))
-        .filter(job::Column::State.is_in([QUEUED, RUNNING]))
+        .filter(job::Column::State.is_in([JobState::Queued, JobState::Running]))
         .one(txn)
         .await?;
     let now = Utc::now();
@@ -184,7 +185,7 @@ async fn queue(
                 id: Uuid::now_v7(),
                 tenant_id,
                 kind: KIND.into(),
-                state: QUEUED.into(),
+                state: JobState::Queued,
                 done: 0,
                 total: total as i64,
                 failed: 0,
@@ -319,7 +320,11 @@ async fn finish(state: &Handles, job_id: Uuid, error: Option<String>) {
     let result = job::Entity::update_many()
         .col_expr(
             job::Column::State,
-            Expr::value(if error.is_some() { FAILED } else { DONE }),
+            Expr::value(if error.is_some() {
+                JobState::Failed
+            } else {
+                JobState::Done
+            }),
         )
         .col_expr(job::Column::Error, Expr::value(error))
         .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))

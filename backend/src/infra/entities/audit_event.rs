@@ -14,7 +14,7 @@ pub struct Model {
     pub action: String,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
-    pub outcome: String,
+    pub outcome: callvault_shared::api::AuditOutcome,
     pub origin: String,
     /// JSON text, hashed exactly as stored.
     pub details: String,

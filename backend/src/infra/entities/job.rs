@@ -9,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub kind: String,
-    pub state: String,
+    pub state: callvault_shared::api::JobState,
     pub done: i64,
     pub total: i64,
     pub failed: i64,
