@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use callvault_shared::api::{EncryptionKey, ImportOutcome, Recording, RecordingPage};
 use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 
@@ -45,13 +46,13 @@ async fn import_archive(
 }
 
 async fn count(app: &TestApp, session: &Session, tenant: &str) -> usize {
-    let page: Value = app
+    let page: RecordingPage = app
         .get_as(&format!("/api/v1/tenants/{tenant}/recordings"), session)
         .await
         .json()
         .await
         .expect("JSON");
-    page["recordings"].as_array().expect("list").len()
+    page.recordings.len()
 }
 
 #[tokio::test]
@@ -74,8 +75,8 @@ async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is
             .send()
             .await
             .expect("sent");
-        let uploaded: Value = response.json().await.expect("JSON");
-        ids.push(uploaded["id"].as_str().expect("id").to_owned());
+        let uploaded: Recording = response.json().await.expect("JSON");
+        ids.push(uploaded.id.to_string());
     }
     let archive = export_archive(&app, &acme.admin, "acme", json!({ "ids": ids })).await;
     // Nothing decrypted went into it.
@@ -98,9 +99,10 @@ async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is
     let manifest: Value =
         serde_json::from_reader(zip.by_name("manifest.json").expect("manifest")).expect("JSON");
     assert_eq!(manifest["recordings"][0]["id"], ids[1].as_str());
+    let acme_key: EncryptionKey = serde_json::from_value(acme.key.clone()).expect("a key");
     assert_eq!(
         manifest["recordings"][0]["key_fingerprint"],
-        acme.key["fingerprint"]
+        acme_key.fingerprint
     );
     let key_file = export(&app, &acme.admin, "acme", &acme.key).await;
 
@@ -116,13 +118,19 @@ async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is
     let imported = import_archive(&second, &owner, "acme-own", archive.clone()).await;
     assert_eq!(imported.status(), 200);
     assert_eq!(
-        imported.json::<Value>().await.expect("JSON"),
-        json!({ "imported": 2, "already_present": 0 })
+        imported.json::<ImportOutcome>().await.expect("JSON"),
+        ImportOutcome {
+            imported: 2,
+            already_present: 0
+        }
     );
     let again = import_archive(&second, &owner, "acme-own", archive).await;
     assert_eq!(
-        again.json::<Value>().await.expect("JSON"),
-        json!({ "imported": 0, "already_present": 2 })
+        again.json::<ImportOutcome>().await.expect("JSON"),
+        ImportOutcome {
+            imported: 0,
+            already_present: 2
+        }
     );
     assert_eq!(count(&second, &owner, "acme-own").await, 2);
 
@@ -153,13 +161,13 @@ async fn one_recording_archive() -> (TestApp, Session, Vec<u8>, Value, String, V
     let app = TestApp::spawn().await;
     let root = app.sign_in_root().await;
     app.create_tenant(&root, "acme").await;
-    let uploaded: Value = app
+    let uploaded: Recording = app
         .upload(&root, "acme", &wav(3_000))
         .await
         .json()
         .await
         .expect("JSON");
-    let archive = export_archive(&app, &root, "acme", json!({ "ids": [uploaded["id"]] })).await;
+    let archive = export_archive(&app, &root, "acme", json!({ "ids": [uploaded.id] })).await;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive.clone())).expect("ZIP");
     let manifest: Value =
         serde_json::from_reader(zip.by_name("manifest.json").expect("manifest")).expect("JSON");
@@ -170,10 +178,7 @@ async fn one_recording_archive() -> (TestApp, Session, Vec<u8>, Value, String, V
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut zip.by_name(&name).expect("file"), &mut bytes).expect("read");
     app.delete_as(
-        &format!(
-            "/api/v1/tenants/acme/recordings/{}",
-            uploaded["id"].as_str().expect("id")
-        ),
+        &format!("/api/v1/tenants/acme/recordings/{}", uploaded.id),
         &root,
     )
     .await;
@@ -330,7 +335,7 @@ async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everythi
         ("acme", &acme.admin, 2_000),
         ("plain", &root, 9_000),
     ] {
-        let uploaded: Value = app
+        let uploaded: Recording = app
             .upload(session, tenant, &wav(size))
             .await
             .json()
@@ -338,7 +343,7 @@ async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everythi
             .expect("JSON");
         originals.push((tenant, uploaded));
     }
-    assert_eq!(originals[2].1["sealed"], false);
+    assert!(!originals[2].1.sealed);
     let acme_key_file = export(&app, &acme.admin, "acme", &acme.key).await;
     let system_key_file = export(&app, &root, "system", &system).await;
 
@@ -423,9 +428,7 @@ async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everythi
         } else {
             &plain_owner
         };
-        let played = fresh
-            .play(session, tenant, uploaded["id"].as_str().expect("id"))
-            .await;
-        assert_eq!(sha256(&played), uploaded["sha256"], "{tenant}");
+        let played = fresh.play(session, tenant, &uploaded.id.to_string()).await;
+        assert_eq!(sha256(&played), uploaded.sha256, "{tenant}");
     }
 }

@@ -4,6 +4,10 @@
 use std::process::Command;
 
 use callvault::infra::entities::{job, recording};
+use callvault_shared::api::{
+    Checklist, EncryptionKey, EncryptionSettings, Job, KeyDestroyed, KeyOrigin, KeyState,
+    PasswordResetOutcome, Recording, Tenant, User,
+};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -14,6 +18,19 @@ use crate::fixtures::{
     system_key, wav,
 };
 use crate::helpers::{Session, TestApp, USER_PASSWORD};
+
+/// What a fixture answered as JSON, read as the API type it is.
+fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> T {
+    serde_json::from_value(value.clone()).expect("the API's type")
+}
+
+/// Every step of the check-list done.
+const COMPLETE: Checklist = Checklist {
+    key_present: true,
+    key_exported: true,
+    grants_present: true,
+    encryption_on: true,
+};
 
 #[tokio::test]
 async fn the_checklist_completes_for_the_system_account_and_a_tenant() {
@@ -37,50 +54,43 @@ async fn the_checklist_completes_for_the_system_account_and_a_tenant() {
     );
 
     // The System account: key (default size), export, grant (root holds it), encryption on.
-    let fresh = encryption(&app, &root, "system").await;
+    let fresh: EncryptionSettings = typed(&encryption(&app, &root, "system").await);
     assert_eq!(
-        fresh["checklist"],
-        json!({ "key_present": false, "key_exported": false, "grants_present": false, "encryption_on": false })
+        fresh.checklist,
+        Checklist {
+            key_present: false,
+            key_exported: false,
+            grants_present: false,
+            encryption_on: false
+        }
     );
-    let key = create_key(&app, &root, "system", json!({ "bits": 3072 })).await;
-    assert_eq!(key["bits"], 3072);
-    assert_eq!(key["origin"], "generated");
-    assert_eq!(key["active"], true);
-    assert_eq!(key["holders"][0]["username"], "root");
-    assert_eq!(key["fingerprint"].as_str().expect("hex").len(), 64);
+    let key_json = create_key(&app, &root, "system", json!({ "bits": 3072 })).await;
+    let key: EncryptionKey = typed(&key_json);
+    assert_eq!(key.bits, 3072);
+    assert_eq!(key.origin, KeyOrigin::Generated);
+    assert!(key.active);
+    assert_eq!(key.holders[0].username, "root");
+    assert_eq!(key.fingerprint.len(), 64);
     let short = app
         .post_as(
-            &format!(
-                "/api/v1/tenants/system/keys/{}/export",
-                key["id"].as_str().expect("id")
-            ),
+            &format!("/api/v1/tenants/system/keys/{}/export", key.id),
             &root,
             &json!({ "passphrase": "too short" }),
         )
         .await;
     assert_eq!(short.status(), 400);
-    let pem = export(&app, &root, "system", &key).await;
+    let pem = export(&app, &root, "system", &key_json).await;
     assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
     enable(&app, &root, "system").await;
-    let done = encryption(&app, &root, "system").await;
-    assert_eq!(
-        done["checklist"],
-        json!({ "key_present": true, "key_exported": true, "grants_present": true, "encryption_on": true })
-    );
+    let done: EncryptionSettings = typed(&encryption(&app, &root, "system").await);
+    assert_eq!(done.checklist, COMPLETE);
 
     // A tenant, by its administrator.
     let tenant_key = create_key(&app, &ada, "acme", json!({ "bits": 2048 })).await;
     export(&app, &ada, "acme", &tenant_key).await;
     enable(&app, &ada, "acme").await;
-    let done = encryption(&app, &ada, "acme").await;
-    assert!(
-        done["checklist"]
-            .as_object()
-            .expect("object")
-            .values()
-            .all(|v| v == true),
-        "{done}"
-    );
+    let done: EncryptionSettings = typed(&encryption(&app, &ada, "acme").await);
+    assert_eq!(done.checklist, COMPLETE, "{done:?}");
 
     // Bad input names the problem and stores nothing.
     for (body, expected) in [
@@ -114,7 +124,7 @@ async fn the_checklist_completes_for_the_system_account_and_a_tenant() {
         )
         .await;
     assert_eq!(duplicate.status(), 409);
-    let keys: Vec<Value> = app
+    let keys: Vec<EncryptionKey> = app
         .get_as("/api/v1/tenants/acme/keys", &ada)
         .await
         .json()
@@ -129,37 +139,38 @@ async fn only_a_holder_grants_within_the_tenant_and_a_role_never_suffices() {
     let root = app.sign_in_root().await;
     system_key(&app, &root).await;
     let acme = encrypted_tenant(&app, &root, "acme").await;
-    let sam = app.create_user(&root, "acme", "sam", "supervisor").await;
+    let sam: User = typed(&app.create_user(&root, "acme", "sam", "supervisor").await);
     app.create_user(&root, "acme", "tom", "tenant_admin").await;
     app.sign_in("sam", USER_PASSWORD).await;
     app.sign_in("tom", USER_PASSWORD).await;
     app.create_tenant(&root, "beta").await;
-    let stranger = app.create_user(&root, "beta", "stranger", "user").await;
-    let key_id = acme.key["id"].as_str().expect("id");
+    let stranger: User = typed(&app.create_user(&root, "beta", "stranger", "user").await);
+    let acme_key: EncryptionKey = typed(&acme.key);
+    let key_id = acme_key.id;
     let grants = format!("/api/v1/tenants/acme/keys/{key_id}/grants");
 
     // Root, without a grant, cannot grant, export or play.
     let response = app
-        .post_as(&grants, &root, &json!({ "user_id": sam["id"] }))
+        .post_as(&grants, &root, &json!({ "user_id": sam.id }))
         .await;
     assert_eq!(response.status(), 403);
     assert!(response.text().await.expect("text").contains("no grant"));
-    let uploaded: Value = app
+    let uploaded: Recording = app
         .upload(&root, "acme", &wav(40_000))
         .await
         .json()
         .await
         .expect("JSON");
-    assert_eq!(uploaded["sealed"], true);
-    assert_eq!(uploaded["key_fingerprint"], acme.key["fingerprint"]);
-    let id = uploaded["id"].as_str().expect("id");
+    assert!(uploaded.sealed);
+    assert_eq!(uploaded.key_fingerprint, Some(acme_key.fingerprint.clone()));
+    let id = uploaded.id.to_string();
     let audio = format!("/api/v1/tenants/acme/recordings/{id}/audio");
     assert_eq!(app.get_as(&audio, &root).await.status(), 403);
 
     // Tom is an administrator too, without a grant: refused as well.
     let tom_session = app.sign_in("tom", USER_PASSWORD).await;
     assert_eq!(
-        app.post_as(&grants, &tom_session, &json!({ "user_id": sam["id"] }))
+        app.post_as(&grants, &tom_session, &json!({ "user_id": sam.id }))
             .await
             .status(),
         403
@@ -167,23 +178,23 @@ async fn only_a_holder_grants_within_the_tenant_and_a_role_never_suffices() {
 
     // A user of another tenant is not found from here.
     let response = app
-        .post_as(&grants, &acme.admin, &json!({ "user_id": stranger["id"] }))
+        .post_as(&grants, &acme.admin, &json!({ "user_id": stranger.id }))
         .await;
     assert_eq!(response.status(), 404);
 
     // The holder grants; the supervisor plays exactly what was uploaded.
     let response = app
-        .post_as(&grants, &acme.admin, &json!({ "user_id": sam["id"] }))
+        .post_as(&grants, &acme.admin, &json!({ "user_id": sam.id }))
         .await;
     assert_eq!(response.status(), 201);
     let again = app
-        .post_as(&grants, &acme.admin, &json!({ "user_id": sam["id"] }))
+        .post_as(&grants, &acme.admin, &json!({ "user_id": sam.id }))
         .await;
     assert_eq!(again.status(), 409);
     let sam_session = app.sign_in("sam", USER_PASSWORD).await;
-    let played = app.play(&sam_session, "acme", id).await;
+    let played = app.play(&sam_session, "acme", &id).await;
     assert_eq!(played, wav(40_000));
-    assert_eq!(sha256(&played), uploaded["sha256"]);
+    assert_eq!(sha256(&played), uploaded.sha256);
 
     // Seeking: a range, a suffix, and beyond the end.
     let ranged = |range: &'static str| {
@@ -209,18 +220,15 @@ async fn only_a_holder_grants_within_the_tenant_and_a_role_never_suffices() {
     assert_eq!(beyond.status(), 416);
 
     // Revoking takes it away at once; a reset voids the grant too.
-    let revoke = format!("{grants}/{}", sam["id"].as_str().expect("id"));
+    let revoke = format!("{grants}/{}", sam.id);
     assert_eq!(app.delete_as(&revoke, &acme.admin).await.status(), 204);
     assert_eq!(app.get_as(&audio, &sam_session).await.status(), 403);
-    app.post_as(&grants, &acme.admin, &json!({ "user_id": sam["id"] }))
+    app.post_as(&grants, &acme.admin, &json!({ "user_id": sam.id }))
         .await;
     assert_eq!(app.get_as(&audio, &sam_session).await.status(), 200);
-    let reset: Value = app
+    let reset: PasswordResetOutcome = app
         .post_as(
-            &format!(
-                "/api/v1/tenants/acme/users/{}/reset-password",
-                sam["id"].as_str().expect("id")
-            ),
+            &format!("/api/v1/tenants/acme/users/{}/reset-password", sam.id),
             &acme.admin,
             &json!({ "password": "sam's brand new password" }),
         )
@@ -228,7 +236,7 @@ async fn only_a_holder_grants_within_the_tenant_and_a_role_never_suffices() {
         .json()
         .await
         .expect("JSON");
-    assert_eq!(reset["grants_removed"], 1);
+    assert_eq!(reset.grants_removed, 1);
     let sam_session = app.sign_in("sam", "sam's brand new password").await;
     assert_eq!(app.get_as(&audio, &sam_session).await.status(), 403);
 }
@@ -239,8 +247,9 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
     let root = app.sign_in_root().await;
     system_key(&app, &root).await;
     let acme = encrypted_tenant(&app, &root, "acme").await;
+    let acme_key: EncryptionKey = typed(&acme.key);
     let audio = wav(30_000);
-    let uploaded: Value = app
+    let uploaded: Recording = app
         .upload(&acme.admin, "acme", &audio)
         .await
         .json()
@@ -269,17 +278,15 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
         "{}",
         String::from_utf8_lossy(&der.stderr)
     );
-    assert_eq!(sha256(&der.stdout), acme.key["fingerprint"]);
+    assert_eq!(sha256(&der.stdout), acme_key.fingerprint);
 
     // The stored object is a sealed file the command line opens with the exported key.
     let db = app.db().await;
-    let row = recording::Entity::find_by_id(
-        uuid::Uuid::parse_str(uploaded["id"].as_str().expect("id")).expect("uuid"),
-    )
-    .one(&db)
-    .await
-    .expect("query")
-    .expect("row");
+    let row = recording::Entity::find_by_id(uploaded.id)
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("row");
     let stored = app.object(&row.object_key).await;
     assert!(stored.starts_with(b"CVREC\r\n\x1a"));
     assert!(
@@ -317,15 +324,17 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
         .create_user(&root2, "acme", "ada2", "tenant_admin")
         .await;
     let ada2 = second.sign_in("ada2", USER_PASSWORD).await;
-    let imported = create_key(
-        &second,
-        &ada2,
-        "acme",
-        json!({ "private_key_pem": pem, "passphrase": EXPORT_PASSPHRASE }),
-    )
-    .await;
-    assert_eq!(imported["fingerprint"], acme.key["fingerprint"]);
-    assert_eq!(imported["origin"], "imported");
+    let imported: EncryptionKey = typed(
+        &create_key(
+            &second,
+            &ada2,
+            "acme",
+            json!({ "private_key_pem": pem, "passphrase": EXPORT_PASSPHRASE }),
+        )
+        .await,
+    );
+    assert_eq!(imported.fingerprint, acme_key.fingerprint);
+    assert_eq!(imported.origin, KeyOrigin::Imported);
     // The recording moves over as the archive import will move it: the sealed object as it
     // is, and its catalogue row pointing at the imported key.
     let db2 = second.db().await;
@@ -341,24 +350,18 @@ async fn an_exported_key_opens_with_openssl_and_in_a_fresh_instance() {
             .await
             .expect("copied");
     }
-    let tenant2: Value = second
+    let tenant2: Tenant = second
         .get_as("/api/v1/tenants/acme", &ada2)
         .await
         .json()
         .await
         .expect("JSON");
     let mut moved = row.clone().into_active_model();
-    moved.tenant_id = sea_orm::ActiveValue::Set(
-        uuid::Uuid::parse_str(tenant2["id"].as_str().expect("id")).expect("uuid"),
-    );
-    moved.key_id = sea_orm::ActiveValue::Set(Some(
-        uuid::Uuid::parse_str(imported["id"].as_str().expect("id")).expect("uuid"),
-    ));
+    moved.tenant_id = sea_orm::ActiveValue::Set(tenant2.id);
+    moved.key_id = sea_orm::ActiveValue::Set(Some(imported.id));
     moved.created_by = sea_orm::ActiveValue::Set(None);
     moved.reset_all().insert(&db2).await.expect("inserted");
-    let played = second
-        .play(&ada2, "acme", uploaded["id"].as_str().expect("id"))
-        .await;
+    let played = second.play(&ada2, "acme", &uploaded.id.to_string()).await;
     assert_eq!(played, audio);
 }
 
@@ -387,30 +390,25 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
         .to_encrypted_pem(EXPORT_PASSPHRASE.as_bytes())
         .expect("PEM");
     let public_pem = private.public_key().to_pem();
-    let key = create_key(&app, &val, "vault", json!({ "public_key_pem": public_pem })).await;
-    assert_eq!(key["origin"], "public_only");
-    assert!(key["holders"].as_array().expect("list").is_empty());
+    let key: EncryptionKey =
+        typed(&create_key(&app, &val, "vault", json!({ "public_key_pem": public_pem })).await);
+    assert_eq!(key.origin, KeyOrigin::PublicOnly);
+    assert!(key.holders.is_empty());
     enable(&app, &val, "vault").await;
-    let settings = encryption(&app, &val, "vault").await;
-    assert!(
-        settings["checklist"]
-            .as_object()
-            .expect("object")
-            .values()
-            .all(|v| v == true),
-        "{settings}"
-    );
+    let settings: EncryptionSettings = typed(&encryption(&app, &val, "vault").await);
+    assert_eq!(settings.checklist, COMPLETE, "{settings:?}");
 
     let audio = wav(20_000);
-    let uploaded: Value = app
+    let uploaded: Recording = app
         .upload(&val, "vault", &audio)
         .await
         .json()
         .await
         .expect("JSON");
-    assert_eq!(uploaded["key_fingerprint"], key["fingerprint"]);
-    let id = uploaded["id"].as_str().expect("id");
-    let key_id = key["id"].as_str().expect("id");
+    assert_eq!(uploaded.key_fingerprint, Some(key.fingerprint.clone()));
+    let id = uploaded.id;
+    let key_id = key.id;
+    let val_user: User = typed(&val.user);
 
     // Every key endpoint, tried: nothing takes a private key, nothing opens the recordings.
     let tries = [
@@ -431,7 +429,7 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
         app.post_as(
             &format!("/api/v1/tenants/vault/keys/{key_id}/grants"),
             &val,
-            &json!({ "user_id": val.user["id"] }),
+            &json!({ "user_id": val_user.id }),
         )
         .await,
         app.get_as(
@@ -476,7 +474,7 @@ async fn a_tenant_held_key_leaves_no_private_key_material_on_the_server() {
 
     // The tenant's side opens the file with its own key.
     let db = app.db().await;
-    let row = recording::Entity::find_by_id(uuid::Uuid::parse_str(id).expect("uuid"))
+    let row = recording::Entity::find_by_id(id)
         .one(&db)
         .await
         .expect("query")
@@ -550,11 +548,11 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
     let root = app.sign_in_root().await;
     system_key(&app, &root).await;
     let acme = encrypted_tenant(&app, &root, "acme").await;
-    let old_key = acme.key["id"].as_str().expect("id").to_owned();
+    let old_key = typed::<EncryptionKey>(&acme.key).id;
     let mut uploads = Vec::new();
     for size in [10_000, 17_000, 33_000] {
         let audio = wav(size);
-        let uploaded: Value = app
+        let uploaded: Recording = app
             .upload(&acme.admin, "acme", &audio)
             .await
             .json()
@@ -564,9 +562,10 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
     }
 
     // A new key, active; the old one retired: new recordings use the new one, old ones play.
-    let new_key = create_key(&app, &acme.admin, "acme", json!({ "bits": 2048 })).await;
-    let new_id = new_key["id"].as_str().expect("id");
-    assert_eq!(new_key["active"], false);
+    let new_key: EncryptionKey =
+        typed(&create_key(&app, &acme.admin, "acme", json!({ "bits": 2048 })).await);
+    let new_id = new_key.id;
+    assert!(!new_key.active);
     let activate = app
         .post_as(
             &format!("/api/v1/tenants/acme/keys/{new_id}/activate"),
@@ -592,17 +591,17 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
         .await;
     assert_eq!(again.status(), 409, "a retired key never seals again");
     let audio = wav(5_000);
-    let newest: Value = app
+    let newest: Recording = app
         .upload(&acme.admin, "acme", &audio)
         .await
         .json()
         .await
         .expect("JSON");
-    assert_eq!(newest["key_fingerprint"], new_key["fingerprint"]);
+    assert_eq!(newest.key_fingerprint, Some(new_key.fingerprint.clone()));
     uploads.push((newest, audio));
     for (uploaded, audio) in &uploads {
         assert_eq!(
-            &app.play(&acme.admin, "acme", uploaded["id"].as_str().expect("id"))
+            &app.play(&acme.admin, "acme", &uploaded.id.to_string())
                 .await,
             audio
         );
@@ -622,30 +621,26 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
         .await
         .expect("sent");
     assert_eq!(response.status(), 202);
-    let started: Value = response.json().await.expect("JSON");
-    assert_eq!(
-        started["id"],
-        interrupted.id.to_string(),
-        "the interrupted job resumes"
-    );
-    let mut finished = Value::Null;
+    let started: Job = response.json().await.expect("JSON");
+    assert_eq!(started.id, interrupted.id, "the interrupted job resumes");
+    let mut finished = None;
     for _ in 0..100 {
-        finished = app
+        let polled: Job = app
             .get_as(&format!("/api/v1/jobs/{}", interrupted.id), &acme.admin)
             .await
             .json()
             .await
             .expect("JSON");
-        if finished["state"] == "done" {
+        let done = polled.state == "done";
+        finished = Some(polled);
+        if done {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(finished["state"], "done", "{finished}");
-    assert_eq!(
-        (finished["done"].as_u64(), finished["failed"].as_u64()),
-        (Some(3), Some(0))
-    );
+    let finished = finished.expect("polled");
+    assert_eq!(finished.state, "done", "{finished:?}");
+    assert_eq!((finished.done, finished.failed), (3, 0));
 
     // Every recording is on the new key, and plays byte for byte as before.
     let rows = recording::Entity::find()
@@ -653,16 +648,13 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
         .all(&db)
         .await
         .expect("rows");
-    assert!(
-        rows.iter()
-            .all(|row| row.key_id.map(|k| k.to_string()) == Some(new_id.to_owned()))
-    );
+    assert!(rows.iter().all(|row| row.key_id == Some(new_id)));
     for (uploaded, audio) in &uploads {
         let played = app
-            .play(&acme.admin, "acme", uploaded["id"].as_str().expect("id"))
+            .play(&acme.admin, "acme", &uploaded.id.to_string())
             .await;
         assert_eq!(&played, audio);
-        assert_eq!(sha256(&played), uploaded["sha256"]);
+        assert_eq!(sha256(&played), uploaded.sha256);
     }
     // The old objects are gone: only the rewritten ones are left.
     let objects = app.object_count("recordings").await;
@@ -710,17 +702,17 @@ async fn destroying_a_key_says_what_becomes_unrecoverable() {
     let root = app.sign_in_root().await;
     system_key(&app, &root).await;
     let acme = encrypted_tenant(&app, &root, "acme").await;
-    let first: Value = app
+    let first: Recording = app
         .upload(&acme.admin, "acme", &wav(9_000))
         .await
         .json()
         .await
         .expect("JSON");
     app.upload(&acme.admin, "acme", &wav(9_500)).await;
-    let key_id = acme.key["id"].as_str().expect("id");
+    let key_id = typed::<EncryptionKey>(&acme.key).id;
     let destroy = format!("/api/v1/tenants/acme/keys/{key_id}/destroy");
     // The last holder cannot walk away quietly: that is what destroy is for.
-    let admin_id = acme.admin.user["id"].as_str().expect("id");
+    let admin_id = typed::<User>(&acme.admin.user).id;
     let revoke = app
         .delete_as(
             &format!("/api/v1/tenants/acme/keys/{key_id}/grants/{admin_id}"),
@@ -763,16 +755,13 @@ async fn destroying_a_key_says_what_becomes_unrecoverable() {
         )
         .await;
     assert_eq!(destroyed.status(), 200);
-    let outcome: Value = destroyed.json().await.expect("JSON");
-    assert_eq!(outcome["recordings_unrecoverable"], 2);
-    assert_eq!(outcome["grants_removed"], 1);
-    assert_eq!(outcome["key"]["state"], "destroyed");
+    let outcome: KeyDestroyed = destroyed.json().await.expect("JSON");
+    assert_eq!(outcome.recordings_unrecoverable, 2);
+    assert_eq!(outcome.grants_removed, 1);
+    assert_eq!(outcome.key.state, KeyState::Destroyed);
     let played = app
         .get_as(
-            &format!(
-                "/api/v1/tenants/acme/recordings/{}/audio",
-                first["id"].as_str().expect("id")
-            ),
+            &format!("/api/v1/tenants/acme/recordings/{}/audio", first.id),
             &acme.admin,
         )
         .await;

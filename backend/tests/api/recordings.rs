@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use callvault::domain::recordings::sweeper;
+use callvault_shared::api::{Direction, Recording, RecordingPage};
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use serde_json::{Value, json};
@@ -48,14 +49,14 @@ async fn ingest_recognises_audio_by_its_bytes_and_enforces_the_size_limit() {
         .await
         .expect("sent");
     assert_eq!(bad_direction.status(), 400);
-    let listed: Value = app
+    let listed: RecordingPage = app
         .get_as("/api/v1/tenants/acme/recordings", &root)
         .await
         .json()
         .await
         .expect("JSON");
     assert!(
-        listed["recordings"].as_array().expect("list").is_empty(),
+        listed.recordings.is_empty(),
         "refused uploads leave nothing"
     );
 
@@ -65,14 +66,14 @@ async fn ingest_recognises_audio_by_its_bytes_and_enforces_the_size_limit() {
         .await
         .expect("sent");
     assert_eq!(stored.status(), 201);
-    let recording: Value = stored.json().await.expect("JSON");
-    assert_eq!(recording["content_type"], "audio/wav");
-    assert_eq!(recording["sealed"], false);
-    assert_eq!(recording["key_fingerprint"], Value::Null);
-    assert_eq!(recording["duration_ms"], 1000);
-    assert_eq!(recording["tags"], json!(["sales", "vip"]));
-    assert_eq!(recording["size_bytes"], audio.len());
-    let id = recording["id"].as_str().expect("id");
+    let recording: Recording = stored.json().await.expect("JSON");
+    assert_eq!(recording.content_type, "audio/wav");
+    assert!(!recording.sealed);
+    assert_eq!(recording.key_fingerprint, None);
+    assert_eq!(recording.duration_ms, Some(1000));
+    assert_eq!(recording.tags, ["sales", "vip"]);
+    assert_eq!(recording.size_bytes, audio.len() as u64);
+    let id = recording.id;
     let download = app
         .get_as(
             &format!("/api/v1/tenants/acme/recordings/{id}/audio?download=true"),
@@ -115,38 +116,20 @@ async fn the_catalogue_filters_pages_and_deletes() {
         async move {
             app.get_as(&path, root)
                 .await
-                .json::<Value>()
+                .json::<RecordingPage>()
                 .await
                 .expect("JSON")
         }
     };
-    assert_eq!(
-        page("?caller=alice").await["recordings"]
-            .as_array()
-            .expect("list")
-            .len(),
-        2
-    );
-    assert_eq!(
-        page("?tag=support").await["recordings"]
-            .as_array()
-            .expect("list")
-            .len(),
-        2
-    );
-    assert_eq!(
-        page("?tag=supp").await["recordings"]
-            .as_array()
-            .expect("list")
-            .len(),
-        0
-    );
+    assert_eq!(page("?caller=alice").await.recordings.len(), 2);
+    assert_eq!(page("?tag=support").await.recordings.len(), 2);
+    assert_eq!(page("?tag=supp").await.recordings.len(), 0);
     let first = page("?limit=2").await;
-    assert_eq!(first["recordings"].as_array().expect("list").len(), 2);
-    let cursor = first["next_cursor"].as_str().expect("a next page");
+    assert_eq!(first.recordings.len(), 2);
+    let cursor = first.next_cursor.expect("a next page");
     let second = page(&format!("?limit=2&cursor={cursor}")).await;
-    assert_eq!(second["recordings"].as_array().expect("list").len(), 1);
-    assert_eq!(second["next_cursor"], Value::Null);
+    assert_eq!(second.recordings.len(), 1);
+    assert_eq!(second.next_cursor, None);
     assert_eq!(
         app.get_as("/api/v1/tenants/acme/recordings?sort=sideways", &root)
             .await
@@ -154,10 +137,7 @@ async fn the_catalogue_filters_pages_and_deletes() {
         400
     );
 
-    let id = second["recordings"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = second.recordings[0].id;
     let changed = app
         .patch_as(
             &format!("/api/v1/tenants/acme/recordings/{id}"),
@@ -166,8 +146,8 @@ async fn the_catalogue_filters_pages_and_deletes() {
         )
         .await;
     assert_eq!(
-        changed.json::<Value>().await.expect("JSON")["tags"],
-        json!(["kept"])
+        changed.json::<Recording>().await.expect("JSON").tags,
+        ["kept"]
     );
     assert_eq!(
         app.delete_as(&format!("/api/v1/tenants/acme/recordings/{id}"), &root)
@@ -181,10 +161,7 @@ async fn the_catalogue_filters_pages_and_deletes() {
             .status(),
         404
     );
-    assert_eq!(
-        page("").await["recordings"].as_array().expect("list").len(),
-        2
-    );
+    assert_eq!(page("").await.recordings.len(), 2);
 }
 
 #[tokio::test]
@@ -192,7 +169,7 @@ async fn the_sweeper_removes_bytes_no_recording_names_and_nothing_else() {
     let app = TestApp::spawn().await;
     let root = app.sign_in_root().await;
     app.create_tenant(&root, "acme").await;
-    let kept: Value = app
+    let kept: Recording = app
         .upload(&root, "acme", &wav(2_000))
         .await
         .json()
@@ -221,9 +198,7 @@ async fn the_sweeper_removes_bytes_no_recording_names_and_nothing_else() {
         }
     );
     assert!(store.head(&stray).await.is_err());
-    let played = app
-        .play(&root, "acme", kept["id"].as_str().expect("id"))
-        .await;
+    let played = app.play(&root, "acme", &kept.id.to_string()).await;
     assert_eq!(played, wav(2_000));
 }
 
@@ -256,13 +231,12 @@ async fn a_multipart_upload_takes_json_metadata_and_the_file() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 201);
-    let recording: Value = response.json().await.expect("JSON");
-    assert_eq!(recording["caller"], "+4930111");
-    assert_eq!(recording["direction"], "outbound");
-    assert_eq!(recording["tags"], json!(["a", "b"]));
+    let recording: Recording = response.json().await.expect("JSON");
+    assert_eq!(recording.caller.as_deref(), Some("+4930111"));
+    assert_eq!(recording.direction, Some(Direction::Outbound));
+    assert_eq!(recording.tags, ["a", "b"]);
     assert_eq!(
-        app.play(&root, "acme", recording["id"].as_str().expect("id"))
-            .await,
+        app.play(&root, "acme", &recording.id.to_string()).await,
         audio
     );
 
@@ -315,7 +289,10 @@ async fn a_sigkill_during_50_concurrent_uploads_loses_nothing_acknowledged() {
             if response.status() != 201 {
                 return None;
             }
+            // An answer cut off by the kill is no acknowledgement; a whole one that is not a
+            // recording fails the test.
             let recording: Value = response.json().await.ok()?;
+            let recording: Recording = serde_json::from_value(recording).expect("a recording");
             landed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Some((recording, audio))
         }));
@@ -349,34 +326,28 @@ async fn a_sigkill_during_50_concurrent_uploads_loses_nothing_acknowledged() {
 
     app.restart_process().await;
     let root = app.sign_in_root().await;
-    let listed: Value = app
+    let listed: RecordingPage = app
         .get_as("/api/v1/tenants/acme/recordings?limit=500", &root)
         .await
         .json()
         .await
         .expect("JSON");
-    let listed = listed["recordings"].as_array().expect("list").clone();
+    let listed = listed.recordings;
     for (recording, audio) in &acknowledged {
         assert!(
-            listed.iter().any(|r| r["id"] == recording["id"]),
+            listed.iter().any(|r| r.id == recording.id),
             "an acknowledged upload is listed"
         );
         assert_eq!(
-            &app.play(&root, "acme", recording["id"].as_str().expect("id"))
-                .await,
+            &app.play(&root, "acme", &recording.id.to_string()).await,
             audio
         );
     }
     // Every listed recording is whole, acknowledged or not (its row was written after its bytes).
     for recording in &listed {
-        let played = app
-            .play(&root, "acme", recording["id"].as_str().expect("id"))
-            .await;
-        assert_eq!(
-            played.len() as u64,
-            recording["size_bytes"].as_u64().expect("size")
-        );
-        assert_eq!(crate::fixtures::sha256(&played), recording["sha256"]);
+        let played = app.play(&root, "acme", &recording.id.to_string()).await;
+        assert_eq!(played.len() as u64, recording.size_bytes);
+        assert_eq!(crate::fixtures::sha256(&played), recording.sha256);
     }
 
     app.sweep_now().await;
@@ -417,21 +388,19 @@ async fn the_demo_seeds_a_tenant_whose_calls_play_for_its_supervisor() {
         .and_then(|rest| rest.split_whitespace().nth(1))
         .expect("the supervisor's password is shown");
     let supervisor = app.sign_in("demo-supervisor", password).await;
-    let page: Value = app
+    let page: RecordingPage = app
         .get_as("/api/v1/tenants/demo/recordings?limit=100", &supervisor)
         .await
         .json()
         .await
         .expect("JSON");
-    let recordings = page["recordings"].as_array().expect("list");
+    let recordings = &page.recordings;
     assert_eq!(recordings.len(), 36);
-    assert!(recordings.iter().all(|r| r["sealed"] == true));
+    assert!(recordings.iter().all(|r| r.sealed));
     let first = &recordings[0];
-    let played = app
-        .play(&supervisor, "demo", first["id"].as_str().expect("id"))
-        .await;
-    assert_eq!(crate::fixtures::sha256(&played), first["sha256"]);
-    assert!(first["duration_ms"].as_u64().expect("duration") >= 4000);
+    let played = app.play(&supervisor, "demo", &first.id.to_string()).await;
+    assert_eq!(crate::fixtures::sha256(&played), first.sha256);
+    assert!(first.duration_ms.expect("duration") >= 4000);
 
     let again = demo();
     assert!(!again.status.success());
@@ -474,13 +443,13 @@ async fn a_stalled_upload_is_cut_off_and_leaves_nothing() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 
-    let page: Value = app
+    let page: RecordingPage = app
         .get_as("/api/v1/tenants/acme/recordings", &root)
         .await
         .json()
         .await
         .expect("JSON");
-    assert_eq!(page["recordings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(page.recordings.len(), 0);
     assert_eq!(app.object_count("recordings").await, 0);
     assert_eq!(app.upload(&root, "acme", &audio).await.status(), 201);
 }
