@@ -5,6 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use callvault::infra::entities::api_token;
+use callvault_shared::api::{CreatedApiToken, Recording, RecordingPage, User};
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
@@ -56,7 +57,7 @@ async fn a_recorders_secret_is_shown_once_and_never_stored(
     admin: &Session,
 ) -> String {
     // The secret is in the creation answer only, and the database keeps no copy of it.
-    let created: Value = app
+    let created: CreatedApiToken = app
         .post_as(
             "/api/v1/tenants/acme/tokens",
             admin,
@@ -66,7 +67,7 @@ async fn a_recorders_secret_is_shown_once_and_never_stored(
         .json()
         .await
         .expect("JSON");
-    let recorder = created["secret"].as_str().expect("secret").to_owned();
+    let recorder = created.secret;
     assert!(recorder.starts_with("cvt_"), "{recorder}");
     let secret_bytes = URL_SAFE_NO_PAD
         .decode(
@@ -112,10 +113,12 @@ async fn the_recorder_uploads_and_reads_nothing(
     // The recorder uploads, and reads nothing.
     let uploaded = upload_with(app, recorder, audio).await;
     assert_eq!(uploaded.status(), 201);
-    let id = uploaded.json::<Value>().await.expect("JSON")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = uploaded
+        .json::<Recording>()
+        .await
+        .expect("JSON")
+        .id
+        .to_string();
     for path in [
         "/api/v1/tenants/acme/recordings".to_owned(),
         format!("/api/v1/tenants/acme/recordings/{id}/audio"),
@@ -145,12 +148,12 @@ async fn a_crms_token_plays_until_it_is_revoked(
 ) {
     // A CRM's token lists and plays, through the administrator's grant on the tenant key.
     let (crm, crm_id) = app.create_api_token(admin, "acme", &["read", "play"]).await;
-    let page: Value = get_with(app, "/api/v1/tenants/acme/recordings", &crm)
+    let page: RecordingPage = get_with(app, "/api/v1/tenants/acme/recordings", &crm)
         .await
         .json()
         .await
         .expect("JSON");
-    assert_eq!(page["recordings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page.recordings.len(), 1);
     let played = get_with(
         app,
         &format!("/api/v1/tenants/acme/recordings/{id}/audio"),
@@ -197,7 +200,9 @@ async fn a_reset_and_a_demotion_narrow_the_users_tokens(
     // upload-only tokens go on.
     let (player, _) = app.create_api_token(admin, "acme", &["play"]).await;
     let (exporter, _) = app.create_api_token(admin, "acme", &["export"]).await;
-    let admin_id = admin.user["id"].as_str().expect("id");
+    let admin_id = serde_json::from_value::<User>(admin.user.clone())
+        .expect("a user")
+        .id;
     let reset = app
         .post_as(
             &format!("/api/v1/tenants/acme/users/{admin_id}/reset-password"),

@@ -1,20 +1,29 @@
 //! The audit log: what it records, and that tampering with it in the database is found.
 
 use callvault::infra::entities::audit_event;
+use callvault_shared::api::{AuditEvent, AuditOutcome, AuditPage, AuditVerification, User};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait,
     QueryFilter, QueryOrder,
 };
-use serde_json::Value;
 
 use crate::helpers::{ROOT_PASSWORD, TestApp, USER_PASSWORD};
 
-async fn events(app: &TestApp, session: &crate::helpers::Session, query: &str) -> Value {
+async fn events(app: &TestApp, session: &crate::helpers::Session, query: &str) -> AuditPage {
     let response = app
         .get_as(&format!("/api/v1/tenants/system/audit{query}"), session)
         .await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("JSON")
+}
+
+/// `GET …/audit/verify` through the shared helper, read as the API's type.
+async fn verify(
+    app: &TestApp,
+    session: &crate::helpers::Session,
+    tenant: &str,
+) -> AuditVerification {
+    serde_json::from_value(app.audit_verify(session, tenant).await).expect("a verification")
 }
 
 #[tokio::test]
@@ -25,39 +34,33 @@ async fn security_relevant_actions_are_recorded_without_secrets() {
     app.create_tenant(&root, "acme").await;
 
     let page = events(&app, &root, "").await;
-    let actions: Vec<(&str, &str)> = page["events"]
-        .as_array()
-        .expect("events")
+    let actions: Vec<(&str, AuditOutcome)> = page
+        .events
         .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap_or(""),
-                e["outcome"].as_str().unwrap_or(""),
-            )
-        })
+        .map(|e| (e.action.as_str(), e.outcome))
         .collect();
     for expected in [
-        ("tenant.create", "success"),
-        ("auth.login", "success"),
-        ("auth.login", "denied"),
-        ("user.create", "success"),
+        ("tenant.create", AuditOutcome::Success),
+        ("auth.login", AuditOutcome::Success),
+        ("auth.login", AuditOutcome::Denied),
+        ("user.create", AuditOutcome::Success),
     ] {
         assert!(
             actions.contains(&expected),
             "{expected:?} missing from {actions:?}"
         );
     }
-    let newest = &page["events"][0];
-    assert_eq!(newest["action"], "tenant.create");
-    assert_eq!(newest["actor"], "root");
-    assert_eq!(newest["origin"], "127.0.0.1");
+    let newest = page.events.first().expect("an event");
+    assert_eq!(newest.action, "tenant.create");
+    assert_eq!(newest.actor, "root");
+    assert_eq!(newest.origin, "127.0.0.1");
 
     let filtered = events(&app, &root, "?action=auth.login&outcome=denied").await;
-    assert_eq!(filtered["events"].as_array().expect("events").len(), 1);
+    assert_eq!(filtered.events.len(), 1);
     let page = events(&app, &root, "?limit=2").await;
-    let cursor = page["next_cursor"].as_i64().expect("more pages");
+    let cursor = page.next_cursor.expect("more pages");
     let older = events(&app, &root, &format!("?limit=2&before={cursor}")).await;
-    assert!(older["events"][0]["seq"].as_i64().expect("seq") < cursor);
+    assert!(older.events.first().expect("an older event").seq < cursor);
 
     let everything = app
         .get_as("/api/v1/tenants/system/audit/export", &root)
@@ -67,16 +70,12 @@ async fn security_relevant_actions_are_recorded_without_secrets() {
         .expect("text");
     assert!(!everything.contains(ROOT_PASSWORD) && !everything.contains("a wrong password!"));
     assert!(!everything.contains(&root.token) && !everything.contains(&root.csrf));
-    let lines: Vec<Value> = everything
+    let lines: Vec<AuditEvent> = everything
         .lines()
         .map(|line| serde_json::from_str(line).expect("one JSON record per line"))
         .collect();
     assert!(lines.len() >= 5);
-    assert!(
-        lines
-            .windows(2)
-            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64())
-    );
+    assert!(lines.windows(2).all(|w| w[0].seq < w[1].seq));
 }
 
 #[tokio::test]
@@ -86,13 +85,15 @@ async fn verify_finds_an_edited_a_deleted_and_a_truncated_record() {
     for slug in ["one", "two", "three"] {
         app.create_tenant(&root, slug).await;
     }
-    let verdict = app.audit_verify(&root, "system").await;
-    assert_eq!(verdict["intact"], true, "{verdict}");
-    let total = verdict["records_checked"].as_u64().expect("count");
+    let verdict = verify(&app, &root, "system").await;
+    assert!(verdict.intact, "{verdict:?}");
+    let total = verdict.records_checked;
     assert!(total >= 6);
 
     let db = app.db().await;
-    let system = uuid::Uuid::try_parse(root.user["tenant_id"].as_str().expect("id")).expect("uuid");
+    let system = serde_json::from_value::<User>(root.user.clone())
+        .expect("a user")
+        .tenant_id;
     let system_events = || {
         audit_event::Entity::find()
             .filter(audit_event::Column::TenantId.eq(system))
@@ -107,15 +108,11 @@ async fn verify_finds_an_edited_a_deleted_and_a_truncated_record() {
     let mut row = edited.into_active_model();
     row.details = Set("{\"slug\":\"innocent\"}".into());
     row.update(&db).await.expect("edited");
-    let verdict = app.audit_verify(&root, "system").await;
-    assert_eq!(verdict["intact"], false);
-    assert_eq!(verdict["problems"][0]["seq"], seq, "{verdict}");
-    assert!(
-        verdict["problems"][0]["problem"]
-            .as_str()
-            .expect("text")
-            .contains("altered")
-    );
+    let verdict = verify(&app, &root, "system").await;
+    assert!(!verdict.intact);
+    let problem = verdict.problems.first().expect("a problem");
+    assert_eq!(problem.seq, seq, "{verdict:?}");
+    assert!(problem.problem.contains("altered"));
     original
         .clone()
         .into_active_model()
@@ -123,13 +120,17 @@ async fn verify_finds_an_edited_a_deleted_and_a_truncated_record() {
         .update(&db)
         .await
         .expect("restored");
-    assert_eq!(app.audit_verify(&root, "system").await["intact"], true);
+    assert!(verify(&app, &root, "system").await.intact);
 
     // Delete a record in the middle.
     original.clone().delete(&db).await.expect("deleted");
-    let verdict = app.audit_verify(&root, "system").await;
-    assert_eq!(verdict["intact"], false);
-    assert_eq!(verdict["problems"][0]["seq"], seq, "{verdict}");
+    let verdict = verify(&app, &root, "system").await;
+    assert!(!verdict.intact);
+    assert_eq!(
+        verdict.problems.first().expect("a problem").seq,
+        seq,
+        "{verdict:?}"
+    );
     original
         .clone()
         .into_active_model()
@@ -137,7 +138,7 @@ async fn verify_finds_an_edited_a_deleted_and_a_truncated_record() {
         .insert(&db)
         .await
         .expect("restored");
-    assert_eq!(app.audit_verify(&root, "system").await["intact"], true);
+    assert!(verify(&app, &root, "system").await.intact);
 
     // Delete the newest record.
     let newest = audit_event::Entity::find()
@@ -149,9 +150,13 @@ async fn verify_finds_an_edited_a_deleted_and_a_truncated_record() {
         .expect("a record");
     let newest_seq = newest.seq;
     newest.delete(&db).await.expect("deleted");
-    let verdict = app.audit_verify(&root, "system").await;
-    assert_eq!(verdict["intact"], false);
-    assert_eq!(verdict["problems"][0]["seq"], newest_seq, "{verdict}");
+    let verdict = verify(&app, &root, "system").await;
+    assert!(!verdict.intact);
+    assert_eq!(
+        verdict.problems.first().expect("a problem").seq,
+        newest_seq,
+        "{verdict:?}"
+    );
 }
 
 #[tokio::test]
@@ -167,7 +172,7 @@ async fn auditors_read_the_log_and_nothing_else() {
             .status(),
         200
     );
-    assert_eq!(app.audit_verify(&eve, "acme").await["intact"], true);
+    assert!(verify(&app, &eve, "acme").await.intact);
     assert_eq!(
         app.get_as("/api/v1/tenants/acme/users", &eve)
             .await

@@ -1,5 +1,8 @@
 //! Logins, sessions and what they unlock.
 
+use callvault_shared::api::{
+    LoginResponse, Me, PasswordChanged, PasswordResetOutcome, Role, SessionInfo, User,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -22,31 +25,23 @@ async fn login_gives_a_bearer_token_and_a_strict_cookie() {
             "{attribute} missing in {cookie}"
         );
     }
+    // Raw first: the password hash must be absent from the JSON itself, which no typed
+    // reading could tell.
     let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["user"]["username"], "root");
-    assert_eq!(body["user"]["role"], "root");
-    assert!(
-        body["user"]["key_fingerprint"]
-            .as_str()
-            .is_some_and(|f| f.len() == 64)
-    );
-    assert_eq!(
-        body["access_token"]
-            .as_str()
-            .expect("token")
-            .split('.')
-            .count(),
-        3
-    );
-    assert!(body["expires_at"].is_string());
     assert!(body.get("password_hash").is_none() && body["user"].get("password_hash").is_none());
+    // `expires_at` must be a timestamp: the typed reading fails otherwise.
+    let login: LoginResponse = serde_json::from_value(body).expect("a login response");
+    assert_eq!(login.user.username, "root");
+    assert_eq!(login.user.role, Role::Root);
+    assert!(login.user.key_fingerprint.is_some_and(|f| f.len() == 64));
+    assert_eq!(login.access_token.split('.').count(), 3);
 
     let session = app.sign_in_root().await;
     for auth in [Auth::Bearer(&session), Auth::Cookie(&session)] {
-        let me: Value = app.me(auth).await.json().await.expect("JSON");
-        assert_eq!(me["user"]["username"], "root");
-        assert_eq!(me["tenant"]["slug"], "system");
-        assert!(me["permissions"].as_array().expect("list").len() >= 6);
+        let me: Me = app.me(auth).await.json().await.expect("JSON");
+        assert_eq!(me.user.username, "root");
+        assert_eq!(me.tenant.slug, "system");
+        assert!(me.permissions.len() >= 6);
     }
     assert_eq!(app.me(Auth::None).await.status(), 401);
 }
@@ -194,20 +189,19 @@ async fn sessions_are_listed_and_ended_by_their_owner_only() {
         .await;
     let alice = app.sign_in("alice", USER_PASSWORD).await;
 
-    let sessions: Vec<Value> = app
+    let sessions: Vec<SessionInfo> = app
         .get_as("/api/v1/auth/sessions", &root)
         .await
         .json()
         .await
         .expect("JSON");
     assert_eq!(sessions.len(), 2);
-    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
     let second_id = sessions
         .iter()
-        .find(|s| s["current"] == false)
-        .and_then(|s| s["id"].as_str())
-        .expect("the other session")
-        .to_owned();
+        .find(|s| !s.current)
+        .map(|s| s.id)
+        .expect("the other session");
 
     // Alice cannot end root's session: to her it does not exist.
     let path = format!("/api/v1/auth/sessions/{second_id}");
@@ -222,7 +216,8 @@ async fn a_password_change_keeps_the_user_key_and_ends_other_sessions() {
     let app = TestApp::spawn().await;
     let root = app.sign_in_root().await;
     app.create_tenant(&root, "acme").await;
-    let created = app.create_user(&root, "acme", "bob", "user").await;
+    let created: User = serde_json::from_value(app.create_user(&root, "acme", "bob", "user").await)
+        .expect("a user");
     let bob = app.sign_in("bob", USER_PASSWORD).await;
     let bob_elsewhere = app.sign_in("bob", USER_PASSWORD).await;
 
@@ -252,7 +247,11 @@ async fn a_password_change_keeps_the_user_key_and_ends_other_sessions() {
         .await;
     assert_eq!(changed.status(), 200);
     assert_eq!(
-        changed.json::<Value>().await.expect("JSON")["sessions_ended"],
+        changed
+            .json::<PasswordChanged>()
+            .await
+            .expect("JSON")
+            .sessions_ended,
         1
     );
     assert_eq!(app.me(Auth::Bearer(&bob)).await.status(), 200);
@@ -261,7 +260,8 @@ async fn a_password_change_keeps_the_user_key_and_ends_other_sessions() {
 
     // The same key pair, now opened by the new password (login opens it, or fails).
     let again = app.sign_in("bob", "a brand new passphrase").await;
-    assert_eq!(again.user["key_fingerprint"], created["key_fingerprint"]);
+    let again: User = serde_json::from_value(again.user).expect("a user");
+    assert_eq!(again.key_fingerprint, created.key_fingerprint);
 }
 
 #[tokio::test]
@@ -269,20 +269,21 @@ async fn an_administrator_reset_replaces_the_user_key_and_ends_every_session() {
     let app = TestApp::spawn().await;
     let root = app.sign_in_root().await;
     app.create_tenant(&root, "acme").await;
-    let admin = app
-        .create_user(&root, "acme", "carol", "tenant_admin")
-        .await;
-    let created = app.create_user(&root, "acme", "dave", "supervisor").await;
+    let admin: User = serde_json::from_value(
+        app.create_user(&root, "acme", "carol", "tenant_admin")
+            .await,
+    )
+    .expect("a user");
+    let created: User =
+        serde_json::from_value(app.create_user(&root, "acme", "dave", "supervisor").await)
+            .expect("a user");
     let carol = app.sign_in("carol", USER_PASSWORD).await;
     let dave = app.sign_in("dave", USER_PASSWORD).await;
-    let id = created["id"].as_str().expect("id");
+    let id = created.id;
 
     let own = app
         .post_as(
-            &format!(
-                "/api/v1/tenants/acme/users/{}/reset-password",
-                admin["id"].as_str().expect("id")
-            ),
+            &format!("/api/v1/tenants/acme/users/{}/reset-password", admin.id),
             &carol,
             &json!({ "password": "a new password for carol" }),
         )
@@ -297,24 +298,14 @@ async fn an_administrator_reset_replaces_the_user_key_and_ends_every_session() {
         )
         .await;
     assert_eq!(reset.status(), 200);
-    let outcome: Value = reset.json().await.expect("JSON");
-    assert_eq!(outcome["sessions_ended"], 1);
-    assert!(
-        outcome["notice"]
-            .as_str()
-            .expect("notice")
-            .contains("grant")
-    );
-    assert_ne!(
-        outcome["user"]["key_fingerprint"],
-        created["key_fingerprint"]
-    );
+    let outcome: PasswordResetOutcome = reset.json().await.expect("JSON");
+    assert_eq!(outcome.sessions_ended, 1);
+    assert!(outcome.notice.contains("grant"));
+    assert_ne!(outcome.user.key_fingerprint, created.key_fingerprint);
     assert_eq!(app.me(Auth::Bearer(&dave)).await.status(), 401);
     let dave = app.sign_in("dave", "dave's temporary password").await;
-    assert_eq!(
-        dave.user["key_fingerprint"],
-        outcome["user"]["key_fingerprint"]
-    );
+    let dave: User = serde_json::from_value(dave.user).expect("a user");
+    assert_eq!(dave.key_fingerprint, outcome.user.key_fingerprint);
 }
 
 #[tokio::test]

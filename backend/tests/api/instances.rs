@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use callvault_shared::api::{EncryptionKey, Job, Recording, User};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::fixtures::wav;
 use crate::fixtures::{create_key, encrypted_tenant, system_key};
@@ -25,11 +27,10 @@ async fn post(app: &TestApp, address: &str, path: &str, session: &Session) -> re
 }
 
 /// The recording's audio, asked of the instance at `address`.
-async fn play_at(app: &TestApp, address: &str, session: &Session, id: &Value) -> reqwest::Response {
+async fn play_at(app: &TestApp, address: &str, session: &Session, id: Uuid) -> reqwest::Response {
     app.client
         .get(format!(
-            "{address}/api/v1/tenants/acme/recordings/{}/audio",
-            id.as_str().expect("id")
+            "{address}/api/v1/tenants/acme/recordings/{id}/audio"
         ))
         .bearer_auth(&session.token)
         .send()
@@ -56,25 +57,29 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
     // A grant made on the first plays on the second.
     system_key(&first, &root).await;
     let acme = encrypted_tenant(&first, &root, "acme").await;
-    let sam = first.create_user(&root, "acme", "sam", "supervisor").await;
-    let key_id = acme.key["id"].as_str().expect("id").to_owned();
+    let sam: User =
+        serde_json::from_value(first.create_user(&root, "acme", "sam", "supervisor").await)
+            .expect("a user");
+    let key_id = serde_json::from_value::<EncryptionKey>(acme.key.clone())
+        .expect("a key")
+        .id;
     let granted = first
         .post_as(
             &format!("/api/v1/tenants/acme/keys/{key_id}/grants"),
             &acme.admin,
-            &json!({ "user_id": sam["id"] }),
+            &json!({ "user_id": sam.id }),
         )
         .await;
     assert_eq!(granted.status(), 201);
     let sam = first.sign_in("sam", USER_PASSWORD).await;
     let audio = wav(8_000);
-    let uploaded: Value = first
+    let uploaded: Recording = first
         .upload(&acme.admin, "acme", &audio)
         .await
         .json()
         .await
         .expect("JSON");
-    let played = play_at(&first, &second.address, &sam, &uploaded["id"]).await;
+    let played = play_at(&first, &second.address, &sam, uploaded.id).await;
     assert_eq!(played.status(), 200);
     assert_eq!(played.bytes().await.expect("bytes"), audio);
 
@@ -85,8 +90,11 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
             201
         );
     }
-    let new_key = create_key(&first, &acme.admin, "acme", json!({ "bits": 2048 })).await;
-    let new_id = new_key["id"].as_str().expect("id").to_owned();
+    let new_key: EncryptionKey = serde_json::from_value(
+        create_key(&first, &acme.admin, "acme", json!({ "bits": 2048 })).await,
+    )
+    .expect("a key");
+    let new_id = new_key.id.to_string();
     let activate = format!("/api/v1/tenants/acme/keys/{new_id}/activate");
     assert_eq!(
         post(&first, &first.address, &activate, &acme.admin)
@@ -95,12 +103,14 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
         200
     );
     let rewrap = "/api/v1/tenants/acme/rewrap";
-    let started: Value = post(&first, &first.address, rewrap, &acme.admin)
+    // Kept as JSON too for the shared `RewrapJob`, which reads it so.
+    let started_json: Value = post(&first, &first.address, rewrap, &acme.admin)
         .await
         .json()
         .await
         .expect("JSON");
-    let job = RewrapJob::of(&first, &started).await;
+    let started: Job = serde_json::from_value(started_json.clone()).expect("a job");
+    let job = RewrapJob::of(&first, &started_json).await;
     job.reach(1).await;
     first.kill();
     let at_kill = job.now().await;
@@ -118,7 +128,7 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
     for _ in 0..30 {
         let response = post(&first, &second.address, rewrap, &acme.admin).await;
         if response.status() == 202 {
-            resumed = Some(response.json::<Value>().await.expect("JSON"));
+            resumed = Some(response.json::<Job>().await.expect("JSON"));
             break;
         }
         assert_eq!(
@@ -129,15 +139,15 @@ async fn two_instances_share_sessions_grants_and_a_rewrap_the_first_one_died_in(
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     let resumed = resumed.expect("the second instance took the rewrap over");
-    assert_eq!(resumed["id"], started["id"], "the same job, resumed");
+    assert_eq!(resumed.id, started.id, "the same job, resumed");
     job.finish().await;
     assert_eq!(
         job.left_off(&new_id).await,
         0,
         "recordings left on the old key"
     );
-    let replayed = play_at(&first, &second.address, &sam, &uploaded["id"]).await;
+    let replayed = play_at(&first, &second.address, &sam, uploaded.id).await;
     assert_eq!(replayed.status(), 403, "sam holds no grant on the new key");
-    let by_admin = play_at(&first, &second.address, &acme.admin, &uploaded["id"]).await;
+    let by_admin = play_at(&first, &second.address, &acme.admin, uploaded.id).await;
     assert_eq!(by_admin.bytes().await.expect("bytes"), audio);
 }

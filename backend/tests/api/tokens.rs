@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use callvault::infra::entities::server_secret;
+use callvault_shared::api::AccessToken;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -150,12 +151,11 @@ async fn forged_and_stale_tokens_are_refused() {
 async fn a_token_is_renewed_through_its_session() {
     let app = TestApp::spawn().await;
     let session = app.sign_in_root().await;
-    let renewed: Value = app
+    let renewed: AccessToken = app
         .post_as("/api/v1/auth/token", &session, &json!({}))
         .await
         .json()
         .await
         .expect("JSON");
-    let token = renewed["access_token"].as_str().expect("token");
-    assert_eq!(status_with(&app, token).await, 200);
+    assert_eq!(status_with(&app, &renewed.access_token).await, 200);
 }

@@ -1,5 +1,6 @@
 //! Tenants and users: the checks on what is created, and the operator's command line.
 
+use callvault_shared::api::{AuditVerification, Role, User};
 use serde_json::{Value, json};
 
 use crate::helpers::{ROOT_PASSWORD, TestApp, USER_PASSWORD};
@@ -74,11 +75,13 @@ async fn tenant_administrators_cannot_make_provider_staff_or_touch_themselves() 
     let app = TestApp::spawn().await;
     let root = app.sign_in_root().await;
     app.create_tenant(&root, "acme").await;
-    let grace = app
-        .create_user(&root, "acme", "grace", "tenant_admin")
-        .await;
+    let grace: User = serde_json::from_value(
+        app.create_user(&root, "acme", "grace", "tenant_admin")
+            .await,
+    )
+    .expect("a user");
     let grace_session = app.sign_in("grace", USER_PASSWORD).await;
-    let id = grace["id"].as_str().expect("id");
+    let id = grace.id;
     let response = app
         .post_as(
             "/api/v1/tenants/acme/users",
@@ -100,11 +103,15 @@ async fn tenant_administrators_cannot_make_provider_staff_or_touch_themselves() 
         .await;
     assert_eq!(own.status(), 409);
     // The last root stays.
-    let root_id = root.user["id"].as_str().expect("id");
-    let padmin = app
-        .create_user(&root, "system", "ivan", "provider_admin")
-        .await;
-    assert!(padmin["id"].is_string());
+    let root_id = serde_json::from_value::<User>(root.user.clone())
+        .expect("a user")
+        .id;
+    // A user, with an id: the typed reading fails otherwise.
+    let _padmin: User = serde_json::from_value(
+        app.create_user(&root, "system", "ivan", "provider_admin")
+            .await,
+    )
+    .expect("a user with an id");
     let ivan = app.sign_in("ivan", USER_PASSWORD).await;
     let response = app
         .delete_as(&format!("/api/v1/tenants/system/users/{root_id}"), &ivan)
@@ -138,7 +145,8 @@ async fn the_operator_creates_users_and_resets_passwords_from_the_command_line()
         String::from_utf8_lossy(&output.stderr)
     );
     let judy = app.sign_in("judy", "an operator's new password").await;
-    assert_eq!(judy.user["role"], "root");
+    let judy_user: User = serde_json::from_value(judy.user.clone()).expect("a user");
+    assert_eq!(judy_user.role, Role::Root);
 
     std::fs::write(&password_file, "root's rescued password\n").expect("written");
     let root = app.sign_in_root().await;
@@ -161,8 +169,9 @@ async fn the_operator_creates_users_and_resets_passwords_from_the_command_line()
     assert_eq!(app.login("root", ROOT_PASSWORD).await.status(), 401);
     app.sign_in("root", "root's rescued password").await;
 
-    let log = app.audit_verify(&judy, "system").await;
-    assert_eq!(log["intact"], true);
+    let log: AuditVerification =
+        serde_json::from_value(app.audit_verify(&judy, "system").await).expect("a verification");
+    assert!(log.intact);
     let output = app
         .command()
         .args(["admin", "reset-password", "nobody", "--password-file"])
