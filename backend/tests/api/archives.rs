@@ -32,17 +32,7 @@ async fn import_archive(
     tenant: &str,
     archive: Vec<u8>,
 ) -> reqwest::Response {
-    app.client
-        .post(format!(
-            "{}/api/v1/tenants/{tenant}/recordings/import",
-            app.address
-        ))
-        .bearer_auth(&session.token)
-        .header("content-type", "application/zip")
-        .body(archive)
-        .send()
-        .await
-        .expect("sent")
+    app.import_archive(session, tenant, &archive, None).await
 }
 
 async fn count(app: &TestApp, session: &Session, tenant: &str) -> usize {

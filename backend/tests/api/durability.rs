@@ -18,18 +18,7 @@ async fn upload_with_key(
     audio: &[u8],
     key: &str,
 ) -> reqwest::Response {
-    app.client
-        .post(format!(
-            "{}/api/v1/tenants/{tenant}/recordings",
-            app.address
-        ))
-        .bearer_auth(&session.token)
-        .header("content-type", "audio/wav")
-        .header("idempotency-key", key)
-        .body(audio.to_vec())
-        .send()
-        .await
-        .expect("sent")
+    app.upload_with_key(session, tenant, audio, key).await
 }
 
 async fn import_with_key(
@@ -39,18 +28,8 @@ async fn import_with_key(
     archive: &[u8],
     key: &str,
 ) -> reqwest::Response {
-    app.client
-        .post(format!(
-            "{}/api/v1/tenants/{tenant}/recordings/import",
-            app.address
-        ))
-        .bearer_auth(&session.token)
-        .header("content-type", "application/zip")
-        .header("idempotency-key", key)
-        .body(archive.to_vec())
-        .send()
+    app.import_archive(session, tenant, archive, Some(key))
         .await
-        .expect("sent")
 }
 
 async fn recordings(app: &TestApp, session: &Session, tenant: &str) -> Vec<Recording> {

@@ -326,6 +326,50 @@ impl TestApp {
             .expect("sent")
     }
 
+    /// Uploads `audio` as WAV with an `Idempotency-Key`, answering as the server does.
+    pub async fn upload_with_key(
+        &self,
+        session: &Session,
+        tenant: &str,
+        audio: &[u8],
+        key: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!(
+                "{}/api/v1/tenants/{tenant}/recordings",
+                self.address
+            ))
+            .bearer_auth(&session.token)
+            .header("content-type", "audio/wav")
+            .header("idempotency-key", key)
+            .body(audio.to_vec())
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Imports an archive, with an `Idempotency-Key` when one is given.
+    pub async fn import_archive(
+        &self,
+        session: &Session,
+        tenant: &str,
+        archive: &[u8],
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!(
+                "{}/api/v1/tenants/{tenant}/recordings/import",
+                self.address
+            ))
+            .bearer_auth(&session.token)
+            .header("content-type", "application/zip");
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.body(archive.to_vec()).send().await.expect("sent")
+    }
+
     /// The whole audio of a recording, expecting 200.
     pub async fn play(&self, session: &Session, tenant: &str, id: &str) -> Vec<u8> {
         let response = self
