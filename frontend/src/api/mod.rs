@@ -327,7 +327,8 @@ async fn ensure_success(response: Response) -> Result<Response, ApiError> {
         .json::<Problem>()
         .await
         .unwrap_or_else(|_| Problem::new(status, response.status_text(), None));
-    if status == 401 && problem.detail.as_deref() != Some("wrong username or password") {
+    if status == 401 && problem.detail.as_deref() != Some(callvault_shared::api::WRONG_CREDENTIALS)
+    {
         return Err(ApiError::SignedOut(problem));
     }
     Err(ApiError::Problem(problem))

@@ -4,6 +4,10 @@ use uuid::Uuid;
 
 use super::{Permission, Tenant, User};
 
+/// The `detail` of a login's 401 for a wrong username or password. The web app tells it apart
+/// from a session that has ended, so the two sides must agree on it.
+pub const WRONG_CREDENTIALS: &str = "wrong username or password";
+
 /// `POST /api/v1/auth/login`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

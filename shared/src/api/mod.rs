@@ -17,6 +17,7 @@ pub use archive::{ExportRequest, ImportOutcome};
 pub use audit::{AuditEvent, AuditOutcome, AuditPage, AuditProblem, AuditVerification};
 pub use auth::{
     AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
+    WRONG_CREDENTIALS,
 };
 pub use health::{CheckState, Health, Readiness};
 pub use keys::{

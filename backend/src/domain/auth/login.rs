@@ -1,7 +1,7 @@
 //! Signing in with a username and password: the throttle, the password, the user key and a
 //! new session, each attempt in the audit log.
 
-use callvault_shared::api::{AuditOutcome, LoginRequest, LoginResponse};
+use callvault_shared::api::{AuditOutcome, LoginRequest, LoginResponse, WRONG_CREDENTIALS};
 use callvault_shared::crypto::SecretBytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -19,8 +19,6 @@ use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
 use crate::infra::entities::{tenant, user};
 use crate::infra::password;
-
-const WRONG_CREDENTIALS: &str = "wrong username or password";
 
 /// How a sign-in ended, when it did not fail.
 pub enum Login {
