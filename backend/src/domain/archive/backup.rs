@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use callvault_shared::api::KeyState;
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::RsaPublicKey;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::write::Item;
-use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::infra::entities::{recording, tenant};
 
 /// Which tenants a backup covers.
 pub enum Scope {
@@ -79,21 +78,16 @@ pub async fn items(
     Ok((items, total))
 }
 
+/// The tenant's key that seals its plaintext recordings on the way into a backup.
 async fn active_key(
     db: &DatabaseConnection,
     tenant: Option<&tenant::Model>,
 ) -> anyhow::Result<Option<Arc<RsaPublicKey<Native>>>> {
-    let Some(id) = tenant.and_then(|tenant| tenant.active_key_id) else {
+    let Some(tenant) = tenant else {
         return Ok(None);
     };
-    let Some(key) = encryption_key::Entity::find_by_id(id)
-        .filter(encryption_key::Column::State.eq(KeyState::Active))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Arc::new(RsaPublicKey::from_spki_der(
-        &key.public_key,
-    )?)))
+    let sealing = crate::domain::encryption_keys::sealing_key(db, tenant)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    Ok(sealing.map(|(_, public)| Arc::new(public)))
 }

@@ -7,11 +7,44 @@ pub mod lifecycle;
 pub mod settings;
 
 use callvault_shared::api::{EncryptionKey, KeyHolder, KeyOrigin, KeyState};
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::RsaPublicKey;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::error::DomainError;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
+
+/// The tenant's active key, whatever its state: `None` when it has none.
+pub async fn active(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<Option<encryption_key::Model>, DomainError> {
+    let Some(id) = tenant.active_key_id else {
+        return Ok(None);
+    };
+    Ok(encryption_key::Entity::find_by_id(id)
+        .filter(encryption_key::Column::TenantId.eq(tenant.id))
+        .one(db)
+        .await?)
+}
+
+/// The tenant's active key if it may seal (its state is active), with its public half parsed:
+/// what uploads, backups and a rewrap seal new headers for.
+pub async fn sealing_key(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<Option<(encryption_key::Model, RsaPublicKey<Native>)>, DomainError> {
+    let Some(key) = active(db, tenant)
+        .await?
+        .filter(|key| key.state == KeyState::Active)
+    else {
+        return Ok(None);
+    };
+    let public = RsaPublicKey::<Native>::from_spki_der(&key.public_key)
+        .map_err(|error| DomainError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
+    Ok(Some((key, public)))
+}
 
 /// A key of exactly this tenant; any other is missing.
 pub async fn find_in_tenant(

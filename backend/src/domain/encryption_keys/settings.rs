@@ -82,15 +82,7 @@ pub async fn settings(
     tenant: &tenant::Model,
 ) -> Result<EncryptionSettings, DomainError> {
     let mode = tenant.key_mode;
-    let active = match tenant.active_key_id {
-        Some(id) => {
-            encryption_key::Entity::find_by_id(id)
-                .filter(encryption_key::Column::TenantId.eq(tenant.id))
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
+    let active = super::active(db, tenant).await?;
     let grants_present = match &active {
         Some(key) => {
             key_grant::Entity::find()

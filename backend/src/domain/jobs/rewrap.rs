@@ -6,8 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use callvault_shared::api::JobState;
-use callvault_shared::api::{Job, KeyOrigin, KeyState};
+use callvault_shared::api::{Job, JobState, KeyOrigin, KeyState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
 use callvault_shared::sealed::{self, SealedHeader};
@@ -23,7 +22,10 @@ use uuid::Uuid;
 
 use super::LEASE;
 use crate::domain::audit::{self, Actor, AuditEntry};
-use crate::domain::encryption_keys::grants::{self, Holder};
+use crate::domain::encryption_keys::{
+    self,
+    grants::{self, Holder},
+};
 use crate::domain::error::DomainError;
 use crate::domain::lease::instance_id;
 use crate::infra::database::begin_write;
@@ -102,20 +104,9 @@ async fn target_key(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
 ) -> Result<(encryption_key::Model, RsaPublicKey<Native>), DomainError> {
-    let target = match tenant.active_key_id {
-        Some(id) => {
-            encryption_key::Entity::find_by_id(id)
-                .filter(encryption_key::Column::TenantId.eq(tenant.id))
-                .one(db)
-                .await?
-        }
-        None => None,
-    }
-    .filter(|key| key.state == KeyState::Active)
-    .ok_or_else(|| DomainError::Conflict("there is no active key to re-wrap to".into()))?;
-    let public = RsaPublicKey::<Native>::from_spki_der(&target.public_key)
-        .map_err(|error| DomainError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
-    Ok((target, public))
+    encryption_keys::sealing_key(db, tenant)
+        .await?
+        .ok_or_else(|| DomainError::Conflict("there is no active key to re-wrap to".into()))
 }
 
 /// The old keys still sealing recordings, opened through the holder's grants; a key they

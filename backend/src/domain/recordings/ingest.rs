@@ -3,18 +3,14 @@
 //! catalogue row is written only once the bytes are complete.
 
 use bytes::Bytes;
-use callvault_shared::api::{Direction, KeyState};
+use callvault_shared::api::Direction;
 use callvault_shared::crypto::Native;
-use callvault_shared::keys::RsaPublicKey;
 use callvault_shared::sealed::Sealer;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -23,7 +19,7 @@ use super::{metadata, sniff};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::domain::idempotency::{self, IdempotencyKey, Pending, Remembered};
-use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::infra::entities::{recording, tenant};
 use crate::infra::storage::Store;
 
 /// Keep at most this many part uploads in flight: memory stays bounded whatever the size.
@@ -130,7 +126,15 @@ pub async fn ingest(
 
     let id = Uuid::now_v7();
     let sealing = if tenant.encryption_enabled {
-        Some(sealing_key(db, tenant).await?)
+        Some(
+            crate::domain::encryption_keys::sealing_key(db, tenant)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::Conflict(
+                        "encryption is on but the tenant has no active key: activate one".into(),
+                    )
+                })?,
+        )
     } else {
         None
     };
@@ -414,29 +418,6 @@ async fn commit(
         .await
         .map_err(|error| Failed::AtCommit(error.into()))?;
     Ok(Box::new(row))
-}
-
-/// The tenant's active key, which must be usable for sealing.
-async fn sealing_key(
-    db: &impl ConnectionTrait,
-    tenant: &tenant::Model,
-) -> Result<(encryption_key::Model, RsaPublicKey<Native>), DomainError> {
-    let no_key = || {
-        DomainError::Conflict(
-            "encryption is on but the tenant has no active key: activate one".into(),
-        )
-    };
-    let key = encryption_key::Entity::find_by_id(tenant.active_key_id.ok_or_else(no_key)?)
-        .filter(encryption_key::Column::TenantId.eq(tenant.id))
-        .one(db)
-        .await?
-        .ok_or_else(no_key)?;
-    if key.state != KeyState::Active {
-        return Err(no_key());
-    }
-    let public = RsaPublicKey::<Native>::from_spki_der(&key.public_key)
-        .map_err(|error| DomainError::internal(anyhow::anyhow!("a stored public key: {error}")))?;
-    Ok((key, public))
 }
 
 /// `body`, ended with a 408 when the client sends nothing for `idle`: a stalled upload must not
