@@ -38,7 +38,7 @@ pub async fn grant(
     tenant: &tenant::Model,
     key_id: Uuid,
     grantee_id: Uuid,
-    holder: &Holder,
+    holder: &Holder<'_>,
     actor: &Actor,
 ) -> Result<KeyHolder, DomainError> {
     let key = find_in_tenant(db, tenant, key_id).await?;
@@ -166,17 +166,27 @@ pub async fn seal_for(
     .await?
 }
 
-/// A user about to use their grants: who they are, and their user key if their credential
-/// opened it (an API token without the `play` scope carries none).
-pub struct Holder {
+/// A user about to use their grants: who they are, and how to open their user key with their
+/// credential (an API token without the `play` scope carries none). The key is opened only
+/// when a grant is, so that a seek served from recordings opened lately pays nothing for it.
+pub struct Holder<'a> {
     pub user_id: Uuid,
-    pub user_key: Option<SecretBytes>,
+    user_key: Box<dyn Fn() -> Option<SecretBytes> + 'a>,
+}
+
+impl<'a> Holder<'a> {
+    pub fn new(user_id: Uuid, user_key: impl Fn() -> Option<SecretBytes> + 'a) -> Self {
+        Self {
+            user_id,
+            user_key: Box::new(user_key),
+        }
+    }
 }
 
 /// The private half of `key`, opened through the holder's own grant. A role never suffices.
 pub async fn open_for(
     db: &impl ConnectionTrait,
-    holder: &Holder,
+    holder: &Holder<'_>,
     key: &encryption_key::Model,
 ) -> Result<RsaPrivateKey<Native>, DomainError> {
     let grant = held_by(db, holder.user_id, key).await?;
@@ -204,12 +214,10 @@ pub async fn held_by(
 /// The private half of `key`, opened from `grant` with the holder's user key.
 pub async fn open(
     grant: key_grant::Model,
-    holder: &Holder,
+    holder: &Holder<'_>,
     key: &encryption_key::Model,
 ) -> Result<RsaPrivateKey<Native>, DomainError> {
-    let user_key = holder
-        .user_key
-        .clone()
+    let user_key = (holder.user_key)()
         .ok_or_else(|| DomainError::SignedOut("the session has ended; sign in again".into()))?;
     let aad = context(key.id, holder.user_id, key.tenant_id);
     tokio::task::spawn_blocking(move || {

@@ -319,7 +319,7 @@ pub async fn export(
     db: &DatabaseConnection,
     tenant: &tenant::Model,
     id: Uuid,
-    holder: &grants::Holder,
+    holder: &grants::Holder<'_>,
     username: &str,
     passphrase: String,
     actor: &Actor,

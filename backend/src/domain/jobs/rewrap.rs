@@ -58,7 +58,7 @@ pub async fn start(
     db: &DatabaseConnection,
     store: &Store,
     tenant: &tenant::Model,
-    holder: &Holder,
+    holder: &Holder<'_>,
     actor: &Actor,
 ) -> Result<Job, DomainError> {
     let (target, target_public) = target_key(db, tenant).await?;
@@ -114,7 +114,7 @@ async fn target_key(
 async fn lend_sources(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
-    holder: &Holder,
+    holder: &Holder<'_>,
     target_id: Uuid,
 ) -> Result<HashMap<Uuid, RsaPrivateKey<Native>>, DomainError> {
     let source_ids: Vec<Uuid> = recording::Entity::find()

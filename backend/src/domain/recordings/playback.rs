@@ -41,7 +41,7 @@ pub async fn play(
     db: &DatabaseConnection,
     store: &Store,
     opened: &OpenedRecordings,
-    holder: &Holder,
+    holder: &Holder<'_>,
     row: &recording::Model,
     range: Option<Range<u64>>,
 ) -> Result<Audio, DomainError> {
@@ -195,7 +195,7 @@ async fn open(
     db: &DatabaseConnection,
     store: &Store,
     opened: &OpenedRecordings,
-    holder: &Holder,
+    holder: &Holder<'_>,
     row: &recording::Model,
     location: &ObjectPath,
 ) -> Result<Arc<RandomAccess<Native>>, DomainError> {

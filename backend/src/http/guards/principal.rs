@@ -98,11 +98,8 @@ impl Principal {
     }
 
     /// The user as the holder of their grants, with their user key if the credential opens it.
-    pub fn holder(&self) -> crate::domain::encryption_keys::grants::Holder {
-        crate::domain::encryption_keys::grants::Holder {
-            user_id: self.user().id,
-            user_key: self.user_key().ok(),
-        }
+    pub fn holder(&self) -> crate::domain::encryption_keys::grants::Holder<'_> {
+        crate::domain::encryption_keys::grants::Holder::new(self.user().id, || self.user_key().ok())
     }
 
     /// The user's private key, opened with the credential's secret. Fails if the row was
