@@ -7,19 +7,20 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use futures_util::StreamExt;
 
-use crate::domain::recordings::playback::Audio;
+use crate::domain::recordings::playback::Pieces;
 use crate::http::error::ApiError;
 use crate::infra::entities::recording;
 
-/// `audio` as the answer: `206` with `Content-Range` when a range was asked for.
+/// The pieces of `row`'s audio as the answer: `206` with `Content-Range` when a range was
+/// asked for.
 pub fn respond(
     row: &recording::Model,
-    audio: Audio,
+    pieces: Pieces,
     range: Option<Range<u64>>,
     download: bool,
 ) -> HttpResponse {
-    let total = audio.total;
-    let body = audio.body.map(|piece| piece.map_err(ApiError::from));
+    let total = u64::try_from(row.size_bytes).unwrap_or_default();
+    let body = pieces.map(|piece| piece.map_err(ApiError::from));
     let mut response = match &range {
         Some(range) => {
             let mut response = HttpResponse::PartialContent();

@@ -26,14 +26,6 @@ const CHUNKS_PER_FETCH: u64 = 16;
 /// The same for recordings stored unsealed.
 const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
 
-/// The audio of a recording as it is served: its pieces, first one already fetched.
-pub struct Audio {
-    /// The plain bytes `wanted` of the recording's `total`.
-    pub wanted: Range<u64>,
-    pub total: u64,
-    pub body: Pieces,
-}
-
 /// The bytes `range` (all when `None`) of `row`'s audio, opened through `holder`'s grant on its
 /// key when it is sealed. The first piece is fetched before this returns, so that a store that
 /// does not answer is an error here rather than a stream that breaks off.
@@ -44,12 +36,12 @@ pub async fn play(
     holder: &Holder<'_>,
     row: &recording::Model,
     range: Option<Range<u64>>,
-) -> Result<Audio, DomainError> {
+) -> Result<Pieces, DomainError> {
     let location = ObjectPath::from(row.object_key.as_str());
     let total = u64::try_from(row.size_bytes).unwrap_or_default();
     let wanted = range.unwrap_or(0..total);
 
-    let body = if row.sealed {
+    if row.sealed {
         let access = open(db, store, opened, holder, row, &location).await?;
         if access.plaintext_len() != total {
             return Err(damaged(
@@ -57,18 +49,14 @@ pub async fn play(
                 "its sealed length disagrees with the catalogue",
             ));
         }
-        sealed_pieces(store.clone(), access, row.clone(), location, wanted.clone()).await?
+        sealed_pieces(store.clone(), access, row.clone(), location, wanted).await
     } else {
-        plain_pieces(store.clone(), row.clone(), location, wanted.clone()).await?
-    };
-    Ok(Audio {
-        wanted,
-        total,
-        body,
-    })
+        plain_pieces(store.clone(), row.clone(), location, wanted).await
+    }
 }
 
-type Pieces = stream::BoxStream<'static, Result<Bytes, DomainError>>;
+/// The audio as it is served, piece by piece; the first piece is already fetched.
+pub type Pieces = stream::BoxStream<'static, Result<Bytes, DomainError>>;
 
 /// The plain bytes `wanted` of a sealed recording: the chunks that cover them, fetched
 /// [`CHUNKS_PER_FETCH`] at a time and opened.
