@@ -20,18 +20,14 @@ impl FromRequest for IdempotencyHeader {
         let Some(value) = request.headers().get(idempotency::HEADER) else {
             return ready(Ok(Self(None)));
         };
-        let parsed = value
-            .to_str()
-            .map_err(|_| ())
-            .and_then(|value| IdempotencyKey::parse(value.trim()).map_err(|_| ()));
-        ready(match parsed {
-            Ok(key) => Ok(Self(Some(key))),
-            Err(()) => Err(ApiError::BadRequest(format!(
-                "{} must be 1 to {} visible ASCII characters",
-                idempotency::HEADER,
-                idempotency::MAX_KEY_LEN
-            ))),
-        })
+        // Bytes that are not text become replacement characters, which the key refuses.
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let parsed = IdempotencyKey::parse(text.trim());
+        ready(
+            parsed
+                .map(|key| Self(Some(key)))
+                .map_err(ApiError::BadRequest),
+        )
     }
 }
 
