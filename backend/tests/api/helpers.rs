@@ -313,17 +313,7 @@ impl TestApp {
 
     /// Uploads `audio` as WAV, answering as the server does.
     pub async fn upload(&self, session: &Session, tenant: &str, audio: &[u8]) -> reqwest::Response {
-        self.client
-            .post(format!(
-                "{}/api/v1/tenants/{tenant}/recordings",
-                self.address
-            ))
-            .bearer_auth(&session.token)
-            .header("content-type", "audio/wav")
-            .body(audio.to_vec())
-            .send()
-            .await
-            .expect("sent")
+        self.upload_as(session, tenant, audio, None).await
     }
 
     /// Uploads `audio` as WAV with an `Idempotency-Key`, answering as the server does.
@@ -334,18 +324,28 @@ impl TestApp {
         audio: &[u8],
         key: &str,
     ) -> reqwest::Response {
-        self.client
+        self.upload_as(session, tenant, audio, Some(key)).await
+    }
+
+    async fn upload_as(
+        &self,
+        session: &Session,
+        tenant: &str,
+        audio: &[u8],
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
             .post(format!(
                 "{}/api/v1/tenants/{tenant}/recordings",
                 self.address
             ))
             .bearer_auth(&session.token)
-            .header("content-type", "audio/wav")
-            .header("idempotency-key", key)
-            .body(audio.to_vec())
-            .send()
-            .await
-            .expect("sent")
+            .header("content-type", "audio/wav");
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.body(audio.to_vec()).send().await.expect("sent")
     }
 
     /// Imports an archive, with an `Idempotency-Key` when one is given.
