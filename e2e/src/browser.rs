@@ -39,6 +39,8 @@ impl Browser {
 
         let profile = tempfile::tempdir()?;
         let downloads = tempfile::tempdir()?;
+        // `CALLVAULT_E2E_WINDOW=390,844` walks the journeys at phone width, for the screenshots.
+        let window = std::env::var("CALLVAULT_E2E_WINDOW").unwrap_or_else(|_| "1280,900".into());
         let mut capabilities = Capabilities::new();
         capabilities.insert(
             "goog:chromeOptions".to_owned(),
@@ -48,7 +50,7 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,900", "--autoplay-policy=no-user-gesture-required",
+                    format!("--window-size={window}"), "--autoplay-policy=no-user-gesture-required",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
                 "prefs": {
