@@ -8,6 +8,7 @@
 pub mod api;
 pub mod chunked;
 pub mod crypto;
+pub mod key_chain;
 pub mod keys;
 pub mod sealed;
 pub mod stored_secrets;

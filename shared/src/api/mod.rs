@@ -4,6 +4,7 @@ mod archive;
 mod audit;
 mod auth;
 mod health;
+mod key_chain;
 mod keys;
 mod permission;
 mod problem;
@@ -20,6 +21,10 @@ pub use auth::{
     WRONG_CREDENTIALS,
 };
 pub use health::{CheckState, Health, Readiness};
+pub use key_chain::{
+    KeyChain, KeyChainAction, KeyChainLink, SIGNATURE_HEADER, STATEMENT_HEADER, StatementRequest,
+    StatementToSign,
+};
 pub use keys::{
     Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, Job, JobState, KeyDestroy,
     KeyDestroyed, KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, MIN_EXPORT_PASSPHRASE,

@@ -4,15 +4,19 @@
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::hkdf;
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{
     KeySize, OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
     PrivateDecryptingKey, PublicEncryptingKey,
 };
+use aws_lc_rs::signature::{
+    RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256, RsaKeyPair, UnparsedPublicKey,
+};
 use zeroize::Zeroizing;
 
 use super::{
-    Aes256Gcm, Crypto, CryptoError, DecryptError, GCM_NONCE_LEN, GCM_TAG_LEN, KeyError, RsaBits,
-    SecretBytes,
+    Aes256Gcm, BadSignature, Crypto, CryptoError, DecryptError, GCM_NONCE_LEN, GCM_TAG_LEN,
+    KeyError, RsaBits, SecretBytes,
 };
 
 pub enum AwsLc {}
@@ -155,5 +159,32 @@ impl Crypto for AwsLc {
             .map_err(|_| DecryptError)?
             .len();
         Ok(SecretBytes::new(out[..len].to_vec()))
+    }
+
+    fn pss_sha256_sign(key: &Self::PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        // The decrypting key cannot sign: the same key, as a signing key pair, through PKCS#8.
+        let der = Self::private_key_to_pkcs8(key)?;
+        let pair = RsaKeyPair::from_pkcs8(der.expose())
+            .map_err(|_| CryptoError("not an RSA signing key"))?;
+        let mut signature = vec![0u8; pair.public_modulus_len()];
+        pair.sign(
+            &RSA_PSS_SHA256,
+            &SystemRandom::new(),
+            message,
+            &mut signature,
+        )
+        .map_err(|_| CryptoError("RSA-PSS signing failed"))?;
+        Ok(signature)
+    }
+
+    fn pss_sha256_verify(
+        key: &Self::PublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), BadSignature> {
+        let spki = Self::public_key_to_spki(key).map_err(|_| BadSignature)?;
+        UnparsedPublicKey::new(&RSA_PSS_2048_8192_SHA256, spki)
+            .verify(message, signature)
+            .map_err(|_| BadSignature)
     }
 }

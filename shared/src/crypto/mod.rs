@@ -111,7 +111,22 @@ pub trait Crypto: Send + Sync + 'static {
         ciphertext: &[u8],
         label: &[u8],
     ) -> Result<SecretBytes, DecryptError>;
+
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (RFC 8017 §8.1).
+    fn pss_sha256_sign(key: &Self::PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// Checks an RSASSA-PSS-SHA-256 signature made with a 32-byte salt.
+    fn pss_sha256_verify(
+        key: &Self::PublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), BadSignature>;
 }
+
+/// A signature that does not verify: made by another key, over other bytes, or malformed.
+/// One error for all, like [`DecryptError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the signature does not verify with this key")]
+pub struct BadSignature;
 
 /// Something that cannot be decrypted: wrong key, wrong passphrase, or corrupt or truncated
 /// data. Deliberately one error that says nothing more: which check failed is exactly what an

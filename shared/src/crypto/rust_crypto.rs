@@ -11,8 +11,8 @@ use sha2::Sha512;
 use zeroize::Zeroize;
 
 use super::{
-    Aes256Gcm, Crypto, CryptoError, DecryptError, GCM_NONCE_LEN, GCM_TAG_LEN, KeyError, RsaBits,
-    SecretBytes,
+    Aes256Gcm, BadSignature, Crypto, CryptoError, DecryptError, GCM_NONCE_LEN, GCM_TAG_LEN,
+    KeyError, RsaBits, SecretBytes,
 };
 
 pub enum RustCrypto {}
@@ -151,6 +151,27 @@ impl Crypto for RustCrypto {
         } else {
             Err(DecryptError)
         }
+    }
+
+    fn pss_sha256_sign(key: &Self::PrivateKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use rsa::signature::{RandomizedSigner, SignatureEncoding};
+        // The salt is as long as the digest: what aws-lc-rs signs and expects.
+        rsa::pss::SigningKey::<Sha256>::new(key.clone())
+            .try_sign_with_rng(&mut getrandom::SysRng, message)
+            .map(|signature| signature.to_vec())
+            .map_err(|_| CryptoError("RSA-PSS signing failed"))
+    }
+
+    fn pss_sha256_verify(
+        key: &Self::PublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), BadSignature> {
+        use rsa::signature::Verifier;
+        let signature = rsa::pss::Signature::try_from(signature).map_err(|_| BadSignature)?;
+        rsa::pss::VerifyingKey::<Sha256>::new(key.clone())
+            .verify(message, &signature)
+            .map_err(|_| BadSignature)
     }
 }
 

@@ -11,7 +11,9 @@ use pkcs8::pkcs5::pbes2;
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use zeroize::Zeroizing;
 
-use crate::crypto::{Crypto, CryptoError, KeyError, RsaBits, SecretBytes, random_bytes};
+use crate::crypto::{
+    BadSignature, Crypto, CryptoError, KeyError, RsaBits, SecretBytes, random_bytes,
+};
 
 /// PBKDF2-HMAC-SHA-256 iterations for exported key files: OWASP's figure for 2023 on, and what
 /// `openssl pkey` opens without options.
@@ -66,6 +68,11 @@ impl<C: Crypto> RsaPublicKey<C> {
     /// RSA-OAEP-SHA-256 encryption of a short secret (a data key) to this key.
     pub fn wrap(&self, secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
         C::oaep_encrypt(&self.key, secret, &[])
+    }
+
+    /// Checks an RSASSA-PSS-SHA-256 signature over `message` by this key's private half.
+    pub fn verify_pss(&self, message: &[u8], signature: &[u8]) -> Result<(), BadSignature> {
+        C::pss_sha256_verify(&self.key, message, signature)
     }
 }
 
@@ -129,6 +136,11 @@ impl<C: Crypto> RsaPrivateKey<C> {
     /// RSA-OAEP-SHA-256 decryption of a wrapped secret.
     pub fn unwrap(&self, wrapped: &[u8]) -> Result<SecretBytes, crate::crypto::DecryptError> {
         C::oaep_decrypt(&self.key, wrapped, &[])
+    }
+
+    /// An RSASSA-PSS-SHA-256 signature over `message` (32-byte salt).
+    pub fn sign_pss(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        C::pss_sha256_sign(&self.key, message)
     }
 }
 

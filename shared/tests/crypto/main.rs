@@ -15,6 +15,7 @@ macro_rules! for_both_implementations {
 }
 
 mod cross;
+mod key_chain;
 mod keys;
 mod sealed;
 mod stored_secrets;
