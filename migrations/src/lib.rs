@@ -14,6 +14,7 @@ mod m20261129_000002_keys_and_recordings;
 mod m20261129_000003_api_tokens;
 mod m20261129_000004_leases;
 mod m20261201_000001_idempotency_keys;
+mod m20261201_000002_key_chain;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261129_000003_api_tokens::Migration),
             atomic(m20261129_000004_leases::Migration),
             atomic(m20261201_000001_idempotency_keys::Migration),
+            atomic(m20261201_000002_key_chain::Migration),
         ]
     }
 }

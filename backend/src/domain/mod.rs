@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod recordings;
+pub mod tenant_held;
 pub mod tenants;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, PrimaryKeyTrait, QueryFilter};

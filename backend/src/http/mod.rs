@@ -11,6 +11,7 @@ pub mod path_params;
 pub mod permissions_doc;
 pub mod route_table;
 pub mod routes;
+pub mod signed_statement;
 pub mod startup;
 pub mod state;
 pub mod web_app;

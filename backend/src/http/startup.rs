@@ -56,6 +56,12 @@ impl Application {
             crate::infra::config::StorageLocation::S3(_) => None,
         };
         crate::domain::recordings::sweeper::spawn(db.clone(), store.clone(), local_root);
+        // Sealing a tenant's plaintext needs no key from anyone: an instance that died in it
+        // left the rest to whichever starts next.
+        crate::domain::jobs::seal_plaintext::resume(crate::domain::jobs::Handles {
+            db: db.clone(),
+            store: store.clone(),
+        });
         let limits = Limits {
             max_upload_bytes: config.max_upload_bytes,
             upload_idle: config.upload_idle,

@@ -18,6 +18,16 @@ pub struct AppState {
     pub opened: Arc<OpenedRecordings>,
 }
 
+impl AppState {
+    /// The database and the store, for domain work that outlives the request (a job).
+    pub fn handles(&self) -> crate::domain::jobs::Handles {
+        crate::domain::jobs::Handles {
+            db: self.db.clone(),
+            store: self.store.clone(),
+        }
+    }
+}
+
 /// Bounds on what a request may make the server do.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

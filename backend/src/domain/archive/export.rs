@@ -14,6 +14,7 @@ use super::write::{Item, write_archive};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::domain::recordings::catalogue;
+use crate::domain::tenant_held::refuse_plaintext_to_staff;
 use crate::infra::entities::{recording, tenant};
 use crate::infra::storage::Store;
 
@@ -26,6 +27,7 @@ pub async fn select(
     db: &DatabaseConnection,
     tenant: &tenant::Model,
     request: ExportRequest,
+    provider_staff: bool,
     actor: &Actor,
 ) -> Result<Vec<Item>, DomainError> {
     let rows = match request {
@@ -71,6 +73,9 @@ pub async fn select(
             ));
         }
     };
+    if rows.iter().any(|row| !row.sealed) {
+        refuse_plaintext_to_staff(tenant, provider_staff)?;
+    }
     audit::record(
         db,
         AuditEntry::new(tenant.id, actor, "recording.export").details(serde_json::json!({

@@ -2,8 +2,11 @@
 //! safekeeping, retired, and destroyed (crypto-shredding). Every change writes its audit record
 //! in its own transaction; RSA and passphrase work runs on the blocking pool, outside it.
 
-use callvault_shared::api::{EncryptionKey, KeyDestroyed, KeyMode, KeyOrigin, KeyState, NewKey};
+use callvault_shared::api::{
+    EncryptionKey, KeyChainAction, KeyDestroyed, KeyMode, KeyOrigin, KeyState, NewKey,
+};
 use callvault_shared::crypto::{KeyError, Native, RsaBits};
+use callvault_shared::key_chain::SignedStatement;
 use callvault_shared::keys::{KeyFile, RsaPrivateKey, RsaPublicKey, import_key};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -13,10 +16,11 @@ use sea_orm::{
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::settings::tenant_decides;
 use super::{find_in_tenant, grants, has_private_half, to_api};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
+use crate::domain::jobs::{Handles, seal_plaintext};
+use crate::domain::tenant_held::{self, Authorized, Target};
 use crate::infra::database::begin_write;
 use crate::infra::database::is_unique_violation;
 use crate::infra::entities::{encryption_key, key_grant, recording, tenant, user};
@@ -49,22 +53,32 @@ struct FirstGrant {
 /// grant on it, unless they name a user of the tenant (`grant_to`); provider staff must. The
 /// tenant's first key becomes its active key. Written with its audit record.
 pub async fn create(
-    db: &DatabaseConnection,
+    handles: &Handles,
     tenant: &tenant::Model,
     caller: &user::Model,
     new: NewKey,
+    signed: Option<SignedStatement>,
     actor: &Actor,
 ) -> Result<EncryptionKey, DomainError> {
+    let db = &handles.db;
     if !tenant.is_system() && !system_key_exists(db).await? {
         return Err(DomainError::Conflict(
             "the System account's key must exist before any tenant key: create it first (POST /api/v1/tenants/system/keys)".into(),
         ));
     }
     let tenant_held = tenant.key_mode == KeyMode::TenantHeld;
-    tenant_decides(tenant, caller.role)?;
     let material = material(new, tenant_held).await?;
     let first_holder = first_holder(db, tenant, caller, &material).await?;
     let row = new_row(tenant, &material, caller.id, Utc::now());
+    let authorized = tenant_held::authorize(
+        db,
+        tenant,
+        KeyChainAction::AddKey,
+        Target::NewKey(&row),
+        signed,
+        actor,
+    )
+    .await?;
     let first_grant = match (&material.file, first_holder) {
         (KeyFile::Private(key), Some(holder)) => {
             let pkcs8 = key.to_pkcs8_der().map_err(DomainError::internal)?;
@@ -73,7 +87,13 @@ pub async fn create(
         }
         _ => None,
     };
-    let (tenant, key) = insert_new(db, tenant, row, material.origin, first_grant, actor).await?;
+    let new = NewRow {
+        row,
+        origin: material.origin,
+        first_grant,
+        authorized,
+    };
+    let (tenant, key) = insert_new(handles, tenant, new, actor).await?;
     to_api(db, &tenant, &key).await
 }
 
@@ -215,18 +235,32 @@ fn new_row(
     }
 }
 
-/// Writes the new key, its first grant, the recordings that were waiting for it and (for the
-/// tenant's first key) the tenant's active key, with the audit record, in one transaction.
-async fn insert_new(
-    db: &DatabaseConnection,
-    tenant: &tenant::Model,
+/// A key about to be written, and what comes with it.
+struct NewRow {
     row: encryption_key::Model,
     origin: KeyOrigin,
     first_grant: Option<FirstGrant>,
+    authorized: Authorized,
+}
+
+/// Writes the new key, its first grant, the recordings that were waiting for it, its link in
+/// the key chain and (for the tenant's first key) the tenant's active key, with the audit
+/// record, in one transaction. A key that pins a tenant-held tenant's chain starts sealing
+/// its plaintext once that commits.
+async fn insert_new(
+    handles: &Handles,
+    tenant: &tenant::Model,
+    new: NewRow,
     actor: &Actor,
 ) -> Result<(tenant::Model, encryption_key::Model), DomainError> {
+    let NewRow {
+        row,
+        origin,
+        first_grant,
+        authorized,
+    } = new;
     let (created_at, created_by) = (row.created_at, row.created_by);
-    let txn = begin_write(db).await?;
+    let txn = begin_write(&handles.db).await?;
     let key = row
         .into_active_model()
         .insert(&txn)
@@ -251,12 +285,18 @@ async fn insert_new(
         .await?;
     }
     adopt_waiting_recordings(&txn, &key).await?;
-    let tenant = if tenant.active_key_id.is_none() {
-        let mut row = tenant.clone().into_active_model();
-        row.active_key_id = Set(Some(key.id));
-        row.update(&txn).await?
-    } else {
-        tenant.clone()
+    let tenant = match authorized {
+        Authorized::Pin(link) => tenant_held::begin(&txn, tenant, &key, link, actor).await?,
+        authorized => {
+            authorized.record(&txn).await?;
+            if tenant.active_key_id.is_none() {
+                let mut row = tenant.clone().into_active_model();
+                row.active_key_id = Set(Some(key.id));
+                row.update(&txn).await?
+            } else {
+                tenant.clone()
+            }
+        }
     };
     let action = if origin == KeyOrigin::Generated {
         "key.create"
@@ -276,6 +316,7 @@ async fn insert_new(
     )
     .await?;
     txn.commit().await?;
+    seal_plaintext::resume(handles.clone());
     Ok((tenant, key))
 }
 
@@ -362,10 +403,9 @@ pub async fn activate(
     db: &DatabaseConnection,
     tenant: &tenant::Model,
     id: Uuid,
-    role: callvault_shared::api::Role,
+    signed: Option<SignedStatement>,
     actor: &Actor,
 ) -> Result<EncryptionKey, DomainError> {
-    tenant_decides(tenant, role)?;
     let key = find_in_tenant(db, tenant, id).await?;
     if key.state != KeyState::Active {
         return Err(DomainError::Conflict(format!(
@@ -373,9 +413,12 @@ pub async fn activate(
             key.state.as_str()
         )));
     }
+    let authorized =
+        signed_change(db, tenant, KeyChainAction::ActivateKey, &key, signed, actor).await?;
     let mut row = tenant.clone().into_active_model();
     row.active_key_id = Set(Some(key.id));
     let txn = begin_write(db).await?;
+    authorized.record(&txn).await?;
     let tenant = row.update(&txn).await?;
     audit::record(
         &txn,
@@ -393,13 +436,17 @@ pub async fn retire(
     db: &DatabaseConnection,
     tenant: &tenant::Model,
     id: Uuid,
+    signed: Option<SignedStatement>,
     actor: &Actor,
 ) -> Result<EncryptionKey, DomainError> {
     let key = find_in_tenant(db, tenant, id).await?;
     if key.state == KeyState::Destroyed {
         return Err(DomainError::Conflict("this key was destroyed".into()));
     }
+    let authorized =
+        signed_change(db, tenant, KeyChainAction::RetireKey, &key, signed, actor).await?;
     let txn = begin_write(db).await?;
+    authorized.record(&txn).await?;
     let tenant = stop_using(&txn, tenant, &key).await?;
     let mut row = key.into_active_model();
     row.state = Set(KeyState::Retired);
@@ -443,6 +490,7 @@ pub async fn destroy(
     tenant: &tenant::Model,
     id: Uuid,
     recordings_become_unrecoverable: bool,
+    signed: Option<SignedStatement>,
     actor: &Actor,
 ) -> Result<KeyDestroyed, DomainError> {
     let key = find_in_tenant(db, tenant, id).await?;
@@ -461,7 +509,10 @@ pub async fn destroy(
             "{dependent} recordings are sealed with this key and would become unrecoverable here; re-wrap them to another key first, or confirm with {{\"recordings_become_unrecoverable\": true}}"
         )));
     }
+    let authorized =
+        signed_change(db, tenant, KeyChainAction::DestroyKey, &key, signed, actor).await?;
     let txn = begin_write(db).await?;
+    authorized.record(&txn).await?;
     let tenant = stop_using(&txn, tenant, &key).await?;
     let grants_removed = key_grant::Entity::delete_many()
         .filter(key_grant::Column::KeyId.eq(key.id))
@@ -489,4 +540,17 @@ pub async fn destroy(
         grants_removed,
         recordings_unrecoverable: dependent,
     })
+}
+
+/// Leave for `action` on the tenant's own `key`: in a tenant that holds its own keys, a
+/// statement signed by its key.
+async fn signed_change(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    action: KeyChainAction,
+    key: &encryption_key::Model,
+    signed: Option<SignedStatement>,
+    actor: &Actor,
+) -> Result<Authorized, DomainError> {
+    tenant_held::authorize(db, tenant, action, Target::Key(key), signed, actor).await
 }

@@ -2,54 +2,55 @@
 //! keys (the key mode), and the original product's configuration check-list.
 
 use callvault_shared::api::{
-    Checklist, EncryptionSettings, EncryptionUpdate, KeyMode, KeyOrigin, KeyState, Role,
+    Checklist, EncryptionSettings, EncryptionUpdate, KeyChainAction, KeyMode, KeyOrigin, KeyState,
 };
+use callvault_shared::key_chain::SignedStatement;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter,
 };
 
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
+use crate::domain::jobs::{Handles, seal_plaintext};
+use crate::domain::tenant_held::{self, Authorized, Target};
 use crate::infra::database::begin_write;
 use crate::infra::entities::{encryption_key, key_grant, tenant};
 
-/// A tenant that holds its own keys decides alone which key seals its recordings: provider
-/// staff may not add or activate one there (they could hold its private half).
-pub fn tenant_decides(tenant: &tenant::Model, role: Role) -> Result<(), DomainError> {
-    if tenant.key_mode == KeyMode::TenantHeld && role.is_provider_staff() {
-        return Err(DomainError::Refused(
-            "this tenant holds its own keys: only its own administrators change its keys and encryption settings".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// Switches encryption on or off, and the key mode, with its audit record. Encryption needs
 /// an active key; tenant-held mode needs the tenant to have no key with a private half on the
-/// server. `role` is the caller's.
+/// server, and pins its active public key (or the first it imports), which turns encryption on
+/// and seals its plaintext recordings. In a tenant-held tenant, switching encryption off or
+/// back to provider-held keys needs a statement signed by the tenant's key.
 pub async fn update(
-    db: &DatabaseConnection,
+    handles: &Handles,
     tenant: &tenant::Model,
-    role: Role,
     update: EncryptionUpdate,
+    signed: Option<SignedStatement>,
     actor: &Actor,
 ) -> Result<EncryptionSettings, DomainError> {
+    let db = &handles.db;
     let EncryptionUpdate { enabled, mode } = update;
-    tenant_decides(tenant, role)?;
-    if mode == Some(KeyMode::TenantHeld) {
-        let private_keys = encryption_key::Entity::find()
-            .filter(encryption_key::Column::TenantId.eq(tenant.id))
-            .filter(encryption_key::Column::Origin.ne(KeyOrigin::PublicOnly))
-            .filter(encryption_key::Column::State.ne(KeyState::Destroyed))
-            .count(db)
-            .await?;
-        if private_keys > 0 {
-            return Err(DomainError::Conflict(format!(
-                "{private_keys} of this tenant's keys have their private half on the server: destroy them before the tenant holds its own keys"
-            )));
+    let from = tenant.key_mode;
+    let lowers = match (from, mode, enabled) {
+        (KeyMode::TenantHeld, Some(KeyMode::ProviderHeld), _) => Some(KeyChainAction::ProviderHeld),
+        (KeyMode::TenantHeld, _, Some(false)) if tenant.encryption_enabled => {
+            Some(KeyChainAction::EncryptionOff)
         }
-    }
+        _ => None,
+    };
+    let authorized = match lowers {
+        Some(action) => {
+            tenant_held::authorize(db, tenant, action, Target::Settings, signed, actor).await?
+        }
+        None => Authorized::NotNeeded,
+    };
+    let pin = if from == KeyMode::ProviderHeld && mode == Some(KeyMode::TenantHeld) {
+        check_no_private_keys(db, tenant).await?;
+        pinned_key(db, tenant).await?
+    } else {
+        None
+    };
     if enabled == Some(true) && tenant.active_key_id.is_none() {
         return Err(DomainError::Conflict(
             "there is no active key: create or import one first".into(),
@@ -63,7 +64,16 @@ pub async fn update(
         row.key_mode = Set(mode);
     }
     let txn = begin_write(db).await?;
-    let updated = row.update(&txn).await?;
+    authorized.record(&txn).await?;
+    let mut updated = row.update(&txn).await?;
+    if let Some(key) = &pin {
+        let link = tenant_held::pin(
+            tenant.id,
+            key,
+            tenant_held::chain::length(&txn, tenant.id).await? + 1,
+        );
+        updated = tenant_held::begin(&txn, &updated, key, link, actor).await?;
+    }
     audit::record(
         &txn,
         AuditEntry::new(tenant.id, actor, "encryption.update").details(serde_json::json!({
@@ -73,7 +83,40 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    if pin.is_some() {
+        seal_plaintext::resume(handles.clone());
+    }
     settings(db, &updated).await
+}
+
+/// Tenant-held mode is refused while the server holds a private half of one of its keys.
+async fn check_no_private_keys(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<(), DomainError> {
+    let private_keys = encryption_key::Entity::find()
+        .filter(encryption_key::Column::TenantId.eq(tenant.id))
+        .filter(encryption_key::Column::Origin.ne(KeyOrigin::PublicOnly))
+        .filter(encryption_key::Column::State.ne(KeyState::Destroyed))
+        .count(db)
+        .await?;
+    if private_keys > 0 {
+        return Err(DomainError::Conflict(format!(
+            "{private_keys} of this tenant's keys have their private half on the server: re-wrap its recordings to a public key of the tenant's, destroy those keys, then switch (docs/tenant-held.md)"
+        )));
+    }
+    Ok(())
+}
+
+/// The key a switch to tenant-held pins: the tenant's active public key, if it has one that
+/// may seal. Without one, the first public key it imports is pinned.
+async fn pinned_key(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+) -> Result<Option<encryption_key::Model>, DomainError> {
+    Ok(super::active(db, tenant)
+        .await?
+        .filter(|key| key.origin == KeyOrigin::PublicOnly && key.state == KeyState::Active))
 }
 
 /// The tenant's settings and check-list.

@@ -7,16 +7,27 @@
 //! `POST …/rewrap` by a holder, on any instance, resumes it where it stopped.
 
 pub mod rewrap;
+pub mod seal_plaintext;
 
 use callvault_shared::api::Job;
 use callvault_shared::api::JobState;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::domain::error::DomainError;
 use crate::infra::entities::job;
+
+/// The database and the object store a job works on (cheap handles, cloned).
+#[derive(Clone)]
+pub struct Handles {
+    pub db: sea_orm::DatabaseConnection,
+    pub store: crate::infra::storage::Store,
+}
 
 /// A lease this long is renewed after every item; an instance that stops renewing loses it.
 pub const LEASE: Duration = Duration::seconds(30);
@@ -93,4 +104,89 @@ pub fn to_api(job: &job::Model) -> Job {
         created_at: job.created_at,
         updated_at: job.updated_at,
     }
+}
+
+/// Counts one more item `column` (done or failed) and renews the lease; false when the lease
+/// went to another instance, which carries on from there.
+pub async fn count_and_renew(db: &impl ConnectionTrait, job_id: Uuid, column: job::Column) -> bool {
+    let now = Utc::now();
+    let renewed = job::Entity::update_many()
+        .col_expr(column, Expr::col(column).add(1))
+        .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + LEASE))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::LeaseOwner.eq(crate::domain::lease::instance_id()))
+        .exec(db)
+        .await;
+    matches!(renewed, Ok(result) if result.rows_affected == 1)
+}
+
+/// Ends the job, done or (with `error`) failed, and lets its lease go.
+pub async fn finish(db: &impl ConnectionTrait, job_id: Uuid, error: Option<String>) {
+    let result = job::Entity::update_many()
+        .col_expr(
+            job::Column::State,
+            Expr::value(if error.is_some() {
+                JobState::Failed
+            } else {
+                JobState::Done
+            }),
+        )
+        .col_expr(job::Column::Error, Expr::value(error))
+        .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::LeaseOwner.eq(crate::domain::lease::instance_id()))
+        .exec(db)
+        .await;
+    if let Err(error) = result {
+        tracing::error!(job = %job_id, error = %error, "could not record the end of a job");
+    }
+}
+
+/// The tenant's unfinished job of `kind` with `total` more items to do, or a new one.
+pub async fn queue(
+    txn: &DatabaseTransaction,
+    tenant_id: Uuid,
+    kind: &str,
+    total: u64,
+    created_by: Option<Uuid>,
+) -> Result<job::Model, DomainError> {
+    let existing = job::Entity::find()
+        .filter(job::Column::TenantId.eq(tenant_id))
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::State.is_in([JobState::Queued, JobState::Running]))
+        .one(txn)
+        .await?;
+    let now = Utc::now();
+    let row = match existing {
+        Some(row) => {
+            let done = row.done;
+            let mut active = row.into_active_model();
+            // What is left now, plus what was done before.
+            active.total = sea_orm::ActiveValue::Set(done + total as i64);
+            active.update(txn).await?
+        }
+        None => {
+            job::Model {
+                id: Uuid::now_v7(),
+                tenant_id,
+                kind: kind.into(),
+                state: JobState::Queued,
+                done: 0,
+                total: total as i64,
+                failed: 0,
+                lease_owner: None,
+                lease_expires_at: None,
+                error: None,
+                created_by,
+                created_at: now,
+                updated_at: now,
+            }
+            .into_active_model()
+            .insert(txn)
+            .await?
+        }
+    };
+    Ok(row)
 }

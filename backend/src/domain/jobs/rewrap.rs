@@ -6,38 +6,29 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use callvault_shared::api::{Job, JobState, KeyOrigin, KeyState};
+use callvault_shared::api::{Job, KeyMode, KeyOrigin, KeyState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
 use callvault_shared::sealed::{self, SealedHeader};
-use chrono::Utc;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::LEASE;
+use super::Handles;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::encryption_keys::{
     self,
     grants::{self, Holder},
 };
 use crate::domain::error::DomainError;
-use crate::domain::lease::instance_id;
 use crate::infra::database::begin_write;
 use crate::infra::entities::{encryption_key, job, recording, tenant};
 use crate::infra::storage::Store;
-
-/// The database and the object store the job works on (cheap handles, cloned).
-#[derive(Clone)]
-pub struct Handles {
-    pub db: sea_orm::DatabaseConnection,
-    pub store: Store,
-}
 
 pub const KIND: &str = "rewrap";
 const COPY_PIECE: u64 = 8 * 1024 * 1024;
@@ -61,6 +52,11 @@ pub async fn start(
     holder: &Holder<'_>,
     actor: &Actor,
 ) -> Result<Job, DomainError> {
+    if tenant.key_mode == KeyMode::TenantHeld {
+        return Err(DomainError::Conflict(
+            "this tenant holds its own keys: the server has no private key to re-wrap with (re-wrap on the tenant's side, with its key file)".into(),
+        ));
+    }
     let (target, target_public) = target_key(db, tenant).await?;
     let sources = lend_sources(db, tenant, holder, target.id).await?;
     let total = recording::Entity::find()
@@ -71,7 +67,7 @@ pub async fn start(
         .await?;
 
     let txn = begin_write(db).await?;
-    let row = queue(&txn, tenant.id, total, holder.user_id).await?;
+    let row = super::queue(&txn, tenant.id, KIND, total, Some(holder.user_id)).await?;
     if !super::start_here(row.id) {
         txn.commit().await?;
         return Ok(super::to_api(&row));
@@ -149,52 +145,6 @@ async fn lend_sources(
     Ok(sources)
 }
 
-/// The tenant's unfinished rewrap with `total` more recordings to do, or a new one.
-async fn queue(
-    txn: &DatabaseTransaction,
-    tenant_id: Uuid,
-    total: u64,
-    created_by: Uuid,
-) -> Result<job::Model, DomainError> {
-    let existing = job::Entity::find()
-        .filter(job::Column::TenantId.eq(tenant_id))
-        .filter(job::Column::Kind.eq(KIND))
-        .filter(job::Column::State.is_in([JobState::Queued, JobState::Running]))
-        .one(txn)
-        .await?;
-    let now = Utc::now();
-    let row = match existing {
-        Some(row) => {
-            let done = row.done;
-            let mut active = row.into_active_model();
-            // What is left now, plus what was done before.
-            active.total = sea_orm::ActiveValue::Set(done + total as i64);
-            active.update(txn).await?
-        }
-        None => {
-            job::Model {
-                id: Uuid::now_v7(),
-                tenant_id,
-                kind: KIND.into(),
-                state: JobState::Queued,
-                done: 0,
-                total: total as i64,
-                failed: 0,
-                lease_owner: None,
-                lease_expires_at: None,
-                error: None,
-                created_by: Some(created_by),
-                created_at: now,
-                updated_at: now,
-            }
-            .into_active_model()
-            .insert(txn)
-            .await?
-        }
-    };
-    Ok(row)
-}
-
 /// Takes the job's lease for this instance and commits it with the `rewrap.start` record. On
 /// any failure the job is no longer marked as running here.
 async fn claim_and_record(
@@ -262,7 +212,9 @@ async fn work(state: &Handles, job_id: Uuid, tenant_id: Uuid, keys: &RewrapKeys,
             .await;
         let batch = match batch {
             Ok(batch) => batch,
-            Err(error) => return finish(state, job_id, Some(format!("database: {error}"))).await,
+            Err(error) => {
+                return super::finish(&state.db, job_id, Some(format!("database: {error}"))).await;
+            }
         };
         let Some(last) = batch.last() else { break };
         after = last.id;
@@ -283,50 +235,18 @@ async fn work(state: &Handles, job_id: Uuid, tenant_id: Uuid, keys: &RewrapKeys,
                 )
                 .await;
             }
-            let now = Utc::now();
-            let renewed = job::Entity::update_many()
-                .col_expr(column, Expr::col(column).add(1))
-                .col_expr(job::Column::LeaseExpiresAt, Expr::value(now + LEASE))
-                .col_expr(job::Column::UpdatedAt, Expr::value(now))
-                .filter(job::Column::Id.eq(job_id))
-                .filter(job::Column::LeaseOwner.eq(instance_id()))
-                .exec(&state.db)
-                .await;
-            if !matches!(renewed, Ok(result) if result.rows_affected == 1) {
-                // The lease went to another instance: it carries on.
+            if !super::count_and_renew(&state.db, job_id, column).await {
                 tracing::warn!(job = %job_id, "lost the lease of a rewrap; stopping here");
                 return;
             }
         }
     }
-    finish(state, job_id, None).await;
+    super::finish(&state.db, job_id, None).await;
     audit::record_or_log(
         &state.db,
         AuditEntry::new(tenant_id, actor, "rewrap.finish").object("job", job_id),
     )
     .await;
-}
-
-async fn finish(state: &Handles, job_id: Uuid, error: Option<String>) {
-    let result = job::Entity::update_many()
-        .col_expr(
-            job::Column::State,
-            Expr::value(if error.is_some() {
-                JobState::Failed
-            } else {
-                JobState::Done
-            }),
-        )
-        .col_expr(job::Column::Error, Expr::value(error))
-        .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(job::Column::Id.eq(job_id))
-        .filter(job::Column::LeaseOwner.eq(instance_id()))
-        .exec(&state.db)
-        .await;
-    if let Err(error) = result {
-        tracing::error!(job = %job_id, error = %error, "could not record the end of a job");
-    }
 }
 
 async fn rewrap_one(

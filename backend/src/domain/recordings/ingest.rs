@@ -229,18 +229,18 @@ fn recognise(
 }
 
 /// What [`write_object`] stored.
-struct Written {
+pub struct Written {
     /// The audio's own size.
-    size: u64,
+    pub size: u64,
     /// What the store holds (sealed: header and chunk tags included).
-    stored: u64,
+    pub stored: u64,
     /// SHA-256 of the audio, lowercase hex.
-    sha256: String,
+    pub sha256: String,
 }
 
 /// Streams `body` into a new object at `location`, sealed on the way when there is a
 /// `sealer`. On any failure the multipart upload is aborted: nothing visible is left.
-async fn write_object(
+pub async fn write_object(
     store: &Store,
     location: &ObjectPath,
     sealer: Option<(Sealer<Native>, Vec<u8>)>,

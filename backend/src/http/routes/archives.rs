@@ -33,8 +33,14 @@ pub async fn export(
     body: Json<ExportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = &access.tenant;
-    let items =
-        archive_export::select(&state.db, tenant, body.into_inner(), &access.actor()).await?;
+    let items = archive_export::select(
+        &state.db,
+        tenant,
+        body.into_inner(),
+        access.principal.role().is_provider_staff(),
+        &access.actor(),
+    )
+    .await?;
     let body = archive_export::stream(state.store.clone(), items);
     Ok(HttpResponse::Ok()
         .content_type("application/zip")

@@ -2,15 +2,18 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use callvault_shared::api::{
-    EncryptionKey, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, NewGrant, NewKey,
+    EncryptionKey, KeyChain, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, NewGrant, NewKey,
+    StatementRequest, StatementToSign,
 };
 use uuid::Uuid;
 
 use crate::domain::encryption_keys::{self, grants, lifecycle};
+use crate::domain::tenant_held;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::json::Json;
 use crate::http::path_params::TenantPath;
+use crate::http::signed_statement::{SignedHeaders, SignedStatementParams};
 use crate::http::state::AppState;
 
 /// The tenant's keys, newest first.
@@ -38,11 +41,12 @@ pub async fn list(
 /// becomes its active key.
 #[utoipa::path(
     tag = "keys",
-    params(TenantPath),
+    params(TenantPath, SignedStatementParams),
     request_body = NewKey,
     responses(
         (status = 201, description = "Created", body = EncryptionKey),
         (status = 400, description = "A malformed key file, a wrong passphrase, an unsupported size, or a missing `grant_to`"),
+        (status = 403, description = "In a tenant that holds its own keys: no valid statement signed by the tenant's key came with the request"),
         (status = 409, description = "No System key yet, the key exists already, or tenant-held mode refuses private keys"),
     ),
     security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
@@ -51,13 +55,15 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
+    signed: SignedHeaders,
     body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
     let key = lifecycle::create(
-        &state.db,
+        &state.handles(),
         &access.tenant,
         access.principal.user(),
         body.into_inner(),
+        signed.0,
         &access.actor(),
     )
     .await?;
@@ -172,9 +178,11 @@ fn pem_file(pem: String, name: &str) -> HttpResponse {
     params(
         TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
+        SignedStatementParams,
     ),
     responses(
         (status = 200, description = "The key, now active", body = EncryptionKey),
+        (status = 403, description = "In a tenant that holds its own keys: no valid statement signed by the tenant's key came with the request"),
         (status = 404, description = "No such key in this tenant"),
         (status = 409, description = "A retired or destroyed key never seals again"),
     ),
@@ -185,15 +193,10 @@ pub async fn activate(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
     path: web::Path<(String, Uuid)>,
+    signed: SignedHeaders,
 ) -> Result<HttpResponse, ApiError> {
-    let key = lifecycle::activate(
-        &state.db,
-        &access.tenant,
-        path.1,
-        access.principal.role(),
-        &access.actor(),
-    )
-    .await?;
+    let key =
+        lifecycle::activate(&state.db, &access.tenant, path.1, signed.0, &access.actor()).await?;
     Ok(HttpResponse::Ok().json(key))
 }
 
@@ -203,9 +206,11 @@ pub async fn activate(
     params(
         TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
+        SignedStatementParams,
     ),
     responses(
         (status = 200, description = "The key, now retired", body = EncryptionKey),
+        (status = 403, description = "In a tenant that holds its own keys: no valid statement signed by the tenant's key came with the request"),
         (status = 404, description = "No such key in this tenant"),
         (status = 409, description = "The active key while encryption is on, or a destroyed key"),
     ),
@@ -216,8 +221,10 @@ pub async fn retire(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
     path: web::Path<(String, Uuid)>,
+    signed: SignedHeaders,
 ) -> Result<HttpResponse, ApiError> {
-    let key = lifecycle::retire(&state.db, &access.tenant, path.1, &access.actor()).await?;
+    let key =
+        lifecycle::retire(&state.db, &access.tenant, path.1, signed.0, &access.actor()).await?;
     Ok(HttpResponse::Ok().json(key))
 }
 
@@ -228,10 +235,12 @@ pub async fn retire(
     params(
         TenantPath,
         ("id" = Uuid, Path, description = "The key's id"),
+        SignedStatementParams,
     ),
     request_body = KeyDestroy,
     responses(
         (status = 200, description = "Destroyed", body = KeyDestroyed),
+        (status = 403, description = "In a tenant that holds its own keys: no valid statement signed by the tenant's key came with the request"),
         (status = 404, description = "No such key in this tenant"),
         (status = 409, description = "Recordings depend on it (the detail says how many) and the request did not confirm, or it is the active key while encryption is on"),
     ),
@@ -242,6 +251,7 @@ pub async fn destroy(
     state: web::Data<AppState>,
     access: InTenant<need::KeysManage>,
     path: web::Path<(String, Uuid)>,
+    signed: SignedHeaders,
     body: Json<KeyDestroy>,
 ) -> Result<HttpResponse, ApiError> {
     let destroyed = lifecycle::destroy(
@@ -249,6 +259,7 @@ pub async fn destroy(
         &access.tenant,
         path.1,
         body.recordings_become_unrecoverable,
+        signed.0,
         &access.actor(),
     )
     .await?;
@@ -338,4 +349,49 @@ pub async fn revoke(
     let (_, key_id, user_id) = path.into_inner();
     grants::revoke(&state.db, &access.tenant, key_id, user_id, &access.actor()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The tenant's key chain: the key pinned when it began holding its own keys, and every
+/// change since, with the statement its key signed. `callvault verify --chain` checks it, and
+/// sealed recordings against it, offline.
+#[utoipa::path(
+    tag = "keys",
+    params(TenantPath),
+    responses(
+        (status = 200, description = "The chain, oldest link first (empty for a tenant whose keys the provider holds)", body = KeyChain),
+    ),
+    security(("bearer" = ["keys_read"]), ("session_cookie" = ["keys_read"]))
+)]
+#[get("/api/v1/tenants/{tenant}/keys/chain")]
+pub async fn chain(
+    state: web::Data<AppState>,
+    access: InTenant<need::KeysRead>,
+) -> Result<HttpResponse, ApiError> {
+    let chain = tenant_held::chain(&state.db, &access.tenant).await?;
+    Ok(HttpResponse::Ok().json(chain))
+}
+
+/// A statement of a change for the tenant's key to sign, with a single-use nonce: what a
+/// tenant that holds its own keys sends (signed, in the `Callvault-Statement` and
+/// `Callvault-Signature` headers) with every change that lowers protection.
+#[utoipa::path(
+    tag = "keys",
+    params(TenantPath),
+    request_body = StatementRequest,
+    responses(
+        (status = 201, description = "The statement to sign", body = StatementToSign),
+        (status = 400, description = "A malformed fingerprint, or `pin`"),
+        (status = 409, description = "The provider holds this tenant's keys: nothing to sign"),
+    ),
+    security(("bearer" = ["keys_manage"]), ("session_cookie" = ["keys_manage"]))
+)]
+#[post("/api/v1/tenants/{tenant}/keys/statements")]
+pub async fn statement(
+    state: web::Data<AppState>,
+    access: InTenant<need::KeysManage>,
+    body: Json<StatementRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let statement =
+        tenant_held::statement_to_sign(&state.db, &access.tenant, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(statement))
 }

@@ -48,6 +48,9 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(audit::export)
         .service(keys::list)
         .service(keys::create)
+        // Before `{id}`, which would take "chain" for an id.
+        .service(keys::chain)
+        .service(keys::statement)
         .service(keys::show)
         .service(keys::public_key)
         .service(keys::export)

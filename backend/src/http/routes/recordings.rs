@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::recordings::{self, catalogue, ingest, playback};
+use crate::domain::tenant_held;
 use crate::http::audio_response;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
@@ -288,6 +289,12 @@ pub async fn stored_file(
     path: web::Path<(String, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    if !row.sealed {
+        tenant_held::refuse_plaintext_to_staff(
+            &access.tenant,
+            access.principal.role().is_provider_staff(),
+        )?;
+    }
     let stored = state
         .store
         .get(&ObjectPath::from(row.object_key.as_str()))
@@ -361,6 +368,12 @@ pub async fn audio(
         .and_then(|value| value.to_str().ok());
     let download = query.download == Some(true);
     let result = async {
+        if !row.sealed {
+            tenant_held::refuse_plaintext_to_staff(
+                &access.tenant,
+                access.principal.role().is_provider_staff(),
+            )?;
+        }
         let wanted = audio_response::parse_range(range, row.size_bytes.max(0) as u64)?;
         let audio = playback::play(
             &state.db,

@@ -5,6 +5,8 @@ pub mod audit_event;
 pub mod encryption_key;
 pub mod idempotency_key;
 pub mod job;
+pub mod key_chain_link;
+pub mod key_change_nonce;
 pub mod key_grant;
 pub mod lease;
 pub mod login_throttle;
