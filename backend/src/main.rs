@@ -107,6 +107,40 @@ enum Command {
     },
     /// Show a sealed file's version, content type and key fingerprints; needs no key.
     Inspect { file: PathBuf },
+    /// Check a tenant's key chain (`GET …/keys/chain`) and that every sealed recording in an
+    /// export archive, or in sealed files, is sealed only to keys of that chain.
+    Verify {
+        /// The chain, as `GET /api/v1/tenants/{tenant}/keys/chain` returns it.
+        #[arg(long, value_name = "FILE")]
+        chain: PathBuf,
+        /// The tenant's own key (its public key file): the chain must be pinned to it.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Export archives (ZIP) or sealed recordings.
+        #[arg(value_name = "ARCHIVE.zip|FILE")]
+        inputs: Vec<PathBuf>,
+    },
+    /// What a tenant that holds its own keys does with its key file.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Sign a key-change statement (from `POST …/keys/statements`) with the tenant's key file;
+    /// prints the two request headers that carry it.
+    Sign {
+        /// The tenant's private key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The statement: the JSON the server answered, or its text.
+        #[arg(long, value_name = "FILE")]
+        statement: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +228,15 @@ fn main() -> ExitCode {
             output,
         } => cli::open(&key, passphrase_file.as_deref(), range, &input, &output),
         Command::Inspect { file } => cli::inspect(&file),
+        Command::Verify { chain, key, inputs } => cli::verify(&chain, key.as_deref(), &inputs),
+        Command::Tenant {
+            command:
+                TenantCommand::Sign {
+                    key,
+                    passphrase_file,
+                    statement,
+                },
+        } => cli::tenant_sign(&key, passphrase_file.as_deref(), &statement),
         Command::Admin { config, command } => admin(config.as_deref(), command),
         Command::Backup { config, command } => backup(config.as_deref(), command),
         Command::Demo { config } => demo(config.as_deref()),

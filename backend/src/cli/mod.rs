@@ -13,11 +13,15 @@ mod open;
 mod output;
 mod passphrase;
 mod seal;
+mod tenant_sign;
+mod verify;
 
 pub use inspect::inspect;
 pub use keygen::keygen;
 pub use open::{ByteRange, open};
 pub use seal::seal;
+pub use tenant_sign::sign as tenant_sign;
+pub use verify::verify;
 
 /// The implementation the command line uses: aws-lc-rs.
 type Crypto = callvault_shared::crypto::Native;
