@@ -25,6 +25,7 @@ mod outages;
 mod recordings;
 mod rewrap_job;
 mod startup;
+mod tenant_held;
 mod tokens;
 mod users;
 mod web_app;
