@@ -56,8 +56,33 @@ their own role or deletes or resets their own account, and the last `root` stays
         };
         let _ = writeln!(doc, "| {} | `{}` | {needs} |", route.method, route.path);
     }
+    doc.push_str(TENANT_HELD);
     doc
 }
+
+/// What no permission grants: the tenant's own key decides in a tenant that holds its keys.
+const TENANT_HELD: &str = "
+## In a tenant that holds its own keys
+
+Permissions say who may ask; in a tenant-held tenant, the tenant's own key decides whether a
+change that lowers protection happens (see `docs/tenant-held.md`). Whatever their role, and
+through whatever account of the tenant (one they created, one whose password they reset, a user
+they promoted), provider staff:
+
+- **may** manage the tenant's users, tokens and recordings' metadata, read its key list, key
+  chain and audit log, download its sealed files and export archives of sealed recordings;
+- **may not**, without a statement signed by the tenant's active key (403 otherwise, and on the
+  record): add or activate a public key, retire or destroy a key, switch encryption off, or switch
+  the tenant back to provider-held keys;
+- **never** get a recording of the tenant unencrypted: playback, file download and export of a
+  recording still stored in plaintext answer 403 to provider staff (the tenant's own users still
+  play it until the sealing job has sealed it);
+- **cannot** play its sealed recordings: the server has only public keys there, and re-wrapping
+  is refused for the same reason.
+
+A change sent with a valid statement is carried out whoever sends it: the signature is the
+tenant's consent.
+";
 
 /// What a route needs, as its OpenAPI security requirement says.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -359,6 +359,13 @@ impl World {
             ("POST", "/api/v1/tenants/{tenant}/keys") => {
                 body = Body::Json(json!({ "public_key_pem": self.public_key_pem }))
             }
+            // Refused in a tenant whose keys the provider holds, but past the guard.
+            ("POST", "/api/v1/tenants/{tenant}/keys/statements") => {
+                body = Body::Json(json!({
+                    "action": "retire_key",
+                    "key_fingerprint": "0".repeat(64),
+                }))
+            }
             ("POST", "/api/v1/tenants/{tenant}/keys/{id}/export") => {
                 body = Body::Json(json!({ "passphrase": "a long export passphrase" }))
             }

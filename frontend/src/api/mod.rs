@@ -11,11 +11,13 @@ pub use error::ApiError;
 
 use callvault_shared::api::{
     ApiToken, AudioQuery, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey,
-    EncryptionSettings, EncryptionUpdate, ExportRequest, ImportOutcome, Job, KeyExport, KeyHolder,
-    LoginRequest, LoginResponse, Me, NewApiToken, NewGrant, NewKey, NewTenant, NewUser,
+    EncryptionSettings, EncryptionUpdate, ExportRequest, ImportOutcome, Job, KeyChain, KeyExport,
+    KeyHolder, LoginRequest, LoginResponse, Me, NewApiToken, NewGrant, NewKey, NewTenant, NewUser,
     PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome, Problem, RecordingPage,
-    RecordingQuery, SessionInfo, Tenant, User, UserUpdate,
+    RecordingQuery, SIGNATURE_HEADER, STATEMENT_HEADER, SessionInfo, StatementRequest,
+    StatementToSign, Tenant, User, UserUpdate,
 };
+use callvault_shared::key_chain::SignedStatement;
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -66,11 +68,18 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
-    let response = with_csrf(RequestBuilder::new(&url(path)).method(method))
-        .await?
-        .json(body)?
-        .send()
-        .await?;
+    send_signed(method, path, body, None).await
+}
+
+/// As [`send`], with the tenant's signature on the change when there is one.
+async fn send_signed<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+    signed: Option<&SignedStatement>,
+) -> Result<T, ApiError> {
+    let request = with_signature(RequestBuilder::new(&url(path)).method(method), signed);
+    let response = with_csrf(request).await?.json(body)?.send().await?;
     Ok(ensure_success(response).await?.json().await?)
 }
 
@@ -80,6 +89,16 @@ async fn send_empty(method: Method, path: &str) -> Result<Response, ApiError> {
         .send()
         .await?;
     ensure_success(response).await
+}
+
+/// The statement and its signature, in the headers the server reads them from.
+fn with_signature(request: RequestBuilder, signed: Option<&SignedStatement>) -> RequestBuilder {
+    match signed.map(SignedStatement::header_values) {
+        Some((statement, signature)) => request
+            .header(STATEMENT_HEADER, &statement)
+            .header(SIGNATURE_HEADER, &signature),
+        None => request,
+    }
 }
 
 /// `POST /auth/login`.
@@ -187,8 +206,36 @@ pub async fn keys(tenant: &str) -> Result<Vec<EncryptionKey>, ApiError> {
     get(&format!("/tenants/{tenant}/keys")).await
 }
 
-pub async fn create_key(tenant: &str, key: &NewKey) -> Result<EncryptionKey, ApiError> {
-    send(Method::POST, &format!("/tenants/{tenant}/keys"), key).await
+/// Creates or imports a key; in a tenant that holds its own keys, with its signature.
+pub async fn create_key(
+    tenant: &str,
+    key: &NewKey,
+    signed: Option<&SignedStatement>,
+) -> Result<EncryptionKey, ApiError> {
+    send_signed(
+        Method::POST,
+        &format!("/tenants/{tenant}/keys"),
+        key,
+        signed,
+    )
+    .await
+}
+
+/// A statement of a change for the tenant's key to sign.
+pub async fn statement(
+    tenant: &str,
+    request: &StatementRequest,
+) -> Result<StatementToSign, ApiError> {
+    send(
+        Method::POST,
+        &format!("/tenants/{tenant}/keys/statements"),
+        request,
+    )
+    .await
+}
+
+pub async fn key_chain(tenant: &str) -> Result<KeyChain, ApiError> {
+    get(&format!("/tenants/{tenant}/keys/chain")).await
 }
 
 /// The encrypted private key file, as text.
@@ -216,14 +263,17 @@ pub async fn revoke(tenant: &str, key: &str, user: &str) -> Result<(), ApiError>
     send_empty(Method::DELETE, &path).await.map(drop)
 }
 
-/// `activate` or `retire`.
-pub async fn key_action(tenant: &str, key: &str, action: &str) -> Result<EncryptionKey, ApiError> {
-    let response = send_empty(
-        Method::POST,
-        &format!("/tenants/{tenant}/keys/{key}/{action}"),
-    )
-    .await?;
-    Ok(response.json().await?)
+/// `activate` or `retire`; in a tenant that holds its own keys, with its signature.
+pub async fn key_action(
+    tenant: &str,
+    key: &str,
+    action: &str,
+    signed: Option<&SignedStatement>,
+) -> Result<EncryptionKey, ApiError> {
+    let path = format!("/tenants/{tenant}/keys/{key}/{action}");
+    let request = with_signature(Request::post(&url(&path)), signed);
+    let response = with_csrf(request).await?.send().await?;
+    Ok(ensure_success(response).await?.json().await?)
 }
 
 pub async fn encryption(tenant: &str) -> Result<EncryptionSettings, ApiError> {
@@ -233,13 +283,10 @@ pub async fn encryption(tenant: &str) -> Result<EncryptionSettings, ApiError> {
 pub async fn set_encryption(
     tenant: &str,
     update: &EncryptionUpdate,
+    signed: Option<&SignedStatement>,
 ) -> Result<EncryptionSettings, ApiError> {
-    send(
-        Method::PATCH,
-        &format!("/tenants/{tenant}/encryption"),
-        update,
-    )
-    .await
+    let path = format!("/tenants/{tenant}/encryption");
+    send_signed(Method::PATCH, &path, update, signed).await
 }
 
 /// A page of the recordings `query` finds.

@@ -1,4 +1,4 @@
-use callvault_shared::api::{MIN_EXPORT_PASSPHRASE, NewKey};
+use callvault_shared::api::{KeyChainAction, MIN_EXPORT_PASSPHRASE, NewKey};
 use callvault_shared::crypto::{RsaBits, RustCrypto};
 use callvault_shared::keys::RsaPrivateKey;
 use leptos::prelude::*;
@@ -6,12 +6,13 @@ use web_sys::SubmitEvent;
 
 use crate::api::{self, ApiError, files};
 use crate::components::problem::Problem;
+use crate::components::tenant_key::TenantKey;
 use crate::hooks::Reload;
 
 /// A tenant-held key pair made here, in the browser: the private half is offered as an
 /// encrypted PKCS#8 file to save, and only the public half goes to the server.
 #[component]
-pub fn BrowserKeygen(tenant: Memo<String>, reload: Reload) -> impl IntoView {
+pub fn BrowserKeygen(tenant: Memo<String>, signer: TenantKey, reload: Reload) -> impl IntoView {
     let (bits, set_bits) = signal(3072usize);
     let (passphrase, set_passphrase) = signal(String::new());
     let (again, set_again) = signal(String::new());
@@ -38,11 +39,15 @@ pub fn BrowserKeygen(tenant: Memo<String>, reload: Reload) -> impl IntoView {
                 "application/x-pem-file",
             )
             .map_err(ApiError::local)?;
+            let signed = signer
+                .sign_if_held(&tenant, KeyChainAction::AddKey, Some(&fingerprint))
+                .await?;
             api::create_key(
                 &tenant,
                 &NewKey::ImportPublic {
                     public_key_pem: key.public_key().to_pem(),
                 },
+                signed.as_ref(),
             )
             .await
         }

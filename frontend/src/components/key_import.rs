@@ -1,15 +1,18 @@
-use callvault_shared::api::NewKey;
+use callvault_shared::api::{KeyChainAction, NewKey};
+use callvault_shared::crypto::RustCrypto;
+use callvault_shared::keys::{KeyFile, import_key};
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
 use crate::api::{self, ApiError, files};
 use crate::components::problem::Problem;
+use crate::components::tenant_key::TenantKey;
 use crate::hooks::Reload;
 
 /// Imports a key file: a private key with its passphrase (the holder gets the first grant),
 /// or a public key alone (tenant-held).
 #[component]
-pub fn KeyImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
+pub fn KeyImport(tenant: Memo<String>, signer: TenantKey, reload: Reload) -> impl IntoView {
     let file = NodeRef::<leptos::html::Input>::new();
     let (passphrase, set_passphrase) = signal(String::new());
     let import = reload.action_then(
@@ -23,9 +26,19 @@ pub fn KeyImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
                     )
                 })?;
                 let key = if pem.contains("PUBLIC KEY") {
-                    NewKey::ImportPublic {
+                    let Ok(KeyFile::Public(public)) =
+                        import_key::<RustCrypto>(pem.as_bytes(), None)
+                    else {
+                        return Err(ApiError::local("That public key file does not open."));
+                    };
+                    let fingerprint = public.fingerprint().to_hex();
+                    let signed = signer
+                        .sign_if_held(&tenant, KeyChainAction::AddKey, Some(&fingerprint))
+                        .await?;
+                    let key = NewKey::ImportPublic {
                         public_key_pem: pem,
-                    }
+                    };
+                    return api::create_key(&tenant, &key, signed.as_ref()).await;
                 } else {
                     NewKey::ImportPrivate {
                         private_key_pem: pem,
@@ -33,7 +46,7 @@ pub fn KeyImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
                         grant_to: None,
                     }
                 };
-                api::create_key(&tenant, &key).await
+                api::create_key(&tenant, &key, None).await
             }
         },
         move |_| set_passphrase.set(String::new()),

@@ -3,6 +3,7 @@
 pub mod archive_import;
 pub mod browser_keygen;
 pub mod key_import;
+pub mod key_rotation;
 pub mod keys;
 pub mod layout;
 pub mod local_player;
@@ -10,4 +11,5 @@ pub mod not_found;
 pub mod player;
 pub mod problem;
 pub mod rewrap;
+pub mod tenant_key;
 pub mod tenant_nav;

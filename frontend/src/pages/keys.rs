@@ -1,13 +1,15 @@
-use callvault_shared::api::NewKey;
+use callvault_shared::api::{KeyMode, NewKey};
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
 use crate::api;
 use crate::components::browser_keygen::BrowserKeygen;
 use crate::components::key_import::KeyImport;
+use crate::components::key_rotation::KeyRotation;
 use crate::components::keys::KeyCard;
 use crate::components::problem::Problem;
 use crate::components::rewrap::Rewrap;
+use crate::components::tenant_key::{TenantKey, TenantKeyFile};
 use crate::components::tenant_nav::{TenantNav, tenant_param};
 use crate::hooks::Reload;
 
@@ -26,6 +28,18 @@ pub fn KeysPage() -> impl IntoView {
         let tenant = tenant.get();
         async move { api::users(&tenant).await.unwrap_or_default() }
     });
+    let settings = LocalResource::new(move || {
+        reload.track();
+        let tenant = tenant.get();
+        async move { api::encryption(&tenant).await.ok() }
+    });
+    let held = Signal::derive(move || {
+        settings
+            .get()
+            .flatten()
+            .is_some_and(|settings| settings.mode == KeyMode::TenantHeld)
+    });
+    let signer = TenantKey::new(held);
     let (bits, set_bits) = signal(3072u32);
     let create = reload.action(move |bits: &u32| {
         let (tenant, bits) = (tenant.get_untracked(), *bits);
@@ -36,6 +50,7 @@ pub fn KeysPage() -> impl IntoView {
                     bits,
                     grant_to: None,
                 },
+                None,
             )
             .await
         }
@@ -49,21 +64,25 @@ pub fn KeysPage() -> impl IntoView {
         <section class="panel" aria-labelledby="keys-title">
             <h1 id="keys-title">{move || format!("Keys of {}", tenant.get())}</h1>
             <TenantNav tenant=tenant.get_untracked() />
+            <TenantKeyFile key=signer />
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || keys.get().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p id="no-keys">"No key yet: create one below."</p> }.into_any(),
                     Ok(list) => {
                         let people = users.get().unwrap_or_default();
                         list.into_iter().map(|key| view! {
-                            <KeyCard tenant=tenant.get_untracked() key users=people.clone() reload />
+                            <KeyCard tenant=tenant.get_untracked() key users=people.clone() signer reload />
                         }).collect_view().into_any()
                     }
                     Err(error) => view! { <Problem error /> }.into_any(),
                 })}
             </Suspense>
             <Rewrap tenant />
-            <KeyImport tenant reload />
-            <BrowserKeygen tenant reload />
+            <Show when=move || held.get()>
+                <KeyRotation tenant signer reload />
+            </Show>
+            <KeyImport tenant signer reload />
+            <BrowserKeygen tenant signer reload />
             <h2>"New key"</h2>
             <form id="new-key" class="form" on:submit=on_create>
                 <label for="key-bits">"Size"</label>

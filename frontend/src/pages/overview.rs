@@ -1,9 +1,10 @@
-use callvault_shared::api::{EncryptionSettings, EncryptionUpdate, KeyMode};
+use callvault_shared::api::{EncryptionSettings, EncryptionUpdate, KeyChainAction, KeyMode};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
 use crate::components::problem::Problem;
+use crate::components::tenant_key::{TenantKey, TenantKeyFile};
 use crate::components::tenant_nav::{TenantNav, tenant_param};
 use crate::hooks::Reload;
 
@@ -18,30 +19,45 @@ pub fn OverviewPage() -> impl IntoView {
         let tenant = tenant.get();
         async move { api::encryption(&tenant).await }
     });
+    let held = Signal::derive(move || {
+        settings
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|settings| settings.mode == KeyMode::TenantHeld)
+    });
+    let signer = TenantKey::new(held);
     let switch = reload.action(move |enabled: &bool| {
         let (tenant, enabled) = (tenant.get_untracked(), *enabled);
         async move {
-            api::set_encryption(
-                &tenant,
-                &EncryptionUpdate {
-                    enabled: Some(enabled),
-                    mode: None,
-                },
-            )
-            .await
+            let signed = if enabled {
+                None
+            } else {
+                signer
+                    .sign_if_held(&tenant, KeyChainAction::EncryptionOff, None)
+                    .await?
+            };
+            let update = EncryptionUpdate {
+                enabled: Some(enabled),
+                mode: None,
+            };
+            api::set_encryption(&tenant, &update, signed.as_ref()).await
         }
     });
     let switch_mode = reload.action(move |mode: &KeyMode| {
         let (tenant, mode) = (tenant.get_untracked(), *mode);
         async move {
-            api::set_encryption(
-                &tenant,
-                &EncryptionUpdate {
-                    enabled: None,
-                    mode: Some(mode),
-                },
-            )
-            .await
+            let signed = if mode == KeyMode::ProviderHeld {
+                signer
+                    .sign_if_held(&tenant, KeyChainAction::ProviderHeld, None)
+                    .await?
+            } else {
+                None
+            };
+            let update = EncryptionUpdate {
+                enabled: None,
+                mode: Some(mode),
+            };
+            api::set_encryption(&tenant, &update, signed.as_ref()).await
         }
     });
 
@@ -89,6 +105,7 @@ pub fn OverviewPage() -> impl IntoView {
         <section class="panel" aria-labelledby="overview-title">
             <h1 id="overview-title">{move || format!("Encryption of {}", tenant.get())}</h1>
             <TenantNav tenant=tenant.get_untracked() />
+            <TenantKeyFile key=signer />
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || settings.get().map(|result| match result {
                     Ok(settings) => steps(settings).into_any(),

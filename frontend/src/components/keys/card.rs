@@ -1,9 +1,10 @@
-use callvault_shared::api::{EncryptionKey, KeyOrigin, KeyState, User};
+use callvault_shared::api::{EncryptionKey, KeyChainAction, KeyOrigin, KeyState, User};
 use leptos::prelude::*;
 
 use super::{ExportForm, GrantForm, HolderList};
 use crate::api;
 use crate::components::problem::Problem;
+use crate::components::tenant_key::TenantKey;
 use crate::hooks::Reload;
 
 /// One key: what it is, who holds it, and what can be done with it.
@@ -12,15 +13,27 @@ pub fn KeyCard(
     tenant: String,
     key: EncryptionKey,
     users: Vec<User>,
+    signer: TenantKey,
     reload: Reload,
 ) -> impl IntoView {
     let short = key.fingerprint[..16].to_owned();
     let id = key.id.to_string();
     let act = {
-        let (tenant, id) = (tenant.clone(), id.clone());
+        let (tenant, id, fingerprint) = (tenant.clone(), id.clone(), key.fingerprint.clone());
         reload.action(move |action: &&'static str| {
             let (tenant, id, action) = (tenant.clone(), id.clone(), *action);
-            async move { api::key_action(&tenant, &id, action).await }
+            let fingerprint = fingerprint.clone();
+            async move {
+                let change = if action == "activate" {
+                    KeyChainAction::ActivateKey
+                } else {
+                    KeyChainAction::RetireKey
+                };
+                let signed = signer
+                    .sign_if_held(&tenant, change, Some(&fingerprint))
+                    .await?;
+                api::key_action(&tenant, &id, action, signed.as_ref()).await
+            }
         })
     };
     let private = key.origin != KeyOrigin::PublicOnly;
