@@ -27,6 +27,9 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
     /// SHA-256, lowercase hex.
     pub hash: String,
+    /// The `hash` of the record before it (64 zeros for the first), lowercase hex: with the
+    /// other fields, enough to recompute `hash` offline.
+    pub prev_hash: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -165,5 +165,6 @@ pub fn to_api(event: audit_event::Model) -> callvault_shared::api::AuditEvent {
         origin: event.origin,
         details: serde_json::from_str(&event.details).unwrap_or(serde_json::Value::Null),
         hash: hex::encode(event.hash),
+        prev_hash: hex::encode(event.prev_hash),
     }
 }
