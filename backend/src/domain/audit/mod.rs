@@ -2,6 +2,7 @@
 //! tenant so that an edited, inserted or deleted record is found by [`verify::verify`].
 
 pub mod chain;
+pub mod checkpoint;
 pub mod log;
 pub mod verify;
 
