@@ -125,6 +125,11 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Offline checks of a tenant's audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,6 +145,25 @@ enum TenantCommand {
         /// The statement: the JSON the server answered, or its text.
         #[arg(long, value_name = "FILE")]
         statement: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check an export of a tenant's audit log against a checkpoint the server signed earlier,
+    /// offline. Exit status 0 if the export extends the checkpoint; 1 at the first problem
+    /// (an altered, missing or rewritten record), which it names.
+    Verify {
+        /// The checkpoint (JSON of GET /api/v1/tenants/{tenant}/audit/checkpoint).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: PathBuf,
+        /// The server's audit public key that you trust: its base64, or a file holding the
+        /// base64 or the JSON of GET /api/v1/audit/signing-key.
+        #[arg(long, value_name = "KEY|FILE")]
+        signing_key: String,
+        /// The export, taken after the checkpoint and without filters (JSON Lines of
+        /// GET /api/v1/tenants/{tenant}/audit/export); `-` reads standard input.
+        export: PathBuf,
     },
 }
 
@@ -241,6 +265,14 @@ fn main() -> ExitCode {
         Command::Backup { config, command } => backup(config.as_deref(), command),
         Command::Demo { config } => demo(config.as_deref()),
         Command::Check { config } => check(config.as_deref()),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    checkpoint,
+                    signing_key,
+                    export,
+                },
+        } => cli::audit::verify(&checkpoint, &signing_key, &export),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 //! and `admin`, which works on the database for an operator who is locked out.
 
 pub mod admin;
+pub mod audit;
 pub mod backup;
 pub mod check;
 pub mod demo;

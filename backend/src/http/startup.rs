@@ -19,7 +19,7 @@ use crate::http::openapi;
 use crate::http::route_table::RouteTable;
 use crate::http::state::{AppState, Limits};
 use crate::infra::config::{BIND, Config, ConfigError};
-use crate::{http::routes, http::web_app, infra::database, infra::storage};
+use crate::{http::routes, http::web_app, infra::audit_key, infra::database, infra::storage};
 
 pub struct Application {
     port: u16,
@@ -32,6 +32,8 @@ impl Application {
     /// System account on the first start, and binds the listener. Port 0 picks a free port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = database::open_configured(&config).await?;
+        let audit_key = Arc::new(audit_key::load_or_create(&config.audit_signing_key)?);
+        tracing::info!(fingerprint = %audit_key.fingerprint(), "audit signing key loaded");
         let store = storage::open(&config.storage).await?;
         let first_start = bootstrap::ensure_system_account(&db, config.root_password)
             .await
@@ -72,6 +74,7 @@ impl Application {
             auth,
             limits,
             opened: Arc::default(),
+            audit_key,
         });
         let web_dir = config.web_dir;
         let route_table = web::Data::new(RouteTable::from_document(&openapi::document()));

@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::auth::Auth;
 use crate::domain::recordings::opened::OpenedRecordings;
+use crate::infra::audit_key::AuditSigningKey;
 use crate::infra::storage::Store;
 
 /// What every request handler may reach. Cheap to clone. What it keeps in this instance is
@@ -16,6 +17,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub limits: Limits,
     pub opened: Arc<OpenedRecordings>,
+    /// Signs audit checkpoints; read from its file, never from the database.
+    pub audit_key: Arc<AuditSigningKey>,
 }
 
 impl AppState {

@@ -11,6 +11,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::infra::audit_key::AuditKeyFile;
+
 /// The settings as written by an operator, before they are checked.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -36,6 +38,10 @@ pub struct Settings {
     /// Only read on the very first start, to set the root administrator's password.
     #[serde(skip_serializing)]
     pub root_password: Option<String>,
+    /// The Ed25519 key file that signs audit checkpoints; default `audit-signing-key.pk8` in
+    /// the data directory, made at the first start. Several instances on one database must
+    /// all name the same key file here.
+    pub audit_signing_key_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -54,6 +60,7 @@ impl Default for Settings {
             max_upload_mib: 2048,
             upload_idle_seconds: 30,
             root_password: None,
+            audit_signing_key_file: None,
         }
     }
 }
@@ -77,6 +84,7 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub upload_idle: std::time::Duration,
     pub root_password: Option<Zeroizing<String>>,
+    pub audit_signing_key: AuditKeyFile,
 }
 
 /// How long logins last and what passwords must be.
@@ -117,6 +125,7 @@ impl fmt::Debug for Config {
                 "root_password",
                 &self.root_password.as_ref().map(|_| "<set>"),
             )
+            .field("audit_signing_key", &self.audit_signing_key)
             .finish()
     }
 }
@@ -171,11 +180,12 @@ pub const SESSION_IDLE_MINUTES: &str = "CALLVAULT_SESSION_IDLE_MINUTES";
 pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
 pub const MAX_UPLOAD_MIB: &str = "CALLVAULT_MAX_UPLOAD_MIB";
 pub const UPLOAD_IDLE_SECONDS: &str = "CALLVAULT_UPLOAD_IDLE_SECONDS";
+pub const AUDIT_SIGNING_KEY_FILE: &str = "CALLVAULT_AUDIT_SIGNING_KEY_FILE";
 pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 13] = [
+const SETTING_KEYS: [&str; 14] = [
     "max_upload_mib",
     "upload_idle_seconds",
     "bind",
@@ -189,6 +199,7 @@ const SETTING_KEYS: [&str; 13] = [
     "session_idle_minutes",
     "access_token_minutes",
     "root_password",
+    "audit_signing_key_file",
 ];
 
 impl Settings {
@@ -263,6 +274,24 @@ impl Settings {
             None => StorageLocation::Directory(self.data_dir.join("objects")),
             Some(url) => parse_storage_url(&url)?,
         };
+        let audit_signing_key = match self.audit_signing_key_file {
+            Some(path) if path.as_os_str().is_empty() => {
+                return Err(ConfigError::new(
+                    AUDIT_SIGNING_KEY_FILE,
+                    "must not be empty (leave it unset for the data directory's key file)",
+                ));
+            }
+            Some(path) => AuditKeyFile {
+                path,
+                create_if_missing: false,
+            },
+            None => AuditKeyFile {
+                path: self
+                    .data_dir
+                    .join(crate::infra::audit_key::DEFAULT_FILE_NAME),
+                create_if_missing: true,
+            },
+        };
         Ok(Config {
             bind,
             data_dir: self.data_dir,
@@ -274,6 +303,7 @@ impl Settings {
             max_upload_bytes: self.max_upload_mib * 1024 * 1024,
             upload_idle: std::time::Duration::from_secs(self.upload_idle_seconds),
             root_password: self.root_password.map(Zeroizing::new),
+            audit_signing_key,
         })
     }
 
@@ -545,6 +575,46 @@ mod tests {
                 Settings::load(Some(Path::new("callvault.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(settings.bind, "0.0.0.0:9000");
             assert_eq!(settings.data_dir, PathBuf::from("/tmp/b"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    // The closure's error type is figment's own, dictated by `Jail`.
+    #[allow(clippy::result_large_err)]
+    fn the_audit_signing_key_file_is_in_the_data_dir_unless_configured() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CALLVAULT_DATA_DIR", "/srv/cv");
+            let config = Settings::load(None)
+                .map_err(|e| e.to_string())?
+                .validate()
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.audit_signing_key,
+                AuditKeyFile {
+                    path: PathBuf::from("/srv/cv/audit-signing-key.pk8"),
+                    create_if_missing: true,
+                }
+            );
+            jail.create_file("callvault.toml", "audit_signing_key_file = \"/etc/a.pk8\"")?;
+            let from_file =
+                Settings::load(Some(Path::new("callvault.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                from_file.audit_signing_key_file,
+                Some(PathBuf::from("/etc/a.pk8"))
+            );
+            jail.set_env(AUDIT_SIGNING_KEY_FILE, "/run/secrets/audit.pk8");
+            let config = Settings::load(Some(Path::new("callvault.toml")))
+                .map_err(|e| e.to_string())?
+                .validate()
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.audit_signing_key,
+                AuditKeyFile {
+                    path: PathBuf::from("/run/secrets/audit.pk8"),
+                    create_if_missing: false,
+                }
+            );
             Ok(())
         });
     }

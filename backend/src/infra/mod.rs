@@ -1,5 +1,6 @@
 //! Infrastructure: settings, storage of rows and bytes, logs, password hashing.
 
+pub mod audit_key;
 pub mod config;
 pub mod database;
 pub mod entities;

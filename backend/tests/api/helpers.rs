@@ -606,6 +606,32 @@ impl TestApp {
         response.json().await.expect("JSON")
     }
 
+    /// `GET /api/v1/audit/signing-key`, without a credential (it is public), expecting 200.
+    pub async fn audit_signing_key(&self) -> callvault_shared::api::AuditSigningKey {
+        let response = self.get("/api/v1/audit/signing-key").await;
+        assert_eq!(response.status(), 200, "the audit signing key");
+        response.json().await.expect("JSON")
+    }
+
+    /// `GET /api/v1/tenants/{tenant}/audit/checkpoint`, as it answers.
+    pub async fn audit_checkpoint(&self, session: &Session, tenant: &str) -> reqwest::Response {
+        self.get_as(
+            &format!("/api/v1/tenants/{tenant}/audit/checkpoint"),
+            session,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/tenants/{tenant}/audit/export` without filters, expecting 200: the JSON
+    /// Lines.
+    pub async fn audit_export(&self, session: &Session, tenant: &str) -> String {
+        let response = self
+            .get_as(&format!("/api/v1/tenants/{tenant}/audit/export"), session)
+            .await;
+        assert_eq!(response.status(), 200, "the audit export");
+        response.text().await.expect("text")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

@@ -5,6 +5,7 @@
 mod api_tokens;
 mod archives;
 mod audit;
+mod audit_checkpoint;
 mod auth;
 mod bad_input;
 mod cli;

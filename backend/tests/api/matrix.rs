@@ -24,10 +24,11 @@ use crate::fixtures::wav;
 use crate::helpers::{Auth, Session, TestApp, USER_PASSWORD};
 
 /// Routes anyone may call. Anything else without a security requirement fails the test.
-const PUBLIC: [(&str, &str); 3] = [
+const PUBLIC: [(&str, &str); 4] = [
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/audit/signing-key"),
 ];
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -27,6 +27,9 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
     /// SHA-256, lowercase hex.
     pub hash: String,
+    /// The `hash` of the record before it (64 zeros for the first), lowercase hex: with the
+    /// other fields, enough to recompute `hash` offline.
+    pub prev_hash: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,4 +96,113 @@ pub struct AuditProblem {
     /// Where in the chain; for a missing record, the first missing position.
     pub seq: i64,
     pub problem: String,
+}
+
+/// The server's audit signing key: the public half, which verifies its checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditSigningKey {
+    /// Always [`CHECKPOINT_ALGORITHM`] (`ed25519`).
+    pub algorithm: String,
+    /// The 32 bytes of the Ed25519 public key, standard base64.
+    pub public_key: String,
+    /// SHA-256 of those 32 bytes, lowercase hex: compare it with the one published out of band.
+    pub fingerprint: String,
+}
+
+/// A signed statement of the server that a tenant's audit chain had `length` records ending
+/// in `head` at `time`. An export taken later can be checked against it offline
+/// (`callvault audit verify`): records that were edited, deleted or rewritten since are found,
+/// even when the database's own head was rewritten with them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditCheckpoint {
+    /// [`CHECKPOINT_VERSION`] (1).
+    pub version: u32,
+    pub tenant_id: Uuid,
+    /// How many records the chain had: records 1 to `length`.
+    pub length: u64,
+    /// The hash of record `length`, lowercase hex; 64 zeros when `length` is 0.
+    pub head: String,
+    /// When the server signed, RFC 3339 in UTC, whole seconds.
+    pub time: DateTime<Utc>,
+    /// The public key that verifies `signature`, standard base64 (as in [`AuditSigningKey`]).
+    pub signing_key: String,
+    /// Ed25519 over [`AuditCheckpoint::signed_text`], standard base64.
+    pub signature: String,
+}
+
+/// The only version of checkpoints so far.
+pub const CHECKPOINT_VERSION: u32 = 1;
+/// The signature algorithm of checkpoints.
+pub const CHECKPOINT_ALGORITHM: &str = "ed25519";
+/// The first line of a checkpoint's signed text: what it is, and its version.
+pub const CHECKPOINT_HEADER: &str = "callvault audit checkpoint v1";
+/// The names of the signed text's fields, one line each, in this order.
+pub const CHECKPOINT_TENANT: &str = "tenant";
+pub const CHECKPOINT_LENGTH: &str = "length";
+pub const CHECKPOINT_HEAD: &str = "head";
+pub const CHECKPOINT_TIME: &str = "time";
+
+impl AuditCheckpoint {
+    /// The bytes the signature covers (see [`checkpoint_text`]).
+    pub fn signed_text(&self) -> String {
+        checkpoint_text(self.tenant_id, self.length, &self.head, self.time)
+    }
+}
+
+/// The text a checkpoint signs: the header line, then `name: value` lines for the tenant (its
+/// id, hyphenated lowercase), the length (decimal), the head (lowercase hex) and the time
+/// (RFC 3339 in UTC with `Z`; the server signs whole seconds, and a fraction would be written
+/// out), each line ended by LF, the last one too. The server and the offline verifier both
+/// build it here.
+pub fn checkpoint_text(tenant_id: Uuid, length: u64, head: &str, time: DateTime<Utc>) -> String {
+    format!(
+        "{CHECKPOINT_HEADER}\n\
+         {CHECKPOINT_TENANT}: {}\n\
+         {CHECKPOINT_LENGTH}: {length}\n\
+         {CHECKPOINT_HEAD}: {head}\n\
+         {CHECKPOINT_TIME}: {}\n",
+        tenant_id.hyphenated(),
+        time.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signed_text_of_a_checkpoint_is_one_field_a_line() {
+        let checkpoint = AuditCheckpoint {
+            version: CHECKPOINT_VERSION,
+            tenant_id: Uuid::parse_str("0190A1B2-0000-7000-8000-000000000001").expect("uuid"),
+            length: 42,
+            head: "ab".repeat(32),
+            time: "2024-05-01T12:34:56Z".parse().expect("instant"),
+            signing_key: String::new(),
+            signature: String::new(),
+        };
+        assert_eq!(
+            checkpoint.signed_text(),
+            format!(
+                "callvault audit checkpoint v1\n\
+                 tenant: 0190a1b2-0000-7000-8000-000000000001\n\
+                 length: 42\n\
+                 head: {}\n\
+                 time: 2024-05-01T12:34:56Z\n",
+                "ab".repeat(32)
+            )
+        );
+        // A fraction the server did not sign is part of the text, so it cannot slip past.
+        let fractional = AuditCheckpoint {
+            time: "2024-05-01T12:34:56.5Z".parse().expect("instant"),
+            ..checkpoint
+        };
+        assert!(
+            fractional
+                .signed_text()
+                .contains("time: 2024-05-01T12:34:56.500Z\n")
+        );
+    }
 }

@@ -15,7 +15,11 @@ mod token;
 mod user;
 
 pub use archive::{ExportRequest, ImportOutcome};
-pub use audit::{AuditEvent, AuditOutcome, AuditPage, AuditProblem, AuditVerification};
+pub use audit::{
+    AuditCheckpoint, AuditEvent, AuditOutcome, AuditPage, AuditProblem, AuditSigningKey,
+    AuditVerification, CHECKPOINT_ALGORITHM, CHECKPOINT_HEAD, CHECKPOINT_HEADER, CHECKPOINT_LENGTH,
+    CHECKPOINT_TENANT, CHECKPOINT_TIME, CHECKPOINT_VERSION, checkpoint_text,
+};
 pub use auth::{
     AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
     WRONG_CREDENTIALS,

@@ -2,6 +2,7 @@
 //! tenant so that an edited, inserted or deleted record is found by [`verify::verify`].
 
 pub mod chain;
+pub mod checkpoint;
 pub mod log;
 pub mod verify;
 
@@ -165,5 +166,6 @@ pub fn to_api(event: audit_event::Model) -> callvault_shared::api::AuditEvent {
         origin: event.origin,
         details: serde_json::from_str(&event.details).unwrap_or(serde_json::Value::Null),
         hash: hex::encode(event.hash),
+        prev_hash: hex::encode(event.prev_hash),
     }
 }

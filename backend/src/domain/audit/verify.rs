@@ -9,10 +9,29 @@ use crate::infra::entities::{audit_event, tenant};
 const PAGE: u64 = 500;
 const MAX_PROBLEMS: usize = 100;
 
+/// The verdict on a chain, and the head it was judged up to.
+#[derive(Debug)]
+pub struct Verified {
+    pub verdict: AuditVerification,
+    /// The number of records the tenant's row claimed when the walk began.
+    pub length: i64,
+    /// The hash of record `length` as the tenant's row names it; [`chain::GENESIS`] for an
+    /// empty chain. Only vouched for when `verdict.intact`.
+    pub head: [u8; 32],
+}
+
 pub async fn verify(
     db: &impl ConnectionTrait,
     tenant_id: uuid::Uuid,
 ) -> Result<AuditVerification, sea_orm::DbErr> {
+    Ok(verify_to_head(db, tenant_id).await?.verdict)
+}
+
+/// [`verify`], also saying which head the verdict is about: what a checkpoint signs.
+pub async fn verify_to_head(
+    db: &impl ConnectionTrait,
+    tenant_id: uuid::Uuid,
+) -> Result<Verified, sea_orm::DbErr> {
     // The head first: records appended while we walk are beyond it and not judged.
     let tenant = tenant::Entity::find_by_id(tenant_id)
         .one(db)
@@ -78,9 +97,23 @@ pub async fn verify(
             "the newest record is not the one the chain's head names".into(),
         );
     }
-    Ok(AuditVerification {
-        intact: problems.is_empty(),
-        records_checked: checked,
-        problems,
+    let head = match tenant.audit_head.as_deref() {
+        Some(head) if tenant.audit_seq > 0 => head.try_into().unwrap_or_else(|_| {
+            report(
+                tenant.audit_seq,
+                "the chain's head is not a SHA-256 hash".into(),
+            );
+            chain::GENESIS
+        }),
+        _ => chain::GENESIS,
+    };
+    Ok(Verified {
+        verdict: AuditVerification {
+            intact: problems.is_empty(),
+            records_checked: checked,
+            problems,
+        },
+        length: tenant.audit_seq,
+        head,
     })
 }

@@ -46,6 +46,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(audit::list)
         .service(audit::verify_chain)
         .service(audit::export)
+        .service(audit::checkpoint)
+        .service(audit::signing_key)
         .service(keys::list)
         .service(keys::create)
         // Before `{id}`, which would take "chain" for an id.
