@@ -1,6 +1,8 @@
 //! Journey 3: a tenant that holds its own keys. The key pair is made in the browser, the
 //! provider's staff cannot play what it seals (and the page says why), the tenant plays it in
-//! the page with its key file, and no private key byte crosses the network.
+//! the page with its key file, rotates to a new key pair signing the change with the old key
+//! file, the provider's root is refused the same change, and no private key byte crosses the
+//! network.
 
 use base64::Engine;
 use callvault_e2e::steps::{
@@ -12,6 +14,7 @@ use callvault_shared::keys::{KeyFile, import_key};
 use serde_json::{Value, json};
 
 const KEY_PASSPHRASE: &str = "the tenant's own key passphrase";
+const NEW_KEY_PASSPHRASE: &str = "the tenant's new key passphrase";
 
 #[tokio::test]
 async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server()
@@ -57,11 +60,11 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
     let key_file = browser.downloaded(".pem").await?;
     let pem = std::fs::read_to_string(&key_file)?;
     browser.screenshot("09-tenant-held-key").await?;
+    // The key made here is pinned, and pinning switches encryption on.
     browser
         .client
         .goto(&format!("{}/t/vault", server.url))
         .await?;
-    browser.click("#toggle-encryption").await?;
     browser.find("#step-encryption.done").await?;
     sign_out(&browser, &server).await?;
 
@@ -116,7 +119,61 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
     browser.find("#local-player").await?;
     until(&browser, "const p = document.getElementById('local-player'); return !p.paused && p.currentTime > 0.5;").await?;
     browser.screenshot("11-played-in-the-browser").await?;
+
+    // The tenant rotates to a new key pair made here; its current key file signs the change.
+    browser
+        .client
+        .goto(&format!("{}/t/vault/keys", server.url))
+        .await?;
+    browser
+        .find("#signing-key-file")
+        .await?
+        .send_keys(&key_file.to_string_lossy())
+        .await?;
+    browser
+        .fill("#signing-key-passphrase", KEY_PASSPHRASE)
+        .await?;
+    browser.click("#rotate-bits option[value='2048']").await?;
+    browser.fill("#rotate-passphrase", NEW_KEY_PASSPHRASE).await?;
+    browser.fill("#rotate-again", NEW_KEY_PASSPHRASE).await?;
+    browser.click("#rotate-key button[type=submit]").await?;
+    let rotated = browser.find("#rotate-done").await?.text().await?;
+    anyhow::ensure!(rotated.contains("is retired"), "{rotated}");
+    browser.screenshot("12-rotated-in-the-browser").await?;
+    sign_out(&browser, &server).await?;
+
+    // The provider's root tries the same kind of change, and is told why not.
+    sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/keys", server.url))
+        .await?;
+    browser.click("article.key button.retire").await?;
+    let refused = browser.find("article.key [role=alert]").await?.text().await?;
+    anyhow::ensure!(
+        refused.contains("signed by the tenant's key"),
+        "{refused}"
+    );
+    browser.screenshot("13-provider-refused-a-key-change").await?;
     browser.close().await?;
+
+    // The chain holds, and names the new key as the one that signs.
+    let root_login: Value = http
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .json(&json!({ "username": "root", "password": ROOT_PASSWORD }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let chain: callvault_shared::api::KeyChain = http
+        .get(format!("{}/api/v1/tenants/vault/keys/chain", server.url))
+        .bearer_auth(root_login["access_token"].as_str().unwrap_or_default())
+        .send()
+        .await?
+        .json()
+        .await?;
+    let verified = callvault_shared::key_chain::verify_chain::<RustCrypto>(&chain)?;
+    anyhow::ensure!(verified.links == 4 && verified.keys.len() == 2, "{chain:?}");
 
     // No private key byte in the whole traffic: not the DER, not the file, not their base64.
     let KeyFile::Private(private) =
