@@ -134,7 +134,9 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .fill("#signing-key-passphrase", KEY_PASSPHRASE)
         .await?;
     browser.click("#rotate-bits option[value='2048']").await?;
-    browser.fill("#rotate-passphrase", NEW_KEY_PASSPHRASE).await?;
+    browser
+        .fill("#rotate-passphrase", NEW_KEY_PASSPHRASE)
+        .await?;
     browser.fill("#rotate-again", NEW_KEY_PASSPHRASE).await?;
     browser.click("#rotate-key button[type=submit]").await?;
     let rotated = browser.find("#rotate-done").await?.text().await?;
@@ -149,12 +151,15 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .goto(&format!("{}/t/vault/keys", server.url))
         .await?;
     browser.click("article.key button.retire").await?;
-    let refused = browser.find("article.key [role=alert]").await?.text().await?;
-    anyhow::ensure!(
-        refused.contains("signed by the tenant's key"),
-        "{refused}"
-    );
-    browser.screenshot("13-provider-refused-a-key-change").await?;
+    let refused = browser
+        .find("article.key [role=alert]")
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(refused.contains("signed by the tenant's key"), "{refused}");
+    browser
+        .screenshot("13-provider-refused-a-key-change")
+        .await?;
     browser.close().await?;
 
     // The chain holds, and names the new key as the one that signs.

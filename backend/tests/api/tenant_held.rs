@@ -695,6 +695,65 @@ async fn callvault_verify_names_a_recording_sealed_to_a_key_outside_the_chain() 
     std::fs::write(dir.join("theirs.pem"), foreign.public_key().to_pem()).expect("written");
     let (ok, said) = verify(&["--chain", "chain.json", "--key", "theirs.pem", "honest.zip"]);
     assert!(!ok && said.contains("not your key chain"), "{said}");
+    // A script signs with the command line: the statement as the server gave it, the headers
+    // as curl takes them.
+    let k0_file = dir.join("k0.pem");
+    std::fs::write(
+        &k0_file,
+        held.k0
+            .to_encrypted_pem(b"a key file passphrase")
+            .expect("PEM")
+            .as_bytes(),
+    )
+    .expect("written");
+    std::fs::write(dir.join("passphrase"), "a key file passphrase\n").expect("written");
+    let k1 = new_key();
+    let issued = app
+        .post_as(
+            "/api/v1/tenants/heldco/keys/statements",
+            &held.val,
+            &json!({ "action": "add_key", "key_fingerprint": k1.fingerprint().to_hex() }),
+        )
+        .await
+        .bytes()
+        .await
+        .expect("statement");
+    std::fs::write(dir.join("statement.json"), &issued).expect("written");
+    let signed = app
+        .command()
+        .args([
+            "tenant",
+            "sign",
+            "--key",
+            "k0.pem",
+            "--passphrase-file",
+            "passphrase",
+            "--statement",
+            "statement.json",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&signed.stderr).contains("add a public key"),
+        "it says what it signs"
+    );
+    let mut request = app
+        .client
+        .post(format!("{}/api/v1/tenants/heldco/keys", app.address))
+        .bearer_auth(&held.val.token)
+        .json(&json!({ "public_key_pem": k1.public_key().to_pem() }));
+    for line in String::from_utf8(signed.stdout).expect("text").lines() {
+        let (name, value) = line.split_once(": ").expect("a header line");
+        request = request.header(name, value);
+    }
+    assert_eq!(request.send().await.expect("sent").status(), 201);
+
     // A chain whose link was edited does not hold.
     let mut edited: KeyChain = serde_json::from_slice(&chain).expect("chain");
     edited.links[0].key_fingerprint = foreign.fingerprint().to_hex();

@@ -64,6 +64,12 @@ pub fn OverviewPage() -> impl IntoView {
     let steps = move |settings: EncryptionSettings| {
         let tenant = tenant.get();
         let tenant_held = settings.mode == KeyMode::TenantHeld;
+        let sealing = settings.sealing.map(|job| view! {
+            <p id="sealing" role="status">{format!(
+                "Sealing the recordings stored in plaintext to the tenant's key: {} of {} done.",
+                job.done, job.total
+            )}</p>
+        });
         let list = settings.checklist;
         let keys = format!("/t/{tenant}/keys");
         let step = |id: &'static str,
@@ -93,6 +99,7 @@ pub fn OverviewPage() -> impl IntoView {
                     </button>
                 </li>
             </ol>
+            {sealing}
             <p id="key-mode">{format!("Keys are held by {}.", if tenant_held { "the tenant itself (the server has public keys only)" } else { "the provider, as grants to users" })}</p>
             <button id="toggle-mode" type="button" class="secondary" disabled=switch_mode.pending()
                 on:click=move |_| { switch_mode.dispatch(if tenant_held { KeyMode::ProviderHeld } else { KeyMode::TenantHeld }); }>

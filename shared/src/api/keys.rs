@@ -210,6 +210,10 @@ pub struct EncryptionSettings {
     pub mode: KeyMode,
     pub active_key_id: Option<Uuid>,
     pub checklist: Checklist,
+    /// While a tenant that began holding its own keys still has recordings stored in plaintext:
+    /// the job sealing them to its pinned key, with its progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealing: Option<Job>,
 }
 
 /// The original product's configuration check-list, step by step.

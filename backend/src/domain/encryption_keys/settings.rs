@@ -139,7 +139,11 @@ pub async fn settings(
     let public_only = active
         .as_ref()
         .is_some_and(|key| key.origin == KeyOrigin::PublicOnly);
+    let sealing = seal_plaintext::unfinished(db, tenant.id)
+        .await?
+        .map(|job| crate::domain::jobs::to_api(&job));
     Ok(EncryptionSettings {
+        sealing,
         enabled: tenant.encryption_enabled,
         mode,
         active_key_id: tenant.active_key_id,

@@ -42,15 +42,17 @@ pub async fn queue(
     ))
 }
 
-/// Whether the tenant's plaintext is still being sealed: until it is, provider staff play none.
-pub async fn unfinished(db: &impl ConnectionTrait, tenant_id: Uuid) -> Result<bool, DomainError> {
+/// The tenant's sealing job while it is unfinished, for its progress.
+pub async fn unfinished(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Option<job::Model>, DomainError> {
     Ok(job::Entity::find()
         .filter(job::Column::TenantId.eq(tenant_id))
         .filter(job::Column::Kind.eq(KIND))
         .filter(job::Column::State.is_in([JobState::Queued, JobState::Running]))
-        .count(db)
-        .await?
-        > 0)
+        .one(db)
+        .await?)
 }
 
 fn plaintext_recordings(tenant_id: Uuid) -> sea_orm::Select<recording::Entity> {
