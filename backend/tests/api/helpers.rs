@@ -192,6 +192,18 @@ pub fn test_settings(data_dir: &Path, database_url: &str) -> Settings {
     }
 }
 
+/// The client every test speaks through. It drops idle connections well before the server's
+/// keep-alive (5 s) closes them, so that a request is never sent on a connection the server is
+/// closing at that moment (reqwest would report `IncompleteMessage`, and the test would fail for
+/// a reason that has nothing to do with what it checks).
+fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -214,10 +226,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            client: test_client(),
             data_dir,
             database_url: database.url.clone(),
             storage_url,
@@ -245,10 +254,7 @@ impl TestApp {
         let (process, address) = start_process(data_dir.path(), &database.url, &storage_url).await;
         Self {
             address,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            client: test_client(),
             data_dir,
             database_url: database.url.clone(),
             storage_url,
