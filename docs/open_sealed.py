@@ -33,29 +33,42 @@ def main(key_file, sealed_file, out_file, passphrase=None):
     pass_args = ["-passin", f"pass:{passphrase}"] if passphrase else []
     public_der = openssl("pkey", "-in", key_file, *pass_args, "-pubout", "-outform", "DER")
     fingerprint = bytes.fromhex(openssl("dgst", "-sha256", "-r", data=public_der).split()[0].decode())
-    input_key = None
+    candidates = []  # every wrapped key for this key, in file order
     for _ in range(count):
         slot_fp, algorithm = data[at : at + 32], data[at + 32]
         (wrapped_len,) = struct.unpack(">H", data[at + 33 : at + 35])
+        assert 1 <= wrapped_len <= 512, "malformed slot"
         wrapped = data[at + 35 : at + 35 + wrapped_len]
         at += 35 + wrapped_len
-        if slot_fp == fingerprint and algorithm == 1:
-            with tempfile.NamedTemporaryFile() as wrapped_file:
-                wrapped_file.write(wrapped)
-                wrapped_file.flush()
+        if slot_fp == fingerprint and algorithm == 1:  # other algorithms: skipped, not refused
+            candidates.append(wrapped)
+    assert at == slots_end, "malformed slot section"
+    salt, commitment = data[at : at + 24], data[at + 24 : at + 56]
+    okm = None
+    for wrapped in candidates:  # slots are not authenticated: a bogus one may come first
+        with tempfile.NamedTemporaryFile() as wrapped_file:
+            wrapped_file.write(wrapped)
+            wrapped_file.flush()
+            try:
                 input_key = openssl(
                     "pkeyutl", "-decrypt", "-inkey", key_file, *pass_args, "-in", wrapped_file.name,
                     "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256",
                     "-pkeyopt", "rsa_mgf1_md:sha256",
                 )
-    assert at == slots_end and input_key, "no key slot for this key"
-    salt, commitment = data[at : at + 24], data[at + 24 : at + 56]
-    okm = openssl(
-        "kdf", "-binary", "-keylen", "76", "-kdfopt", "digest:SHA512", "-kdfopt", "mode:EXPAND_ONLY",
-        "-kdfopt", "hexkey:" + input_key.hex(), "-kdfopt", "hexinfo:" + (INFO_PREFIX + salt + bound).hex(), "HKDF",
-    )
+            except subprocess.CalledProcessError:
+                continue
+        if len(input_key) != 32:
+            continue
+        derived = openssl(
+            "kdf", "-binary", "-keylen", "76", "-kdfopt", "digest:SHA512", "-kdfopt", "mode:EXPAND_ONLY",
+            "-kdfopt", "hexkey:" + input_key.hex(), "-kdfopt", "hexinfo:" + (INFO_PREFIX + salt + bound).hex(), "HKDF",
+        )
+        if derived[44:] == commitment:
+            okm = derived
+            break
+    assert candidates, "no key slot for this key (or only slots of algorithms this script does not know)"
+    assert okm, "decryption failed: no slot for this key matches the commitment (wrong key or damaged file)"
     aead_key, base_nonce = okm[:32], okm[32:44]
-    assert okm[44:] == commitment, "commitment mismatch: wrong key or damaged header"
     chunks, plaintext, index = data[at + 56 :], bytearray(), 0
     while True:
         chunk = chunks[index * (CHUNK + TAG) : (index + 1) * (CHUNK + TAG)]

@@ -2,18 +2,47 @@ use crate::keys::Fingerprint;
 
 use super::{MAGIC, MAX_CONTENT_TYPE_LEN, MAX_SLOTS, MAX_WRAPPED_KEY_LEN, VERSION};
 
+/// The algorithm byte of an RSA-OAEP-SHA-256 slot.
+const RSA_OAEP_SHA256: u8 = 0x01;
+
 /// How a key slot wraps the recording's input key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlotAlgorithm {
     /// RSA-OAEP with SHA-256 and MGF1-SHA-256, empty label.
-    RsaOaepSha256 = 1,
+    RsaOaepSha256,
+    /// An algorithm this version does not know (a later one added it: adding a slot algorithm
+    /// is not a new format version). Such a slot is kept, byte for byte, so that `inspect` can
+    /// show it and a rewrap that keeps the existing slots passes it on; it is never used to
+    /// open. Never holds a byte this version knows.
+    Unknown(u8),
 }
 
 impl SlotAlgorithm {
-    fn from_byte(byte: u8) -> Result<Self, HeaderError> {
+    pub fn from_byte(byte: u8) -> Self {
         match byte {
-            1 => Ok(SlotAlgorithm::RsaOaepSha256),
-            _ => Err(HeaderError::Malformed("unknown key slot algorithm")),
+            RSA_OAEP_SHA256 => SlotAlgorithm::RsaOaepSha256,
+            other => SlotAlgorithm::Unknown(other),
+        }
+    }
+
+    pub fn to_byte(self) -> u8 {
+        match self {
+            SlotAlgorithm::RsaOaepSha256 => RSA_OAEP_SHA256,
+            SlotAlgorithm::Unknown(byte) => byte,
+        }
+    }
+
+    /// Whether this version can unwrap a slot of this algorithm.
+    pub fn is_known(self) -> bool {
+        !matches!(self, SlotAlgorithm::Unknown(_))
+    }
+}
+
+impl std::fmt::Display for SlotAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SlotAlgorithm::RsaOaepSha256 => f.write_str("RSA-OAEP-SHA-256"),
+            SlotAlgorithm::Unknown(byte) => write!(f, "unknown algorithm 0x{byte:02x}"),
         }
     }
 }
@@ -80,7 +109,7 @@ impl SealedHeader {
         bytes.push(self.slots.len() as u8);
         for slot in &self.slots {
             bytes.extend_from_slice(&slot.fingerprint.0);
-            bytes.push(slot.algorithm as u8);
+            bytes.push(slot.algorithm.to_byte());
             bytes.extend_from_slice(&(slot.wrapped_key.len() as u16).to_be_bytes());
             bytes.extend_from_slice(&slot.wrapped_key);
         }
@@ -100,6 +129,14 @@ impl SealedHeader {
             .any(|slot| slot.wrapped_key.is_empty() || slot.wrapped_key.len() > MAX_WRAPPED_KEY_LEN)
         {
             return Err(HeaderError::Malformed("wrapped key length"));
+        }
+        // `Unknown(0x01)` would be written as, and read back as, an RSA-OAEP slot.
+        if self
+            .slots
+            .iter()
+            .any(|slot| slot.algorithm != SlotAlgorithm::from_byte(slot.algorithm.to_byte()))
+        {
+            return Err(HeaderError::Malformed("key slot algorithm"));
         }
         Ok(())
     }
@@ -158,7 +195,9 @@ impl SealedHeader {
                     .try_into()
                     .map_err(|_| HeaderError::Malformed("fingerprint"))?,
             );
-            let algorithm = SlotAlgorithm::from_byte(reader.byte()?)?;
+            // An unknown algorithm is skipped when opening, not refused here: the slot's
+            // length field still says where the next slot starts.
+            let algorithm = SlotAlgorithm::from_byte(reader.byte()?);
             let wrapped_len = usize::from(reader.u16()?);
             if wrapped_len == 0 || wrapped_len > MAX_WRAPPED_KEY_LEN {
                 return Err(HeaderError::Malformed("wrapped key length"));
@@ -183,10 +222,20 @@ impl SealedHeader {
         })
     }
 
+    /// The first slot that names `fingerprint`, whatever its algorithm: whether the file
+    /// is sealed for that key at all.
     pub fn slot_for(&self, fingerprint: Fingerprint) -> Option<&KeySlot> {
         self.slots
             .iter()
             .find(|slot| slot.fingerprint == fingerprint)
+    }
+
+    /// Every slot that names `fingerprint` with an algorithm this version can unwrap, in file
+    /// order. Opening tries each: a bogus slot in front of a good one must not hide it.
+    pub fn usable_slots_for(&self, fingerprint: Fingerprint) -> impl Iterator<Item = &KeySlot> {
+        self.slots
+            .iter()
+            .filter(move |slot| slot.fingerprint == fingerprint && slot.algorithm.is_known())
     }
 }
 
@@ -266,6 +315,112 @@ mod tests {
                 other => panic!("prefix of {cut} bytes: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn slots_of_unknown_algorithms_are_kept_not_refused() {
+        for (algorithm, wrapped_len) in [(0x02, 256), (0x03, MAX_WRAPPED_KEY_LEN), (0x00, 1)] {
+            for position in [0, 2] {
+                let mut header = header();
+                header.slots.insert(
+                    position,
+                    KeySlot {
+                        fingerprint: Fingerprint([3; 32]),
+                        algorithm: SlotAlgorithm::Unknown(algorithm),
+                        wrapped_key: vec![5; wrapped_len],
+                    },
+                );
+                let bytes = header.encode().expect("encodes");
+                let parsed = SealedHeader::parse(&bytes).expect("parses");
+                assert_eq!(parsed.header, header);
+                assert_eq!(parsed.len, bytes.len());
+                assert_eq!(
+                    parsed.header.usable_slots_for(Fingerprint([3; 32])).count(),
+                    0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_known_algorithm_cannot_be_written_as_unknown() {
+        let mut header = header();
+        header.slots[0].algorithm = SlotAlgorithm::Unknown(0x01);
+        assert_eq!(
+            header.encode(),
+            Err(HeaderError::Malformed("key slot algorithm"))
+        );
+    }
+
+    #[test]
+    fn every_slot_naming_a_key_is_usable_in_file_order() {
+        let mut header = header();
+        header.slots.push(KeySlot {
+            fingerprint: Fingerprint([1; 32]),
+            algorithm: SlotAlgorithm::RsaOaepSha256,
+            wrapped_key: vec![6; 256],
+        });
+        let wrapped: Vec<u8> = header
+            .usable_slots_for(Fingerprint([1; 32]))
+            .map(|slot| slot.wrapped_key[0])
+            .collect();
+        assert_eq!(wrapped, [9, 6]);
+    }
+
+    /// S must be exactly 1 + the slots' lengths: one more or one less is refused, whether or not
+    /// payload bytes follow that would let a lax reader carry on.
+    #[test]
+    fn the_slot_section_length_must_be_exact() {
+        let bytes = header().encode().expect("encodes");
+        let at = 26 + "audio/wav".len();
+        let section_len = u16::from_be_bytes([bytes[at], bytes[at + 1]]);
+        assert_eq!(usize::from(section_len), bytes.len() - at - 2);
+        for wrong in [section_len - 1, section_len + 1] {
+            let mut damaged = bytes.clone();
+            damaged[at..at + 2].copy_from_slice(&wrong.to_be_bytes());
+            damaged.extend_from_slice(&[0; 100]);
+            assert_eq!(
+                SealedHeader::parse(&damaged),
+                Err(HeaderError::Malformed("slot section length")),
+                "S = {wrong}"
+            );
+        }
+    }
+
+    /// A space is printable ASCII: media type parameters (`audio/ogg; codecs=opus`) are
+    /// allowed, by the writer and the reader alike; control characters and non-ASCII are not.
+    #[test]
+    fn writer_and_reader_agree_on_content_types() {
+        for (content_type, valid) in [
+            ("audio/ogg; codecs=opus", true),
+            ("audio/wav", true),
+            (" / ", true),
+            ("audio wav", false),
+            ("audio/wav\t", false),
+            ("audio/wav\n", false),
+            ("audio/wäv", false),
+            ("", false),
+        ] {
+            let mut header = header();
+            header.content_type = content_type.into();
+            let encoded = header.encode();
+            assert_eq!(encoded.is_ok(), valid, "{content_type:?}");
+            // The reader judges the same bytes the same way.
+            let mut bytes = header.bound_bytes();
+            bytes.extend_from_slice(&1u16.to_be_bytes());
+            bytes.push(0);
+            let parsed = SealedHeader::parse(&bytes);
+            assert_eq!(
+                parsed != Err(HeaderError::Malformed("content type")),
+                valid,
+                "{content_type:?}: {parsed:?}"
+            );
+        }
+        let mut header = header();
+        header.content_type = "a/".repeat(64);
+        assert!(header.encode().is_err(), "128 bytes is one too many");
+        header.content_type.pop();
+        assert!(header.encode().is_ok(), "127 bytes fit");
     }
 
     #[test]

@@ -8,6 +8,17 @@ use crate::keys::{RsaPrivateKey, RsaPublicKey};
 /// comes from the slot that `key` opens, checked against the payload's commitment first, so
 /// that a forged slot is never passed on. With `keep_existing`, the other slots stay.
 ///
+/// What stays with `keep_existing`:
+/// - slots of algorithms this version does not know stay byte for byte: the input key does not
+///   change, so a slot a newer callvault wrote still opens for its key, and dropping it here
+///   would lock that key out without anyone asking for it;
+/// - of the slots naming `key` that this version can use, only the one that opened stays (the
+///   others gave no committed key or were never needed);
+/// - each recipient's slot is written anew, replacing its usable slots (not its unknown ones).
+///
+/// Without `keep_existing` every old slot goes, unknown ones included: the file is then for
+/// `recipients` only.
+///
 /// The caller replaces the file's first `parsed.len` bytes with the result.
 pub fn rewrap<C: Crypto>(
     parsed: ParsedHeader,
@@ -18,12 +29,25 @@ pub fn rewrap<C: Crypto>(
 ) -> Result<Vec<u8>, OpenError> {
     let opened = open_payload(parsed, chunk_header, key)?;
     let mut slots: Vec<KeySlot> = if keep_existing {
-        opened.header.slots.clone()
+        opened
+            .header
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(index, slot)| {
+                *index == opened.slot_index
+                    || slot.fingerprint != key.fingerprint()
+                    || !slot.algorithm.is_known()
+            })
+            .map(|(_, slot)| slot.clone())
+            .collect()
     } else {
         Vec::new()
     };
     for recipient in recipients {
-        slots.retain(|slot| slot.fingerprint != recipient.fingerprint());
+        slots.retain(|slot| {
+            slot.fingerprint != recipient.fingerprint() || !slot.algorithm.is_known()
+        });
         slots.push(KeySlot {
             fingerprint: recipient.fingerprint(),
             algorithm: SlotAlgorithm::RsaOaepSha256,

@@ -18,6 +18,7 @@ mod cross;
 mod key_chain;
 mod keys;
 mod sealed;
+mod slots;
 mod stored_secrets;
 mod support;
 mod tamper;
