@@ -15,6 +15,7 @@ mod m20261129_000003_api_tokens;
 mod m20261129_000004_leases;
 mod m20261201_000001_idempotency_keys;
 mod m20261201_000002_key_chain;
+mod m20261202_000001_login_hardening;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261129_000004_leases::Migration),
             atomic(m20261201_000001_idempotency_keys::Migration),
             atomic(m20261201_000002_key_chain::Migration),
+            atomic(m20261202_000001_login_hardening::Migration),
         ]
     }
 }

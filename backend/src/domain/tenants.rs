@@ -133,3 +133,15 @@ fn check_name(name: &str) -> Result<String, DomainError> {
     }
     Ok(name.to_owned())
 }
+
+/// The System account's id: where events about no tenant in particular (a login with an
+/// unknown name, a locked address) are recorded.
+pub async fn system_id(db: &impl sea_orm::ConnectionTrait) -> Result<Uuid, DomainError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+        .one(db)
+        .await?
+        .map(|tenant| tenant.id)
+        .ok_or_else(|| DomainError::internal(anyhow::anyhow!("the System account is missing")))
+}

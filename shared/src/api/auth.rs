@@ -33,6 +33,19 @@ pub struct LoginResponse {
     pub session: SessionInfo,
     /// Send as `X-CSRF-Token` with every unsafe request that relies on the session cookie.
     pub csrf_token: String,
+    /// Wrong passwords tried on this account since its previous successful sign-in; they are
+    /// listed at `GET /api/v1/auth/failed-sign-ins`.
+    #[serde(default)]
+    pub failed_sign_ins_since_last: u32,
+}
+
+/// A wrong password tried on the current user's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FailedSignIn {
+    pub at: DateTime<Utc>,
+    /// The client address it came from.
+    pub origin: String,
 }
 
 /// A renewed access token for the same session.

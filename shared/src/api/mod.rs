@@ -21,7 +21,8 @@ pub use audit::{
     CHECKPOINT_TENANT, CHECKPOINT_TIME, CHECKPOINT_VERSION, checkpoint_text,
 };
 pub use auth::{
-    AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
+    AccessToken, FailedSignIn, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged,
+    SessionInfo,
     WRONG_CREDENTIALS,
 };
 pub use health::{CheckState, Health, Readiness};

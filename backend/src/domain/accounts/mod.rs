@@ -7,6 +7,7 @@ pub mod users;
 
 use callvault_shared::api::Role;
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, TransactionSession, TransactionTrait,
@@ -26,9 +27,13 @@ pub struct NewAccount {
     pub role: Role,
 }
 
-/// Usernames are what people type at the login: short, printable, unambiguous.
+/// The longest username, in bytes (every character of a valid one is ASCII).
+pub const USERNAME_MAX_LEN: usize = 100;
+
+/// Usernames are what people type at the login: short, printable, unambiguous. They are unique
+/// whatever their case, and the login matches them so.
 pub fn check_username(username: &str) -> Result<(), DomainError> {
-    let valid_length = (2..=100).contains(&username.len());
+    let valid_length = (2..=USERNAME_MAX_LEN).contains(&username.len());
     let valid_characters = username
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
@@ -71,15 +76,47 @@ pub async fn prepare(
     check_username(&account.username)?;
     check_role_fits_tenant(account.role, tenant)?;
     password_policy::check(&account.password, password_min_length).map_err(DomainError::Invalid)?;
-    if user::Entity::find()
-        .filter(user::Column::Username.eq(&account.username))
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Err(taken(&account.username));
+    if let Some(existing) = find_by_username(db, &account.username).await? {
+        return Err(taken(&existing.username));
     }
     hash_new(tenant.id, account).await
+}
+
+/// The account whose username is `username` whatever the case, if there is one (the database
+/// keeps at most one: its unique index is on the lower-cased name).
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    if username.len() > USERNAME_MAX_LEN {
+        return Ok(None);
+    }
+    user::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
+        )
+        .one(db)
+        .await
+}
+
+/// The name under which the login throttle counts attempts: what was typed, lower-cased, cut
+/// to the longest a username can be. Since usernames are unique whatever their case, no two
+/// accounts share it, and an invented name is counted like a real one.
+pub fn login_key(username: &str) -> String {
+    cut_to_username_length(&username.to_lowercase())
+}
+
+/// `name`, cut to at most [`USERNAME_MAX_LEN`] bytes on a character boundary, with "…" when
+/// something was cut: for names that an attacker chooses and a log keeps.
+pub fn cut_to_username_length(name: &str) -> String {
+    if name.len() <= USERNAME_MAX_LEN {
+        return name.to_owned();
+    }
+    let mut end = USERNAME_MAX_LEN;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end])
 }
 
 /// The slow work of a new account (the password hash and the key pair), without the checks of

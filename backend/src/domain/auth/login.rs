@@ -1,74 +1,120 @@
 //! Signing in with a username and password: the throttle, the password, the user key and a
-//! new session, each attempt in the audit log.
+//! new session, each verification in the audit log.
 
 use callvault_shared::api::{AuditOutcome, LoginRequest, LoginResponse, WRONG_CREDENTIALS};
 use callvault_shared::crypto::SecretBytes;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, IntoActiveModel};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::credential_secret::CredentialSecret;
-use super::{Auth, session, throttle};
-use crate::domain::accounts::user_key;
+use super::throttle::{self, Admission, Subject};
+use super::{Auth, failed_sign_ins, session};
+use crate::domain::accounts::{self, user_key};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
-use crate::infra::entities::{tenant, user};
+use crate::infra::entities::user;
 use crate::infra::password;
 
 /// How a sign-in ended, when it did not fail.
 pub enum Login {
-    /// Signed in: the answer's body, and what the session cookie carries.
+    /// Signed in: the answer's body, and what the session and device cookies carry.
     SignedIn(Box<SignedIn>),
-    /// Too many failures for the username or the address: try again after `retry_after_secs`.
+    /// Refused by the throttle without looking at the password: try again after
+    /// `retry_after_secs`.
     Throttled {
         detail: String,
         retry_after_secs: u64,
     },
 }
 
-/// A new session: the body the client receives, and the session's id and secret for its cookie.
+/// A new session: the body the client receives, the session's id and secret for its cookie,
+/// and a device cookie that lets this browser past limits other people's failures set.
 pub struct SignedIn {
     pub response: LoginResponse,
     pub session_id: Uuid,
     pub secret: CredentialSecret,
+    pub device_cookie: String,
 }
 
-/// Signs `request`'s user in from `origin` (the client's address) with `user_agent`.
-///
-/// After 10 failures within 15 minutes for one username (whether it exists or not) or from one
-/// address, further attempts are throttled for 15 minutes.
+/// One attempt: what was typed, and what is known of where it came from.
+pub struct Attempt<'a> {
+    pub request: LoginRequest,
+    /// The client's address (behind a trusted proxy, the address the proxy names).
+    pub origin: &'a str,
+    pub user_agent: &'a str,
+    /// The device cookie the browser sent, if any.
+    pub device_cookie: Option<&'a str>,
+}
+
+/// Signs a user in, if the throttle lets the attempt verify a password (see
+/// [`throttle`] for its limits) and the password is right.
 pub async fn sign_in(
     db: &DatabaseConnection,
     auth: &Auth,
-    request: LoginRequest,
-    origin: &str,
-    user_agent: &str,
+    attempt: Attempt<'_>,
 ) -> Result<Login, DomainError> {
-    let LoginRequest { username, password } = request;
+    let LoginRequest { username, password } = attempt.request;
     let password = Zeroizing::new(password);
-    let subjects = [throttle::account(&username), throttle::address(origin)];
-    let user = user::Entity::find()
-        .filter(user::Column::Username.eq(&username))
-        .one(db)
-        .await?;
+    let user = accounts::find_by_username(db, &username).await?;
     let log_tenant = match &user {
         Some(user) => user.tenant_id,
-        None => system_tenant_id(db).await?,
+        None => crate::domain::tenants::system_id(db).await?,
     };
     let actor = Actor {
         id: user.as_ref().map(|user| user.id),
-        name: username,
-        origin: origin.to_owned(),
+        // The name is the attacker's choice; the log keeps no more of it than a real one has.
+        name: accounts::cut_to_username_length(&username),
+        origin: attempt.origin.to_owned(),
+    };
+    let device = attempt
+        .device_cookie
+        .and_then(|cookie| auth.devices.verify(cookie))
+        .filter(|device| user.as_ref().is_some_and(|user| user.id == device.user_id));
+    let subjects = match device {
+        Some(device) => vec![Subject::Device(device.id)],
+        None => {
+            let account = accounts::login_key(&username);
+            vec![
+                Subject::AccountFrom {
+                    account: account.clone(),
+                    address: attempt.origin.to_owned(),
+                },
+                Subject::Address(attempt.origin.to_owned()),
+                Subject::Account(account),
+            ]
+        }
     };
 
-    if let Some(until) = throttle::locked_until(db, &subjects).await? {
-        return throttled(db, log_tenant, &actor, until).await;
-    }
+    let reservation = match throttle::admit(db, subjects).await? {
+        Admission::Refused {
+            until,
+            refused_by,
+            locks_begun,
+        } => {
+            for subject in &locks_begun {
+                audit::record(
+                    db,
+                    lock_entry(log_tenant, &actor, "auth.lock_began", subject),
+                )
+                .await?;
+            }
+            return Ok(throttled(&refused_by, until));
+        }
+        Admission::Admitted {
+            reservation,
+            locks_ended,
+        } => {
+            for (subject, refused) in &locks_ended {
+                let entry = lock_entry(log_tenant, &actor, "auth.lock_ended", subject)
+                    .details(serde_json::json!({ "subject": subject.kind(), "refused": refused }));
+                audit::record(db, entry).await?;
+            }
+            reservation
+        }
+    };
 
     let verified = password::verify(
         user.as_ref().map(|user| user.password_hash.clone()),
@@ -76,60 +122,68 @@ pub async fn sign_in(
     )
     .await?;
     let Some(user) = user.filter(|_| verified) else {
-        count_failure(db, subjects, log_tenant, &actor).await?;
+        // The reservation stays: it is this failure, already counted.
+        audit::record(
+            db,
+            AuditEntry::new(log_tenant, &actor, "auth.login")
+                .outcome(AuditOutcome::Denied)
+                .details(serde_json::json!({ "reason": "wrong credentials" })),
+        )
+        .await?;
         return Err(DomainError::SignedOut(WRONG_CREDENTIALS.into()));
     };
-    let [account, _] = subjects;
-    throttle::clear(db, account).await?;
+    throttle::succeeded(db, reservation).await?;
 
+    let recent_failures = failed_sign_ins::since_last_sign_in(db, &user).await?;
     let (user, user_key) = unlock_user_key(db, user, password).await?;
-    open_session(db, auth, user, &user_key, &actor, user_agent)
-        .await
-        .map(|signed_in| Login::SignedIn(Box::new(signed_in)))
+    let mut signed_in = open_session(db, auth, user, &user_key, &actor, attempt.user_agent).await?;
+    signed_in.response.failed_sign_ins_since_last = recent_failures;
+    Ok(Login::SignedIn(Box::new(signed_in)))
 }
 
-/// A locked subject: the attempt is recorded as denied, and the client told when to retry.
-async fn throttled(
-    db: &DatabaseConnection,
+fn lock_entry(
     log_tenant: Uuid,
     actor: &Actor,
-    until: DateTime<Utc>,
-) -> Result<Login, DomainError> {
-    audit::record(
-        db,
-        AuditEntry::new(log_tenant, actor, "auth.login")
-            .outcome(AuditOutcome::Denied)
-            .details(serde_json::json!({ "reason": "locked" })),
-    )
-    .await?;
+    action: &'static str,
+    subject: &Subject,
+) -> AuditEntry {
+    AuditEntry::new(log_tenant, actor, action)
+        .outcome(AuditOutcome::Denied)
+        .details(serde_json::json!({ "subject": subject.kind() }))
+}
+
+/// The refusal, in words that say what happened and how long to wait. None of them depends on
+/// whether the name exists.
+fn throttled(refused_by: &[Subject], until: DateTime<Utc>) -> Login {
     let retry_after_secs = (until - Utc::now()).num_seconds().max(1) as u64;
-    Ok(Login::Throttled {
-        detail: format!(
-            "too many failed sign-ins; try again in {} minutes",
-            retry_after_secs.div_ceil(60)
-        ),
+    let wait = if retry_after_secs < 120 {
+        format!("{retry_after_secs} seconds")
+    } else {
+        format!("{} minutes", retry_after_secs.div_ceil(60))
+    };
+    let only_slowed = refused_by
+        .iter()
+        .all(|subject| matches!(subject, Subject::Account(_)));
+    let address_locked = refused_by
+        .iter()
+        .any(|subject| matches!(subject, Subject::Address(_)));
+    let detail = if only_slowed {
+        format!(
+            "this account has had many failed sign-ins from elsewhere, so sign-ins to it are \
+             slowed down; try again in {wait}"
+        )
+    } else if address_locked {
+        format!(
+            "too many failed sign-ins from your network; try again in {wait}, or from a \
+             browser that has signed in to your account before"
+        )
+    } else {
+        format!("too many failed sign-ins with this name from your network; try again in {wait}")
+    };
+    Login::Throttled {
+        detail,
         retry_after_secs,
-    })
-}
-
-/// Wrong credentials: a failure counted against the username and the address, and recorded.
-async fn count_failure(
-    db: &DatabaseConnection,
-    subjects: [String; 2],
-    log_tenant: Uuid,
-    actor: &Actor,
-) -> Result<(), DomainError> {
-    for subject in subjects {
-        throttle::record_failure(db, subject).await?;
     }
-    audit::record(
-        db,
-        AuditEntry::new(log_tenant, actor, "auth.login")
-            .outcome(AuditOutcome::Denied)
-            .details(serde_json::json!({ "reason": "wrong credentials" })),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Opens the session, with its audit record, in one transaction.
@@ -141,6 +195,7 @@ async fn open_session(
     actor: &Actor,
     user_agent: &str,
 ) -> Result<SignedIn, DomainError> {
+    let device_cookie = auth.devices.issue(user.id).map_err(DomainError::internal)?;
     let txn = begin_write(db).await?;
     let opened = session::open(&txn, auth, &user, user_key, &actor.origin, user_agent).await?;
     audit::record(
@@ -155,11 +210,13 @@ async fn open_session(
         user: user.to_api(),
         session: session::info(&opened.row, opened.row.id),
         csrf_token: opened.secret.csrf_token()?,
+        failed_sign_ins_since_last: 0,
     };
     Ok(SignedIn {
         response,
         session_id: opened.row.id,
         secret: opened.secret,
+        device_cookie,
     })
 }
 
@@ -189,13 +246,4 @@ async fn unlock_user_key(
             Ok((row.update(db).await?, key))
         }
     }
-}
-
-async fn system_tenant_id(db: &DatabaseConnection) -> Result<Uuid, DomainError> {
-    tenant::Entity::find()
-        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
-        .one(db)
-        .await?
-        .map(|tenant| tenant.id)
-        .ok_or_else(|| DomainError::internal(anyhow::anyhow!("the System account is missing")))
 }

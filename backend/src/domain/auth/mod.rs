@@ -3,6 +3,8 @@
 
 pub mod api_token;
 pub mod credential_secret;
+pub mod device;
+pub mod failed_sign_ins;
 pub mod login;
 pub mod password_change;
 pub mod session;
@@ -17,4 +19,6 @@ use token::TokenSigner;
 pub struct Auth {
     pub policy: AuthPolicy,
     pub tokens: TokenSigner,
+    /// Signs and checks the browsers' device cookies (see [`device`]).
+    pub devices: device::DeviceCookies,
 }

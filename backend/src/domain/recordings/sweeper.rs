@@ -69,6 +69,8 @@ pub async fn sweep(
     report.removed += remove_unnamed(db, store, batch).await?;
     // Answers to idempotency keys are kept a day; the store's strays and they share a cadence.
     crate::domain::idempotency::forget_expired(db).await?;
+    // So do the login throttle's subjects that nobody has tried for a while.
+    crate::domain::auth::throttle::forget_stale(db).await?;
     if report.removed > 0 {
         tracing::info!(
             removed = report.removed,

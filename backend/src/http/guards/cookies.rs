@@ -30,6 +30,20 @@ pub fn cookie(
     .finish()
 }
 
+/// A browser that signed in to an account: signed by the server, sent only to the login, kept
+/// for 90 days (see `domain::auth::device`).
+pub const DEVICE_COOKIE: &str = "callvault_device";
+
+pub fn device_cookie(value: String) -> Cookie<'static> {
+    Cookie::build(DEVICE_COOKIE, value)
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .path("/api/v1/auth/login")
+        .max_age(time::Duration::days(90))
+        .finish()
+}
+
 /// A cookie that makes the browser forget the session cookie.
 pub fn removal_cookie() -> Cookie<'static> {
     let mut cookie = Cookie::build(SESSION_COOKIE, "")

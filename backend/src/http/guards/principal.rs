@@ -122,12 +122,9 @@ impl Principal {
     }
 }
 
-/// The client's address as this instance sees it.
+/// The client's address (see [`crate::http::client_address`]).
 pub fn origin_of(request: &HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    crate::http::client_address::of(request)
 }
 
 impl FromRequest for Principal {

@@ -3,11 +3,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use callvault_shared::api::{
-    AccessToken, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged, SessionInfo,
+    AccessToken, FailedSignIn, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged,
+    SessionInfo,
 };
 use uuid::Uuid;
 
-use crate::domain::auth::login::{Login, sign_in};
+use crate::domain::auth::failed_sign_ins;
+use crate::domain::auth::login::{Attempt, Login, sign_in};
 use crate::domain::auth::password_change;
 use crate::domain::auth::session as sessions;
 use crate::http::error::ApiError;
@@ -18,8 +20,11 @@ use crate::http::state::AppState;
 
 /// Signs in. The browser keeps the session cookie; API clients use `access_token`.
 ///
-/// After 10 failures within 15 minutes for one username (whether it exists or not) or from one
-/// address, further attempts answer 429 for 15 minutes.
+/// Guessing is throttled over any 15 minutes: 10 failures of one name from one address lock
+/// that pair; 100 failures from one address lock the address for browsers that have not
+/// signed in to the account before (the device cookie this answer sets); 50 failures of one
+/// name from everywhere slow it to one attempt every 10 seconds. A refused attempt answers
+/// 429 with `Retry-After`, whether or not the name exists, and checks no password.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -42,12 +47,16 @@ pub async fn login(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    let device_cookie = request.cookie(cookies::DEVICE_COOKIE);
     let login = sign_in(
         &state.db,
         &state.auth,
-        body.into_inner(),
-        &origin_of(&request),
-        user_agent,
+        Attempt {
+            request: body.into_inner(),
+            origin: &origin_of(&request),
+            user_agent,
+            device_cookie: device_cookie.as_ref().map(|cookie| cookie.value()),
+        },
     )
     .await?;
     let signed_in = match login {
@@ -68,6 +77,7 @@ pub async fn login(
             &signed_in.secret,
             state.auth.policy.session_lifetime,
         ))
+        .cookie(cookies::device_cookie(signed_in.device_cookie))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(signed_in.response))
 }
@@ -182,6 +192,24 @@ pub async fn list_sessions(
     let current = principal.session()?.id;
     let sessions = sessions::list(&state.db, principal.user().id, current).await?;
     Ok(HttpResponse::Ok().json(sessions))
+}
+
+/// Wrong passwords tried on the signed-in user's account in the last 30 days (at most 50),
+/// newest first, with the address each came from.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "Failed sign-ins", body = Vec<FailedSignIn>),
+    ),
+    security(("bearer" = []), ("session_cookie" = []))
+)]
+#[get("/api/v1/auth/failed-sign-ins")]
+pub async fn list_failed_sign_ins(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let failed = failed_sign_ins::recent(&state.db, principal.user()).await?;
+    Ok(HttpResponse::Ok().json(failed))
 }
 
 /// Ends one of the signed-in user's sessions (another device, or this one).

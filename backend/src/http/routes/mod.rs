@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(auth::change_password)
         .service(auth::list_sessions)
         .service(auth::end_session)
+        .service(auth::list_failed_sign_ins)
         .service(tenants::list)
         .service(tenants::create)
         .service(tenants::show)
