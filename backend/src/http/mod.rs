@@ -2,6 +2,7 @@
 
 pub mod api_docs;
 pub mod audio_response;
+pub mod client_address;
 pub mod error;
 pub mod guards;
 pub mod idempotency_key;
@@ -9,6 +10,7 @@ pub mod json;
 pub mod openapi;
 pub mod path_params;
 pub mod permissions_doc;
+pub mod request_span;
 pub mod route_table;
 pub mod routes;
 pub mod signed_statement;

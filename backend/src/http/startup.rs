@@ -16,9 +16,10 @@ use crate::domain::auth::{self, Auth};
 use crate::domain::bootstrap::{self, FirstStart};
 use crate::http::api_docs;
 use crate::http::openapi;
+use crate::http::request_span::RequestSpan;
 use crate::http::route_table::RouteTable;
 use crate::http::state::{AppState, Limits};
-use crate::infra::config::{BIND, Config, ConfigError};
+use crate::infra::config::{BIND, Config, ConfigError, DATA_DIR};
 use crate::{http::routes, http::web_app, infra::audit_key, infra::database, infra::storage};
 
 pub struct Application {
@@ -31,6 +32,7 @@ impl Application {
     /// Checks the data directory, opens storage and database (migrating it), creates the
     /// System account on the first start, and binds the listener. Port 0 picks a free port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        prepare_data_dir(&config.data_dir)?;
         let db = database::open_configured(&config).await?;
         let audit_key = Arc::new(audit_key::load_or_create(&config.audit_signing_key)?);
         tracing::info!(fingerprint = %audit_key.fingerprint(), "audit signing key loaded");
@@ -51,6 +53,7 @@ impl Application {
         let auth = Arc::new(Auth {
             policy: config.auth,
             tokens: TokenSigner::new(&signing_key, config.auth.access_token_lifetime)?,
+            devices: auth::device::DeviceCookies::new(&signing_key),
         });
         // A bucket's unfinished multipart uploads are its lifecycle rules' business (README).
         let local_root = match &config.storage {
@@ -77,17 +80,26 @@ impl Application {
             audit_key,
         });
         let web_dir = config.web_dir;
+        // Only when clients reach the server over HTTPS (a proxy may terminate TLS before it).
+        let strict_transport = config
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"));
         let route_table = web::Data::new(RouteTable::from_document(&openapi::document()));
+        let trusted_proxies = web::Data::new(config.trusted_proxies);
         let server = HttpServer::new(move || {
+            let security_headers = web_app::SecurityHeaders::new(strict_transport);
             App::new()
                 .wrap(from_fn(
                     crate::http::guards::authenticate_first::require_session,
                 ))
                 .wrap(Compress::default())
-                .wrap(web_app::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                // Last, so outermost: every answer passes it, the middleware's refusals too.
+                .wrap_fn(move |request, service| security_headers.apply(request, service))
                 .app_data(state.clone())
                 .app_data(route_table.clone())
+                .app_data(trusted_proxies.clone())
                 .service(web::resource("/api/v1/openapi.json").get(openapi::serve))
                 .configure(api_docs::configure)
                 .configure(|cfg| routes::configure(&mut ServiceConfig::new(cfg)))
@@ -117,4 +129,41 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The data directory holds the database (with the token-signing key) and the audit signing
+/// key: it is made readable by its owner only (0700) when this start creates it, and one that
+/// already exists and lets its group or others in is named in a warning (it is the operator's
+/// directory; the server does not change it). The files in it are the umask's business: the
+/// binary sets 077 before anything else (`main`).
+fn prepare_data_dir(dir: &std::path::Path) -> Result<(), ConfigError> {
+    let problem = |error: std::io::Error| {
+        ConfigError::new(
+            DATA_DIR,
+            format!("{} cannot be written: {error}", dir.display()),
+        )
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(problem)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(problem)?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                dir = %dir.display(),
+                mode = format!("{mode:04o}"),
+                "the data directory is open to its group or others; it holds the database and \
+                 the signing keys: chmod 700 it"
+            );
+        }
+    }
+    Ok(())
 }

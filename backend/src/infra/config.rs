@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::infra::audit_key::AuditKeyFile;
+pub use crate::infra::trusted_proxies::TrustedProxies;
 
 /// The settings as written by an operator, before they are checked.
 #[derive(Clone, Serialize, Deserialize)]
@@ -42,6 +43,13 @@ pub struct Settings {
     /// the data directory, made at the first start. Several instances on one database must
     /// all name the same key file here.
     pub audit_signing_key_file: Option<PathBuf>,
+    /// The address clients reach the server at (`https://calls.example.com`). When it is
+    /// https, every answer tells browsers to keep to HTTPS (`Strict-Transport-Security`).
+    pub public_url: Option<String>,
+    /// Reverse proxies and load balancers whose `Forwarded` or `X-Forwarded-For` header names
+    /// the client: addresses and CIDR ranges, separated by commas or spaces. Empty: the client
+    /// is always the TCP peer.
+    pub trusted_proxies: String,
 }
 
 impl Default for Settings {
@@ -61,6 +69,8 @@ impl Default for Settings {
             upload_idle_seconds: 30,
             root_password: None,
             audit_signing_key_file: None,
+            public_url: None,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -85,6 +95,9 @@ pub struct Config {
     pub upload_idle: std::time::Duration,
     pub root_password: Option<Zeroizing<String>>,
     pub audit_signing_key: AuditKeyFile,
+    /// Checked: `http://` or `https://` and a host, without a trailing `/`.
+    pub public_url: Option<String>,
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// How long logins last and what passwords must be.
@@ -126,6 +139,8 @@ impl fmt::Debug for Config {
                 &self.root_password.as_ref().map(|_| "<set>"),
             )
             .field("audit_signing_key", &self.audit_signing_key)
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -181,11 +196,13 @@ pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
 pub const MAX_UPLOAD_MIB: &str = "CALLVAULT_MAX_UPLOAD_MIB";
 pub const UPLOAD_IDLE_SECONDS: &str = "CALLVAULT_UPLOAD_IDLE_SECONDS";
 pub const AUDIT_SIGNING_KEY_FILE: &str = "CALLVAULT_AUDIT_SIGNING_KEY_FILE";
+pub const PUBLIC_URL: &str = "CALLVAULT_PUBLIC_URL";
+pub const TRUSTED_PROXIES: &str = "CALLVAULT_TRUSTED_PROXIES";
 pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 14] = [
+const SETTING_KEYS: [&str; 16] = [
     "max_upload_mib",
     "upload_idle_seconds",
     "bind",
@@ -200,6 +217,8 @@ const SETTING_KEYS: [&str; 14] = [
     "access_token_minutes",
     "root_password",
     "audit_signing_key_file",
+    "public_url",
+    "trusted_proxies",
 ];
 
 impl Settings {
@@ -292,6 +311,13 @@ impl Settings {
                 create_if_missing: true,
             },
         };
+        let public_url = self
+            .public_url
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| parse_public_url(&url))
+            .transpose()?;
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|problem| ConfigError::new(TRUSTED_PROXIES, problem))?;
         Ok(Config {
             bind,
             data_dir: self.data_dir,
@@ -304,6 +330,8 @@ impl Settings {
             upload_idle: std::time::Duration::from_secs(self.upload_idle_seconds),
             root_password: self.root_password.map(Zeroizing::new),
             audit_signing_key,
+            public_url,
+            trusted_proxies,
         })
     }
 
@@ -408,6 +436,66 @@ fn parse_storage_url(url: &str) -> Result<StorageLocation, ConfigError> {
         ));
     }
     Ok(StorageLocation::Directory(PathBuf::from(url)))
+}
+
+/// `http(s)://host[:port][/path]`, as clients reach the server; without a trailing `/`.
+fn parse_public_url(url: &str) -> Result<String, ConfigError> {
+    let refused = || {
+        ConfigError::new(
+            PUBLIC_URL,
+            format!(
+                "{url:?} is not an http(s) URL (expected e.g. https://calls.example.com)"
+            ),
+        )
+    };
+    let url = url.trim();
+    let rest = ["https://", "http://"]
+        .into_iter()
+        .find_map(|scheme| {
+            url.get(..scheme.len())
+                .filter(|start| start.eq_ignore_ascii_case(scheme))
+                .map(|_| &url[scheme.len()..])
+        })
+        .ok_or_else(refused)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // `[v6 address]` or a name (or v4 address), then an optional `:port`.
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((address, after)) => (
+                address.parse::<std::net::Ipv6Addr>().is_ok(),
+                match after {
+                    "" => Some(None),
+                    after => after.strip_prefix(':').map(Some),
+                },
+            ),
+            None => (false, Some(None)),
+        },
+        None => {
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            let name = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            (name, Some(port))
+        }
+    };
+    let Some(port) = port else {
+        return Err(refused());
+    };
+    let port_ok = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0));
+    if !host_ok || !port_ok || rest.contains(['?', '#']) || url.contains(char::is_whitespace) {
+        return Err(refused());
+    }
+    let scheme_end = url.len() - rest.len();
+    let normalized = format!(
+        "{}{}",
+        url[..scheme_end].to_ascii_lowercase(),
+        rest.trim_end_matches('/')
+    );
+    Ok(normalized)
 }
 
 /// The URL with any password replaced, for messages and logs.
@@ -635,6 +723,42 @@ mod tests {
         .validate()
         .expect("8 is allowed");
         assert_eq!(config.auth.password_min_length, 8);
+    }
+
+    #[test]
+    fn the_public_url_must_be_an_http_or_https_url() {
+        let from = |url: &str| {
+            Settings {
+                public_url: Some(url.into()),
+                ..settings()
+            }
+            .validate()
+        };
+        assert_eq!(
+            from("HTTPS://calls.example.com/").expect("valid").public_url,
+            Some("https://calls.example.com".into())
+        );
+        for valid in [
+            "http://127.0.0.1:8080",
+            "https://calls.example.com:8443/vault",
+            "https://[::1]:8443",
+        ] {
+            assert!(from(valid).is_ok(), "{valid}");
+        }
+        assert_eq!(from("").expect("unset").public_url, None);
+        for refused in [
+            "calls.example.com",
+            "ftp://calls.example.com",
+            "https://",
+            "https://user@calls.example.com",
+            "https://calls.example.com:99999",
+            "https://calls example.com",
+            "https://calls.example.com/?x=1",
+        ] {
+            let error = from(refused).expect_err(refused);
+            assert_eq!(error.setting, PUBLIC_URL, "{refused}");
+            assert!(!error.to_string().contains('\n'), "{error}");
+        }
     }
 
     #[test]

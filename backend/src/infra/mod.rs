@@ -8,3 +8,4 @@ pub mod outage;
 pub mod password;
 pub mod storage;
 pub mod telemetry;
+pub mod trusted_proxies;

@@ -204,6 +204,18 @@ fn test_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// The `name=value` of the cookie `name` that `response` sets.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .find(|pair| pair.split_once('=').is_some_and(|(key, _)| key == name))
+        .map(str::to_owned)
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -441,6 +453,21 @@ impl TestApp {
         listed.len()
     }
 
+    /// How many objects the server's store holds, and how many bytes: what an operation that
+    /// must leave nothing is checked against.
+    pub async fn store_usage(&self) -> (usize, u64) {
+        use futures_util::TryStreamExt;
+        use object_store::ObjectStore;
+        let listed: Vec<_> = self
+            .store()
+            .await
+            .list(None)
+            .try_collect()
+            .await
+            .expect("listed");
+        (listed.len(), listed.iter().map(|object| object.size).sum())
+    }
+
     /// The bytes of one object of the server's store.
     pub async fn object(&self, key: &str) -> Vec<u8> {
         use object_store::ObjectStoreExt;
@@ -525,13 +552,7 @@ impl TestApp {
     pub async fn sign_in(&self, username: &str, password: &str) -> Session {
         let response = self.login(username, password).await;
         assert_eq!(response.status(), 200, "login of {username}");
-        let cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .expect("a session cookie")
-            .to_owned();
+        let cookie = set_cookie(&response, "callvault_session").expect("a session cookie");
         let body: Value = response.json().await.expect("JSON");
         Session {
             token: body["access_token"].as_str().expect("token").to_owned(),
