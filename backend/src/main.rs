@@ -213,6 +213,10 @@ enum BackupCommand {
 }
 
 fn main() -> ExitCode {
+    // Before anything is created: every file and directory this process makes (the database,
+    // its journal, keys, objects, archives) is its owner's only, whatever umask it inherited.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { config: None }) {
         Command::Serve { config } => serve(config.as_deref()),

@@ -18,7 +18,11 @@ decide what it may do:\n\n\
 2. **Permission.** The route's permission (below) must be allowed to the principal's role, or\n\
    the answer is `403`. Refusals are written to the audit log as `access.denied`.\n\
 3. **Keys.** No role opens an encryption key. Playing a recording or exporting a private key\n\
-   also takes a grant on that key, which only another holder can give.\n\n\
+   also takes a grant on that key, which only another holder can give. Revoking a grant takes\n\
+   `keys_manage` alone, whether or not the caller holds the key: taking access away must not\n\
+   depend on still having it.\n\n\
+The first two are decided before anything else of the request is read (its body, its query):\n\
+a request refused there never gets a `400` for what it sent.\n\n\
 Besides the matrix, `tenant_admin` may not give or manage the provider roles, `provider_admin`\n\
 may not give or manage `root`, provider roles exist only in the System account, nobody changes\n\
 their own role or deletes or resets their own account, and the last `root` stays.\n\n\
@@ -54,10 +58,26 @@ their own role or deletes or resets their own account, and the last `root` stays
             Access::SignedIn => "signed in".to_owned(),
             Access::Permission(permission) => format!("`{permission}`"),
         };
+        let needs = match key_note(&route.method, &route.path) {
+            Some(note) => format!("{needs}, {note}"),
+            None => needs,
+        };
         let _ = writeln!(doc, "| {} | `{}` | {needs} |", route.method, route.path);
     }
     doc.push_str(TENANT_HELD);
     doc
+}
+
+/// What a key route takes besides its permission (rule 3).
+fn key_note(method: &str, path: &str) -> Option<&'static str> {
+    match (method, path) {
+        ("POST", "/api/v1/tenants/{tenant}/keys/{id}/grants") => Some("and a grant on the key"),
+        ("POST", "/api/v1/tenants/{tenant}/keys/{id}/export") => Some("and a grant on the key"),
+        ("DELETE", "/api/v1/tenants/{tenant}/keys/{id}/grants/{user}") => {
+            Some("no grant on the key needed")
+        }
+        _ => None,
+    }
 }
 
 /// What no permission grants: the tenant's own key decides in a tenant that holds its keys.

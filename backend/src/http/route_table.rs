@@ -5,16 +5,54 @@
 //!
 //! It also knows which operations are public (their security requirement is absent or the
 //! empty one, as `security(())`): the authenticate-first middleware lets those through, so the
-//! document is the one list of public routes.
+//! document is the one list of public routes. And it knows the permission each operation's
+//! security requirement names, which the middleware decides before any handler runs.
+//!
+//! A concrete path is matched to the most specific template that fits it: segment by segment
+//! from the left, a literal beats a parameter, so `…/recordings/export` is the export route,
+//! never the recording whose id is "export".
 
 use actix_web::HttpRequest;
 use actix_web::web::Data;
+use callvault_shared::api::Permission;
 
 /// Each path template, split at `/`, with its operations.
-pub struct RouteTable(Vec<(Vec<String>, Vec<Operation>)>);
+pub struct RouteTable(Vec<Template>);
 
-/// An operation's method, and whether it is public.
-type Operation = (&'static str, bool);
+struct Template {
+    segments: Vec<String>,
+    operations: Vec<Operation>,
+}
+
+/// One operation of the document: its method, whether anyone may call it, and the permission
+/// its security requirement names (none for a public or a "signed in" operation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    pub method: &'static str,
+    pub public: bool,
+    pub permission: Option<Permission>,
+}
+
+/// The template a concrete path matched, and the operation of the request's method there.
+#[derive(Debug, Clone, Copy)]
+pub struct Matched<'a> {
+    pub template: &'a [String],
+    pub operation: Operation,
+}
+
+impl Matched<'_> {
+    /// The segment of `path` where the template has `{name}`, percent-decoded.
+    pub fn param(&self, path: &str, name: &str) -> Option<String> {
+        let placeholder = format!("{{{name}}}");
+        let at = self.template.iter().position(|s| *s == placeholder)?;
+        path.split('/').nth(at).map(percent_decoded)
+    }
+
+    /// The template, joined again: `/api/v1/tenants/{tenant}/…`.
+    pub fn path(&self) -> String {
+        self.template.join("/")
+    }
+}
 
 impl RouteTable {
     pub fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
@@ -24,7 +62,7 @@ impl RouteTable {
                 .paths
                 .iter()
                 .map(|(template, item)| {
-                    let methods = [
+                    let operations = [
                         ("GET", &item.get),
                         ("PUT", &item.put),
                         ("POST", &item.post),
@@ -33,42 +71,76 @@ impl RouteTable {
                     ]
                     .into_iter()
                     .filter_map(|(method, operation)| {
-                        operation
-                            .as_ref()
-                            .map(|operation| (method, is_public(operation)))
+                        operation.as_ref().map(|operation| Operation {
+                            method,
+                            public: is_public(operation),
+                            permission: permission_of(operation),
+                        })
                     })
                     .collect();
-                    (template.split('/').map(str::to_owned).collect(), methods)
+                    Template {
+                        segments: template.split('/').map(str::to_owned).collect(),
+                        operations,
+                    }
                 })
                 .collect(),
         )
     }
 
-    /// The operations whose template matches the concrete `path`.
-    fn operations_at<'a>(&'a self, path: &'a str) -> impl Iterator<Item = Operation> + 'a {
+    /// The most specific template that matches the concrete `path`: of those that fit, the
+    /// one with a literal where the others have a parameter, leftmost first.
+    fn template_for(&self, path: &str) -> Option<&Template> {
         let segments: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
-            .filter(move |(template, _)| {
-                template.len() == segments.len()
-                    && template.iter().zip(&segments).all(|(expected, actual)| {
-                        (expected.starts_with('{') && !actual.is_empty()) || expected == actual
-                    })
+            .filter(|template| {
+                template.segments.len() == segments.len()
+                    && template
+                        .segments
+                        .iter()
+                        .zip(&segments)
+                        .all(|(expected, actual)| {
+                            (is_parameter(expected) && !actual.is_empty()) || expected == actual
+                        })
             })
-            .flat_map(|(_, methods)| methods.iter().copied())
+            .max_by(|a, b| {
+                let literals = |t: &Template| {
+                    t.segments
+                        .iter()
+                        .map(|s| !is_parameter(s))
+                        .collect::<Vec<_>>()
+                };
+                literals(a).cmp(&literals(b))
+            })
+    }
+
+    /// The operation `method` names at `path`, with the template it was found under.
+    pub fn operation(&self, method: &str, path: &str) -> Option<Matched<'_>> {
+        let template = self.template_for(path)?;
+        template
+            .operations
+            .iter()
+            .find(|operation| operation.method == method)
+            .map(|operation| Matched {
+                template: &template.segments,
+                operation: *operation,
+            })
     }
 
     /// Whether the document makes `method` at `path` public: no credential needed.
     pub fn is_public(&self, method: &str, path: &str) -> bool {
-        self.operations_at(path)
-            .any(|(documented, public)| public && documented == method)
+        self.operation(method, path)
+            .is_some_and(|matched| matched.operation.public)
     }
 
     /// The methods the API takes at `path` (a concrete path, matched against the templates),
-    /// for the `Allow` header of a 405. Empty when no operation has that path.
+    /// for the `Allow` header of a 405: exactly those the document lists for the most specific
+    /// template. Empty when no operation has that path.
     pub fn methods_of(&self, path: &str) -> Vec<&'static str> {
-        let mut methods: Vec<&'static str> =
-            self.operations_at(path).map(|(method, _)| method).collect();
+        let mut methods: Vec<&'static str> = self
+            .template_for(path)
+            .map(|template| template.operations.iter().map(|op| op.method).collect())
+            .unwrap_or_default();
         methods.sort_unstable();
         methods.dedup();
         methods
@@ -90,14 +162,110 @@ impl RouteTable {
     }
 }
 
+fn is_parameter(segment: &str) -> bool {
+    segment.starts_with('{')
+}
+
+/// The requirements of an operation, each as a JSON object: scheme → scopes.
+fn requirements(operation: &utoipa::openapi::path::Operation) -> Option<Vec<serde_json::Value>> {
+    operation.security.as_ref().map(|requirements| {
+        requirements
+            .iter()
+            .map(|requirement| serde_json::to_value(requirement).unwrap_or_default())
+            .collect()
+    })
+}
+
 /// No security requirement, or only the empty one (`security(())`): anyone may call it.
 fn is_public(operation: &utoipa::openapi::path::Operation) -> bool {
-    operation.security.as_ref().is_none_or(|requirements| {
+    requirements(operation).is_none_or(|requirements| {
         requirements.iter().all(|requirement| {
-            serde_json::to_value(requirement)
-                .ok()
-                .and_then(|value| value.as_object().map(serde_json::Map::is_empty))
+            requirement
+                .as_object()
+                .map(serde_json::Map::is_empty)
                 .unwrap_or(false)
         })
     })
+}
+
+/// The permission the operation's bearer requirement names as its scope, as
+/// `permissions_doc` reads it.
+fn permission_of(operation: &utoipa::openapi::path::Operation) -> Option<Permission> {
+    requirements(operation)?
+        .iter()
+        .filter_map(|requirement| requirement["bearer"].as_array())
+        .flatten()
+        .filter_map(|scope| scope.as_str().and_then(Permission::from_name))
+        .next()
+}
+
+/// `%XX` escapes decoded, as the router decodes a path parameter; the segment as it is if
+/// that would not be UTF-8.
+fn percent_decoded(segment: &str) -> String {
+    if !segment.contains('%') {
+        return segment.to_owned();
+    }
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).unwrap_or_else(|_| segment.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RouteTable {
+        RouteTable::from_document(&crate::http::openapi::document())
+    }
+
+    #[test]
+    fn a_literal_segment_beats_a_parameter() {
+        let table = table();
+        for literal in ["export", "import"] {
+            let path = format!("/api/v1/tenants/acme/recordings/{literal}");
+            assert_eq!(table.methods_of(&path), ["POST"], "{path}");
+        }
+        assert_eq!(
+            table
+                .methods_of("/api/v1/tenants/acme/recordings/0190f1c2-aaaa-7bbb-8ccc-123456789abc"),
+            ["DELETE", "GET", "PATCH"]
+        );
+        assert_eq!(table.methods_of("/api/v1/tenants/acme/keys/chain"), ["GET"]);
+    }
+
+    #[test]
+    fn an_operation_knows_its_permission_and_where_its_tenant_is() {
+        let table = table();
+        let path = "/api/v1/tenants/ac%6De/recordings";
+        let matched = table.operation("POST", path).expect("documented");
+        assert_eq!(
+            matched.operation.permission,
+            Some(Permission::RecordingsUpload)
+        );
+        assert_eq!(matched.param(path, "tenant").as_deref(), Some("acme"));
+        assert_eq!(matched.path(), "/api/v1/tenants/{tenant}/recordings");
+        let me = table
+            .operation("GET", "/api/v1/auth/me")
+            .expect("documented");
+        assert_eq!(me.operation.permission, None);
+        assert!(!me.operation.public);
+    }
 }

@@ -1,13 +1,18 @@
 //! The browser app: its built files, `index.html` for every client-side route, and the
 //! security headers every answer carries.
 
+use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use actix_files::{Files, NamedFile};
-use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
-use actix_web::http::header::{self, CacheControl, CacheDirective};
-use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpResponse, guard, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::http::header::{
+    self, CacheControl, CacheDirective, HeaderMap, HeaderName, HeaderValue,
+};
+use actix_web::{HttpResponse, ResponseError, guard, web};
 
 use crate::http::error::ApiError;
 
@@ -18,17 +23,114 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; \
      font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ))
+/// How long a browser that has seen the server over HTTPS keeps to HTTPS (one year).
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+/// The headers every answer carries: any status, any route, the middleware's refusals
+/// included. Applied by the outermost wrapper of the application, which also turns an error a
+/// middleware answered with into its response first, so that nothing escapes it.
+#[derive(Clone)]
+pub struct SecurityHeaders(Rc<Vec<(HeaderName, HeaderValue)>>);
+
+impl SecurityHeaders {
+    /// `Strict-Transport-Security` is sent only when the server is reached over HTTPS, as the
+    /// configured public URL says (behind a TLS-terminating proxy the server itself sees HTTP).
+    pub fn new(strict_transport: bool) -> Self {
+        let mut headers = vec![
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            (
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin"),
+            ),
+            (
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+            ),
+        ];
+        if strict_transport {
+            headers.push((
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+            ));
+        }
+        Self(Rc::new(headers))
+    }
+
+    /// For `App::wrap_fn`: calls `service` and adds each header the response does not set
+    /// itself (the API docs' page has a policy of its own). An error a middleware answered
+    /// with becomes its response only after this wrapper (the server makes it one), so it is
+    /// wrapped into an error whose response carries the headers too.
+    pub fn apply<S, B>(
+        &self,
+        request: ServiceRequest,
+        service: &S,
+    ) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let headers = Rc::clone(&self.0);
+        let answer = service.call(request);
+        async move {
+            match answer.await {
+                Ok(mut response) => {
+                    add_missing(response.headers_mut(), &headers);
+                    Ok(response)
+                }
+                Err(error) => Err(WithHeaders { error, headers }.into()),
+            }
+        }
+    }
+}
+
+fn add_missing(present: &mut HeaderMap, headers: &[(HeaderName, HeaderValue)]) {
+    for (name, value) in headers {
+        if !present.contains_key(name) {
+            present.insert(name.clone(), value.clone());
+        }
+    }
+}
+
+/// An error whose answer carries the security headers.
+struct WithHeaders {
+    error: actix_web::Error,
+    headers: Rc<Vec<(HeaderName, HeaderValue)>>,
+}
+
+impl fmt::Debug for WithHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl fmt::Display for WithHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for WithHeaders {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.error.error_response();
+        add_missing(response.headers_mut(), &self.headers);
+        response
+    }
 }
 
 /// Serves the built app from `dir`, or, when it has not been built, a page that says how.

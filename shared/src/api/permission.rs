@@ -91,7 +91,7 @@ impl Permission {
             Permission::AuditRead => "read, verify and export the audit log",
             Permission::KeysRead => "see keys, their holders and the encryption settings",
             Permission::KeysManage => {
-                "create, import, activate, retire, destroy keys; grant and revoke (holders only); encryption settings; rewrap"
+                "create, import, activate, retire, destroy keys; grant (holding the key) and revoke (no grant needed); encryption settings; rewrap"
             }
             Permission::RecordingsUpload => "upload recordings, import archives",
             Permission::RecordingsRead => "list and search recordings, read their metadata",

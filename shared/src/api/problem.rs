@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
         "type": "about:blank",
         "title": "Forbidden",
         "status": 403,
-        "detail": "the role supervisor does not allow this (keys_manage: create, import, activate, retire, destroy keys; grant and revoke (holders only); encryption settings; rewrap)"
+        "detail": "the role supervisor does not allow this (keys_manage: create, import, activate, retire, destroy keys; grant (holding the key) and revoke (no grant needed); encryption settings; rewrap)"
     }))
 )]
 pub struct Problem {

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use callvault_shared::api::{AuditOutcome, Permission};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -102,8 +102,19 @@ async fn require<P: Needs>(
     tenant_id: Uuid,
     request: &HttpRequest,
 ) -> Result<(), ApiError> {
+    require_permission(state, principal, P::PERMISSION, tenant_id, request).await
+}
+
+/// `permission`, or a 403 that is written to the audit log of `tenant_id` as `access.denied`.
+pub async fn require_permission(
+    state: &AppState,
+    principal: &Principal,
+    permission: Permission,
+    tenant_id: Uuid,
+    request: &HttpRequest,
+) -> Result<(), ApiError> {
     let role = principal.role();
-    if principal.allows(P::PERMISSION) {
+    if principal.allows(permission) {
         return Ok(());
     }
     audit::record_or_log(
@@ -113,12 +124,20 @@ async fn require<P: Needs>(
             .details(serde_json::json!({
                 "method": request.method().as_str(),
                 "path": request.path(),
-                "permission": P::PERMISSION,
+                "permission": permission,
                 "role": role,
             })),
     )
     .await;
-    Err(refusal(principal, P::PERMISSION))
+    Err(refusal(principal, permission))
+}
+
+/// The tenant the authenticate-first middleware found visible for the path's `{tenant}`, kept
+/// in the request's extensions so that [`InTenant`] does not look it up again.
+#[derive(Clone)]
+pub struct SeenTenant {
+    pub selector: String,
+    pub tenant: tenant::Model,
 }
 
 /// The 403 for a principal without `permission`, naming what is missing.
@@ -134,7 +153,7 @@ pub fn refusal(principal: &Principal, permission: Permission) -> ApiError {
     ))
 }
 
-fn state_of(request: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+pub fn state_of(request: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     request
         .app_data::<web::Data<AppState>>()
         .cloned()
@@ -154,7 +173,15 @@ impl<P: Needs + 'static> FromRequest for InTenant<P> {
             let selector = request.match_info().get("tenant").ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("InTenant on a route without {{tenant}}"))
             })?;
-            let tenant = visible_tenant(&state.db, &principal, selector).await?;
+            let seen = request
+                .extensions()
+                .get::<SeenTenant>()
+                .filter(|seen| seen.selector == selector)
+                .map(|seen| seen.tenant.clone());
+            let tenant = match seen {
+                Some(tenant) => tenant,
+                None => visible_tenant(&state.db, &principal, selector).await?,
+            };
             require::<P>(&state, &principal, tenant.id, &request).await?;
             Ok(Self {
                 principal,
