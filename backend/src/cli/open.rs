@@ -10,7 +10,10 @@ use callvault_shared::sealed::{self, open_random_access};
 use super::key_file::{self, Unlock};
 use super::output;
 
-/// `START-END` (inclusive, as in HTTP) or `START-` (to the end).
+/// `START-END` or `START-`: byte offsets into the audio, counted from 0, as in an HTTP `Range`
+/// header. END is inclusive and clamped to the last byte; `START-` runs to the end; START must
+/// be a byte of the recording (START at or past its end is an error, so an empty recording has
+/// no range). Only digits: no suffix form (`-N`), no sign, no spaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {
     pub start: u64,
@@ -21,22 +24,46 @@ impl FromStr for ByteRange {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("{s:?} is not a byte range (START-END or START-)");
+        let bad = || format!("{s:?} is not a byte range (START-END or START-, in bytes)");
         let (start, end) = s.split_once('-').ok_or_else(bad)?;
-        let start = start.parse().map_err(|_| bad())?;
+        let start = parse_offset(start).ok_or_else(bad)?;
         let end_inclusive = if end.is_empty() {
             None
         } else {
-            Some(end.parse().map_err(|_| bad())?)
+            Some(parse_offset(end).ok_or_else(bad)?)
         };
         if end_inclusive.is_some_and(|end| end < start) {
-            return Err(bad());
+            return Err(format!("{s:?} ends before it starts"));
         }
         Ok(Self {
             start,
             end_inclusive,
         })
     }
+}
+
+impl ByteRange {
+    /// The half-open range of a recording of `len` bytes this selects, or why none.
+    pub fn within(self, len: u64) -> anyhow::Result<std::ops::Range<u64>> {
+        if self.start >= len {
+            bail!(
+                "the range starts at byte {}, past the recording's end ({len} bytes)",
+                self.start
+            );
+        }
+        let end = self
+            .end_inclusive
+            .map_or(len, |end| end.saturating_add(1).min(len));
+        Ok(self.start..end)
+    }
+}
+
+/// Decimal digits only: `u64::from_str` would also take a leading `+`.
+fn parse_offset(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// Opens a sealed file with an exported key file into `out` (`-` for standard output).
@@ -65,16 +92,7 @@ pub fn open(
             let len = file.metadata()?.len();
             let (_, access) = open_random_access(&key, &file, len)?;
             access.verify_length(&file)?;
-            let end = range.end_inclusive.map_or(access.plaintext_len(), |end| {
-                end.saturating_add(1).min(access.plaintext_len())
-            });
-            if range.start >= access.plaintext_len() && access.plaintext_len() > 0 {
-                bail!(
-                    "the range starts after the recording's end ({} bytes)",
-                    access.plaintext_len()
-                );
-            }
-            let wanted = range.start..end;
+            let wanted = range.within(access.plaintext_len())?;
             output::write_to(out, |w| {
                 for index in access.chunks_covering(&wanted) {
                     let chunk = access.read_chunk(&file, index)?;
@@ -83,5 +101,52 @@ pub fn open(
                 Ok(())
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(s: &str) -> Result<ByteRange, String> {
+        s.parse()
+    }
+
+    #[test]
+    fn ranges_parse_as_documented() {
+        assert_eq!(
+            range("10-20"),
+            Ok(ByteRange {
+                start: 10,
+                end_inclusive: Some(20)
+            })
+        );
+        assert_eq!(
+            range("7-"),
+            Ok(ByteRange {
+                start: 7,
+                end_inclusive: None
+            })
+        );
+        assert!(range("5-5").is_ok(), "one byte");
+        for bad in [
+            "", "-", "-5", "5", "+5-6", "5-+6", " 5-6", "5-6 ", "5-6-7", "a-b", "6-5",
+        ] {
+            assert!(range(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ranges_are_inclusive_clamped_and_start_inside() {
+        let within = |s: &str, len: u64| range(s).expect("parses").within(len).ok();
+        assert_eq!(within("0-0", 10), Some(0..1));
+        assert_eq!(within("2-5", 10), Some(2..6));
+        assert_eq!(within("2-", 10), Some(2..10));
+        assert_eq!(within("9-", 10), Some(9..10));
+        assert_eq!(within("5-100", 10), Some(5..10), "END clamped");
+        assert_eq!(within("5-18446744073709551615", 10), Some(5..10));
+        assert_eq!(within("10-", 10), None, "START past the end");
+        assert_eq!(within("10-20", 10), None);
+        assert_eq!(within("0-", 0), None, "an empty recording has no byte 0");
     }
 }

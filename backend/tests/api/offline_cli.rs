@@ -288,3 +288,187 @@ fn short_passphrases_and_small_keys_are_refused() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("1024 bits are not supported"));
     assert!(!dir.path().join("key.pem").exists());
 }
+
+/// The committed vectors of `shared/tests/vectors/sealed/`, with their unencrypted test key.
+fn vectors() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tests/vectors/sealed")
+}
+
+/// The vectors' 40000 bytes of audio.
+fn vector_audio() -> Vec<u8> {
+    (0..40_000usize).map(|i| ((i * 7919) >> 5) as u8).collect()
+}
+
+#[test]
+fn files_with_unknown_slot_algorithms_or_duplicate_fingerprints_open_and_inspect() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path();
+    std::fs::copy(vectors().join("key.pem"), path.join("key.pem")).expect("copied");
+    for name in [
+        "recording.sealed",
+        "unknown_slot_algorithm.sealed",
+        "duplicate_fingerprint.sealed",
+    ] {
+        std::fs::copy(vectors().join(name), path.join(name)).expect("copied");
+        let whole = succeed(path, &["open", "--key", "key.pem", name, "-"]);
+        assert_eq!(whole.stdout, vector_audio(), "{name}");
+        let part = succeed(
+            path,
+            &[
+                "open",
+                "--key",
+                "key.pem",
+                "--range",
+                "16380-16390",
+                name,
+                "-",
+            ],
+        );
+        assert_eq!(part.stdout, vector_audio()[16380..=16390], "{name}");
+    }
+
+    let inspected =
+        String::from_utf8(succeed(path, &["inspect", "unknown_slot_algorithm.sealed"]).stdout)
+            .expect("text");
+    assert_eq!(inspected.matches("key slot:").count(), 3, "{inspected}");
+    assert!(
+        inspected.contains("(unknown algorithm 0x02, 256-byte wrapped key: skipped"),
+        "{inspected}"
+    );
+    assert!(
+        inspected.contains("(unknown algorithm 0x03, 512-byte wrapped key: skipped"),
+        "{inspected}"
+    );
+    assert!(
+        inspected.contains(
+            "24106688549443812daf4c746c628b0eb46f2cbb8c0d2d4981b338741526b64c (RSA-OAEP-SHA-256, 2048 bits)"
+        ),
+        "{inspected}"
+    );
+    assert!(!inspected.contains("warning"), "{inspected}");
+}
+
+/// A file whose every slot is of an algorithm this callvault does not know: `open` says so,
+/// in one line, distinct from "decryption failed" and "not sealed for this key"; `inspect`
+/// still shows it.
+#[test]
+fn a_file_with_no_usable_slot_is_refused_with_a_clear_error() {
+    use callvault_shared::sealed::{SealedHeader, SlotAlgorithm};
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path();
+    std::fs::copy(vectors().join("key.pem"), path.join("key.pem")).expect("copied");
+    let original = std::fs::read(vectors().join("recording.sealed")).expect("vector");
+    let parsed = SealedHeader::parse(&original).expect("parses");
+    let mut header = parsed.header;
+    header.slots[0].algorithm = SlotAlgorithm::Unknown(0x02);
+    let file = [
+        header.encode().expect("encodes").as_slice(),
+        &original[parsed.len..],
+    ]
+    .concat();
+    std::fs::write(path.join("unusable.sealed"), file).expect("written");
+
+    let output = callvault(
+        path,
+        &["open", "--key", "key.pem", "unusable.sealed", "out.wav"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("uses unknown algorithm 0x02, which this callvault does not know"),
+        "{stderr}"
+    );
+    assert!(!path.join("out.wav").exists());
+
+    let inspected =
+        String::from_utf8(succeed(path, &["inspect", "unusable.sealed"]).stdout).expect("text");
+    assert!(
+        inspected.contains("no key slot uses an algorithm this callvault knows"),
+        "{inspected}"
+    );
+}
+
+/// `--range`: inclusive, END clamped to the last byte, `START-` to the end, START at or past
+/// the end an error; nothing but digits.
+#[test]
+fn open_ranges_are_inclusive_clamped_and_start_inside_the_recording() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path();
+    std::fs::copy(vectors().join("key.pem"), path.join("key.pem")).expect("copied");
+    std::fs::copy(
+        vectors().join("recording.sealed"),
+        path.join("recording.sealed"),
+    )
+    .expect("copied");
+    std::fs::copy(vectors().join("public.pem"), path.join("public.pem")).expect("copied");
+    std::fs::write(path.join("empty.wav"), b"").expect("written");
+    succeed(
+        path,
+        &["seal", "--key", "public.pem", "empty.wav", "empty.sealed"],
+    );
+    let audio = vector_audio();
+    // `--range=…`, so that a range starting with `-` reaches the range parser.
+    let range = |range: &str, file: &str| {
+        let range = format!("--range={range}");
+        callvault(path, &["open", "--key", "key.pem", &range, file, "-"])
+    };
+
+    for (spec, expected) in [
+        ("0-0", &audio[..1]),
+        ("100-199", &audio[100..200]),
+        ("39990-", &audio[39990..]),
+        ("39999-39999", &audio[39999..]),
+        ("39000-99999999", &audio[39000..]),
+        ("0-", &audio[..]),
+    ] {
+        let output = range(spec, "recording.sealed");
+        assert!(output.status.success(), "{spec}");
+        assert_eq!(output.stdout, expected, "{spec}");
+    }
+    for (spec, file, expected) in [
+        (
+            "40000-",
+            "recording.sealed",
+            "past the recording's end (40000 bytes)",
+        ),
+        (
+            "40000-40010",
+            "recording.sealed",
+            "past the recording's end",
+        ),
+        ("0-", "empty.sealed", "past the recording's end (0 bytes)"),
+        ("10-5", "recording.sealed", "ends before it starts"),
+        ("+1-5", "recording.sealed", "not a byte range"),
+        ("-5", "recording.sealed", "not a byte range"),
+    ] {
+        let output = range(spec, file);
+        assert!(!output.status.success(), "{spec} on {file}");
+        assert!(output.stdout.is_empty(), "{spec} on {file}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{spec} on {file}: {stderr}");
+    }
+}
+
+/// A file cut inside its last chunk still implies a plausible length: `inspect` (which has no
+/// key) must not present it as the recording's length.
+#[test]
+fn inspect_says_the_length_is_not_authenticated() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path();
+    std::fs::copy(vectors().join("key.pem"), path.join("key.pem")).expect("copied");
+    let sealed = std::fs::read(vectors().join("recording.sealed")).expect("vector");
+    // The last chunk holds 7232 bytes of audio; cut 100 of them off.
+    std::fs::write(path.join("cut.sealed"), &sealed[..sealed.len() - 100]).expect("written");
+    let inspected =
+        String::from_utf8(succeed(path, &["inspect", "cut.sealed"]).stdout).expect("text");
+    assert!(
+        inspected.contains(
+            "39900 bytes of audio (length implied by the file size, not yet authenticated"
+        ),
+        "{inspected}"
+    );
+    let output = callvault(path, &["open", "--key", "key.pem", "cut.sealed", "out.wav"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("decryption failed"));
+}
