@@ -14,6 +14,9 @@ use callvault_shared::sealed::read_header;
 
 use super::Crypto;
 use super::key_file::{self, Unlock};
+use crate::domain::archive::central_directory;
+use crate::domain::archive::entry_reader::EntryReader;
+use crate::domain::archive::read::MAX_ENTRIES;
 
 const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
 
@@ -121,16 +124,20 @@ fn check_input(
         let name = input.display().to_string();
         return Ok(vec![check_sealed(name, BufReader::new(file), verified)]);
     }
-    let mut archive = zip::ZipArchive::new(BufReader::new(file))
-        .with_context(|| format!("{} is not a readable archive", input.display()))?;
+    // The import's own reading of an archive: a name twice, entries sharing bytes or a header
+    // that contradicts the directory make it unreadable here too, rather than read one way.
+    let mut archive = BufReader::new(file);
+    let entries = central_directory::scan(&mut archive, MAX_ENTRIES + 1).map_err(|error| {
+        anyhow::anyhow!("{} is not a readable archive: {error}", input.display())
+    })?;
     let mut checked = Vec::new();
-    for index in 0..archive.len() {
-        let entry = archive.by_index(index)?;
-        let entry_name = entry.name()?.into_owned();
-        let name = format!("{}: {entry_name}", input.display());
-        if entry_name.ends_with(".cvrec") {
-            checked.push(check_sealed(name, entry, verified));
-        } else if entry_name.ends_with(".audio") {
+    for entry in &entries {
+        let name = format!("{}: {}", input.display(), entry.name);
+        if entry.name.ends_with(".cvrec") {
+            let data = EntryReader::open(&mut archive, entry)
+                .with_context(|| format!("{name} cannot be read"))?;
+            checked.push(check_sealed(name, data, verified));
+        } else if entry.name.ends_with(".audio") {
             checked.push(Checked {
                 name,
                 problem: (!plaintext_allowed).then(|| {

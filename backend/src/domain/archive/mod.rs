@@ -5,7 +5,9 @@
 //! manifest before anything is registered.
 
 pub mod backup;
+pub mod central_directory;
 pub mod channel_writer;
+pub mod entry_reader;
 pub mod export;
 pub mod import;
 pub mod manifest;

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufReader, Read};
 
 use callvault_shared::api::ImportOutcome;
 use callvault_shared::keys::Fingerprint;
@@ -19,8 +19,9 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use tokio::runtime::Handle;
 use uuid::Uuid;
-use zip::{CompressionMethod, ZipArchive};
 
+use super::central_directory::{self, Entry, ScanError};
+use super::entry_reader::EntryReader;
 use super::{FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::idempotency::{self, Pending, Remembered};
@@ -44,6 +45,29 @@ pub enum ArchiveError {
 fn invalid(reason: impl Into<String>) -> ArchiveError {
     ArchiveError::Invalid(reason.into())
 }
+
+impl From<ScanError> for ArchiveError {
+    fn from(error: ScanError) -> Self {
+        match error {
+            ScanError::Invalid(reason) => Self::Invalid(reason),
+            ScanError::Io(error) => Self::Failed(error.into()),
+        }
+    }
+}
+
+/// Why reading an entry's bytes failed: bytes that are not the directory's are the archive's
+/// fault, anything else is the spool's.
+fn unreadable(file: &str, error: std::io::Error) -> ArchiveError {
+    if error.kind() == std::io::ErrorKind::InvalidData {
+        invalid(format!("{file}: {error}"))
+    } else {
+        invalid(format!("{file}: damaged"))
+    }
+}
+
+/// The archive's entries by name, as the central-directory scan listed and checked them.
+type Directory = HashMap<String, Entry>;
+type Archive = BufReader<File>;
 
 /// Where the recordings go.
 pub enum Destination {
@@ -79,9 +103,10 @@ pub fn import_archive(
     witness: Option<&Witness>,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ArchiveError> {
-    let mut zip = ZipArchive::new(file).map_err(|_| invalid("not a ZIP archive"))?;
-    let names = directory(&mut zip)?;
-    let manifest = read_manifest(&mut zip, &names)?;
+    // Entries are read only through this scan's list: one name, one span of bytes each.
+    let mut archive = BufReader::new(file);
+    let names = directory(central_directory::scan(&mut archive, MAX_ENTRIES + 1)?)?;
+    let manifest = read_manifest(&mut archive, &names)?;
     check_listing(&manifest, &names)?;
     let present = already_here(handle, db, &manifest, destination)?;
 
@@ -91,10 +116,11 @@ pub fn import_archive(
             if present.contains(&entry.id) {
                 continue;
             }
-            let (index, _) = names[&entry.file];
-            let reader = zip
-                .by_index(index)
-                .map_err(|_| invalid(format!("{}: damaged", entry.file)))?;
+            let scanned = names
+                .get(&entry.file)
+                .ok_or_else(|| invalid(format!("{} is listed but missing", entry.file)))?;
+            let reader = EntryReader::open(&mut archive, scanned)
+                .map_err(|error| unreadable(&entry.file, error))?;
             let object_key = format!("imports/{}", Uuid::now_v7());
             copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
             copied.push((entry.clone(), object_key));
@@ -126,53 +152,38 @@ pub fn import_archive(
     }
 }
 
-/// Each entry's index and size by name, from the directory alone, before any content is read:
-/// every entry stored (never compressed), no name twice.
-fn directory(zip: &mut ZipArchive<File>) -> Result<HashMap<String, (usize, u64)>, ArchiveError> {
-    if zip.len() > MAX_ENTRIES + 1 {
-        return Err(invalid(format!("more than {MAX_ENTRIES} entries")));
-    }
-    let mut names = HashMap::new();
-    for index in 0..zip.len() {
-        let entry = zip
-            .by_index_raw(index)
-            .map_err(|_| invalid("a damaged entry"))?;
-        let name = entry
-            .name()
-            .map_err(|_| invalid("an entry name is not UTF-8"))?
-            .into_owned();
-        if entry.compression() != CompressionMethod::Stored
-            || entry.compressed_size() != entry.size()
-        {
+/// The scanned entries by name: every entry stored, never compressed, so none can expand
+/// and none holds more than its share of the archive.
+fn directory(entries: Vec<Entry>) -> Result<Directory, ArchiveError> {
+    let mut names = HashMap::with_capacity(entries.len());
+    for entry in entries {
+        if !entry.is_stored() {
             return Err(invalid(format!(
-                "{name}: entries must be stored, not compressed"
+                "{}: entries must be stored, not compressed",
+                entry.name
             )));
         }
-        if names.insert(name.clone(), (index, entry.size())).is_some() {
-            return Err(invalid(format!("{name} appears twice")));
+        if let Some(twice) = names.insert(entry.name.clone(), entry) {
+            return Err(invalid(format!("{} appears twice", twice.name)));
         }
     }
     Ok(names)
 }
 
 /// The manifest, of a format and version this reader knows.
-fn read_manifest(
-    zip: &mut ZipArchive<File>,
-    names: &HashMap<String, (usize, u64)>,
-) -> Result<Manifest, ArchiveError> {
-    let &(manifest_index, manifest_size) = names
+fn read_manifest(archive: &mut Archive, names: &Directory) -> Result<Manifest, ArchiveError> {
+    let scanned = names
         .get(MANIFEST)
         .ok_or_else(|| invalid("no manifest.json"))?;
-    if manifest_size > MAX_MANIFEST_BYTES {
+    if scanned.size > MAX_MANIFEST_BYTES {
         return Err(invalid("the manifest is too large"));
     }
-    let manifest: Manifest = {
-        let entry = zip
-            .by_index(manifest_index)
-            .map_err(|_| invalid("a damaged manifest"))?;
-        serde_json::from_reader(entry.take(MAX_MANIFEST_BYTES))
-            .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?
-    };
+    let mut text = Vec::new();
+    EntryReader::open(archive, scanned)
+        .and_then(|mut reader| reader.read_to_end(&mut text))
+        .map_err(|error| unreadable(MANIFEST, error))?;
+    let manifest: Manifest = serde_json::from_slice(&text)
+        .map_err(|error| invalid(format!("the manifest is not valid: {error}")))?;
     if manifest.format != FORMAT || manifest.version != VERSION {
         return Err(invalid(format!(
             "not a callvault archive of version {VERSION} ({} {})",
@@ -184,10 +195,7 @@ fn read_manifest(
 
 /// The manifest and the directory agree: every listed file there with its size, once, under
 /// its recording's name, and nothing there that is not listed.
-fn check_listing(
-    manifest: &Manifest,
-    names: &HashMap<String, (usize, u64)>,
-) -> Result<(), ArchiveError> {
+fn check_listing(manifest: &Manifest, names: &Directory) -> Result<(), ArchiveError> {
     let mut listed = HashSet::new();
     for entry in &manifest.recordings {
         check_entry(entry)?;
@@ -200,7 +208,7 @@ fn check_listing(
                 entry.file, entry.id
             )));
         }
-        let Some(&(_, size)) = names.get(&entry.file) else {
+        let Some(size) = names.get(&entry.file).map(|scanned| scanned.size) else {
             return Err(invalid(format!("{} is listed but missing", entry.file)));
         };
         if size != entry.file_size {
@@ -289,7 +297,7 @@ fn copy_checked(
         let read = match reader.read(&mut buffer) {
             Ok(0) => break Ok(()),
             Ok(read) => read,
-            Err(_) => break Err(invalid(format!("{}: damaged", entry.file))),
+            Err(error) => break Err(unreadable(&entry.file, error)),
         };
         size += read as u64;
         if size > entry.file_size {
