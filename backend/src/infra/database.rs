@@ -15,6 +15,8 @@ use crate::infra::config::{Config, ConfigError, DATABASE_URL, redact_url};
 /// few dozen serve hundreds of concurrent requests; PostgreSQL's default 100 leaves room for
 /// several instances.
 const MAX_CONNECTIONS: u32 = 24;
+/// How long a SQLite writer waits for the write lock.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The configured database, its data directory made first (where SQLite keeps its file).
 pub async fn open_configured(config: &Config) -> Result<DatabaseConnection, ConfigError> {
@@ -31,13 +33,25 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {
     // While the database is down a request waits this long for a connection, then answers
     // 503 (`crate::infra::outage`): long enough to ride out a busy pool, short enough that clients
     // and load balancers hear of an outage quickly. Connections are tested before use, so
-    // after an outage the pool replaces the dead ones by itself.
+    // after an outage the pool replaces the dead ones by itself. A SQLite file has no outage
+    // to report; there a connection is busy only while its writer waits its turn (below), and
+    // a request waits for one as long as a writer may wait.
+    let acquire_timeout = if url.starts_with("sqlite:") {
+        SQLITE_BUSY_TIMEOUT
+    } else {
+        Duration::from_secs(3)
+    };
     options
         .max_connections(MAX_CONNECTIONS)
         .connect_timeout(Duration::from_secs(2))
-        .acquire_timeout(Duration::from_secs(3))
+        .acquire_timeout(acquire_timeout)
         .test_before_acquire(true)
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // A writer waits its turn for SQLite's one write lock rather than fail with "database
+        // is locked" after sqlx's 5 s: under a flood of sign-ins (or on a starved CPU) the
+        // queue of short write transactions can take longer than that, and a 500 would lose
+        // the request.
+        .map_sqlx_sqlite_opts(|options| options.busy_timeout(SQLITE_BUSY_TIMEOUT));
     let db = Database::connect(options)
         .await
         .map_err(|error| unusable("cannot connect to", &error))?;
