@@ -85,3 +85,65 @@ async fn a_deep_link_renders_the_app_and_unknown_pages_say_so() -> anyhow::Resul
 
     browser.close().await
 }
+
+/// Locked out, the sign-in page says for how long in words; signed in after someone else's
+/// wrong passwords, the user lands on their account screen, which says so and lists them.
+#[tokio::test]
+async fn the_sign_in_page_says_how_long_to_wait_and_the_account_lists_failures()
+-> anyhow::Result<()> {
+    let server = Server::start().await?;
+    let http = reqwest::Client::new();
+    let login = |username: &'static str| {
+        http.post(format!("{}/api/v1/auth/login", server.url))
+            .json(&serde_json::json!({ "username": username, "password": "a wrong guess" }))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(login("root").await?.status(), 401);
+    }
+    for _ in 0..10 {
+        assert_eq!(login("intruder").await?.status(), 401);
+    }
+
+    let browser = Browser::start().await?;
+    browser
+        .client
+        .goto(&format!("{}/login", server.url))
+        .await?;
+    let username = browser.find("#login-username").await?;
+    let password = browser.find("#login-password").await?;
+    let submit = browser.find("#login-form button[type=submit]").await?;
+    username.send_keys("intruder").await?;
+    password.send_keys("yet another guess").await?;
+    submit.click().await?;
+    let alert = browser.find("#login-form [role=alert]").await?;
+    let text = alert.text().await?;
+    assert!(
+        text.contains("too many failed sign-ins") && text.contains("try again in 15 minutes"),
+        "{text}"
+    );
+
+    username.clear().await?;
+    username.send_keys("root").await?;
+    password.clear().await?;
+    password.send_keys(ROOT_PASSWORD).await?;
+    submit.click().await?;
+    let notice = browser.find("#failed-since-last").await?;
+    assert!(
+        notice
+            .text()
+            .await?
+            .starts_with("3 wrong passwords were tried"),
+        "{}",
+        notice.text().await?
+    );
+    browser.find("#failed-sign-ins tbody tr").await?;
+    let rows = browser
+        .client
+        .find_all(fantoccini::Locator::Css("#failed-sign-ins tbody tr"))
+        .await?;
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].text().await?.contains("127.0.0.1"));
+
+    browser.close().await
+}

@@ -121,20 +121,20 @@ mod tests {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
             map.append(
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
+                HeaderName::from_bytes(name.as_bytes()).expect("a name"),
+                HeaderValue::from_str(value).expect("a value"),
             );
         }
         map
     }
 
     fn peer(ip: &str) -> Option<SocketAddr> {
-        Some(SocketAddr::new(ip.parse().unwrap(), 40000))
+        Some(SocketAddr::new(ip.parse().expect("an address"), 40000))
     }
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
-        let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let trusted = TrustedProxies::parse("10.0.0.0/8").expect("valid");
         let claims = headers(&[("x-forwarded-for", "198.51.100.9")]);
         assert_eq!(
             resolve(peer("203.0.113.5"), &claims, Some(&trusted)),
@@ -145,7 +145,7 @@ mod tests {
 
     #[test]
     fn behind_trusted_proxies_the_right_most_untrusted_address_is_the_client() {
-        let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let trusted = TrustedProxies::parse("10.0.0.0/8").expect("valid");
         // A client that forged the left-most entry, then a trusted inner proxy.
         let chain = headers(&[("x-forwarded-for", "1.2.3.4, 198.51.100.9, 10.0.0.7")]);
         assert_eq!(
@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn a_malformed_header_leaves_the_peer() {
-        let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let trusted = TrustedProxies::parse("10.0.0.0/8").expect("valid");
         for bad in [
             headers(&[("x-forwarded-for", "198.51.100.9, not-an-address")]),
             headers(&[("forwarded", "for=unknown")]),

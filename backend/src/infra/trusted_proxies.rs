@@ -46,14 +46,14 @@ mod tests {
     #[test]
     fn ranges_and_bare_addresses_are_read_and_matched() {
         let proxies = TrustedProxies::parse("10.0.0.0/8, 192.0.2.7 2001:db8::/32").expect("valid");
-        assert!(proxies.contains("10.1.2.3".parse().unwrap()));
-        assert!(proxies.contains("192.0.2.7".parse().unwrap()));
-        assert!(!proxies.contains("192.0.2.8".parse().unwrap()));
-        assert!(proxies.contains("2001:db8::1".parse().unwrap()));
+        assert!(proxies.contains("10.1.2.3".parse().expect("an address")));
+        assert!(proxies.contains("192.0.2.7".parse().expect("an address")));
+        assert!(!proxies.contains("192.0.2.8".parse().expect("an address")));
+        assert!(proxies.contains("2001:db8::1".parse().expect("an address")));
         // An IPv4 peer seen on a dual-stack socket.
-        assert!(proxies.contains("::ffff:10.0.0.1".parse().unwrap()));
+        assert!(proxies.contains("::ffff:10.0.0.1".parse().expect("an address")));
         assert!(TrustedProxies::parse("").expect("empty").is_empty());
-        let error = TrustedProxies::parse("10.0.0.0/8, proxy.internal").unwrap_err();
+        let error = TrustedProxies::parse("10.0.0.0/8, proxy.internal").expect_err("refused");
         assert!(error.contains("proxy.internal"), "{error}");
     }
 }

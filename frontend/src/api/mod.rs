@@ -11,11 +11,11 @@ pub use error::ApiError;
 
 use callvault_shared::api::{
     ApiToken, AudioQuery, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey,
-    EncryptionSettings, EncryptionUpdate, ExportRequest, ImportOutcome, Job, KeyChain, KeyExport,
-    KeyHolder, LoginRequest, LoginResponse, Me, NewApiToken, NewGrant, NewKey, NewTenant, NewUser,
-    PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome, Problem, RecordingPage,
-    RecordingQuery, SIGNATURE_HEADER, STATEMENT_HEADER, SessionInfo, StatementRequest,
-    StatementToSign, Tenant, User, UserUpdate,
+    EncryptionSettings, EncryptionUpdate, ExportRequest, FailedSignIn, ImportOutcome, Job,
+    KeyChain, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewApiToken, NewGrant, NewKey,
+    NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome,
+    Problem, RecordingPage, RecordingQuery, SIGNATURE_HEADER, STATEMENT_HEADER, SessionInfo,
+    StatementRequest, StatementToSign, Tenant, User, UserUpdate,
 };
 use callvault_shared::key_chain::SignedStatement;
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
@@ -130,6 +130,11 @@ pub async fn change_password(change: &PasswordChange) -> Result<PasswordChanged,
 
 pub async fn sessions() -> Result<Vec<SessionInfo>, ApiError> {
     get("/auth/sessions").await
+}
+
+/// Wrong passwords tried on the signed-in user's account lately, newest first.
+pub async fn failed_sign_ins() -> Result<Vec<FailedSignIn>, ApiError> {
+    get("/auth/failed-sign-ins").await
 }
 
 pub async fn end_session(id: &str) -> Result<(), ApiError> {

@@ -14,6 +14,14 @@ pub fn AccountPage() -> impl IntoView {
         reload.track();
         api::sessions()
     });
+    let failed = LocalResource::new(api::failed_sign_ins);
+    let query = leptos_router::hooks::use_query_map();
+    let failed_since_last = move || {
+        query
+            .read()
+            .get("failed")
+            .and_then(|count| count.parse::<u32>().ok())
+    };
     let (current, set_current) = signal(String::new());
     let (new, set_new) = signal(String::new());
     let (again, set_again) = signal(String::new());
@@ -38,6 +46,11 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="account-title">
             <h1 id="account-title">"Your account"</h1>
+            {move || failed_since_last().map(|count| view! {
+                <p class="warning" role="status" id="failed-since-last">
+                    {format!("{count} wrong password{} tried on your account since you last signed in. If that was not you, change your password.", if count == 1 { " was" } else { "s were" })}
+                </p>
+            })}
             <h2>"Change your password"</h2>
             <p>"Your keys stay yours: they are sealed again under the new password. Your other sessions end."</p>
             <form id="change-password" class="form" on:submit=on_submit>
@@ -81,6 +94,27 @@ pub fn AccountPage() -> impl IntoView {
                                             }}</td>
                                         </tr>
                                     }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <Problem error /> }.into_any(),
+                })}
+            </Suspense>
+            <h2>"Failed sign-ins"</h2>
+            <p>"Wrong passwords tried on your account in the last 30 days, and where they came from."</p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || failed.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p id="no-failed-sign-ins">"None."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table id="failed-sign-ins">
+                            <thead><tr><th>"When"</th><th>"From"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|failure| view! {
+                                    <tr>
+                                        <td>{failure.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                        <td>{failure.origin}</td>
+                                    </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

@@ -20,8 +20,15 @@ pub fn LoginPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let ended = move || query.read().get("ended").is_some();
     Effect::new(move |_| {
-        if sign_in.value().get().is_some_and(|result| result.is_ok()) {
-            navigate("/", Default::default());
+        // Someone else's wrong passwords on this account are news: the account screen lists
+        // them.
+        match sign_in.value().get() {
+            Some(Ok(login)) if login.failed_sign_ins_since_last > 0 => navigate(
+                &format!("/account?failed={}", login.failed_sign_ins_since_last),
+                Default::default(),
+            ),
+            Some(Ok(_)) => navigate("/", Default::default()),
+            _ => {}
         }
     });
 
@@ -39,7 +46,7 @@ pub fn LoginPage() -> impl IntoView {
             <Show when=ended>
                 <p role="status" id="session-ended">"Your session ended (you signed out, it went unused for a while, or an administrator ended it). Sign in again to go on."</p>
             </Show>
-            <p class="hint">"After 10 wrong passwords in a row, signing in pauses for 15 minutes for that name and this computer."</p>
+            <p class="hint">"After 10 wrong passwords for one name from your network, that name pauses there for 15 minutes; a browser that has signed in to the account before is not held up by other people's mistakes."</p>
             <form id="login-form" on:submit=on_submit>
                 <label for="login-username">"Username"</label>
                 <input
