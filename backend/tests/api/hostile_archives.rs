@@ -346,3 +346,41 @@ async fn a_local_header_that_disagrees_with_the_directory_is_refused() {
     zip.entry(MANIFEST, &manifest(vec![listed(id, &audio)]));
     refused(&app, &uploader, "a wrong CRC-32", zip.finish(), "CRC-32").await;
 }
+
+#[test]
+fn callvault_verify_reads_archives_through_the_same_scan() {
+    // Offline, with an empty key chain: the archive must be refused for what it is, before
+    // any recording in it is looked at.
+    let dir = tempfile::tempdir().expect("a directory");
+    let chain = json!({ "tenant_id": Uuid::now_v7(), "links": [] });
+    std::fs::write(dir.path().join("chain.json"), chain.to_string()).expect("written");
+    let mut twice = RawZip::new();
+    twice.entry(MANIFEST, b"{}");
+    twice.entry(MANIFEST, b"{\"recordings\": []}");
+    let mut shared = RawZip::new();
+    let first = shared.entry("recordings/a.cvrec", b"sealed bytes");
+    shared.central(Central {
+        name: "recordings/b.cvrec".into(),
+        ..first
+    });
+    shared.raw(&[0; 1024]);
+    for (file, archive, reason) in [
+        ("twice.zip", twice.finish(), "manifest.json appears twice"),
+        ("shared.zip", shared.finish(), "overlap"),
+    ] {
+        std::fs::write(dir.path().join(file), archive).expect("written");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
+            .env_clear()
+            .args(["verify", "--chain", "chain.json", file])
+            .current_dir(dir.path())
+            .output()
+            .expect("runs");
+        let said = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{file}: {said}");
+        assert!(
+            said.contains("is not a readable archive") && said.contains(reason),
+            "{file}: {reason:?} not in {said}"
+        );
+    }
+}
