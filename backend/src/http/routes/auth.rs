@@ -200,6 +200,7 @@ pub async fn list_sessions(
     tag = "auth",
     responses(
         (status = 200, description = "Failed sign-ins", body = Vec<FailedSignIn>),
+        (status = 403, description = "An API token: this is for people signed in"),
     ),
     security(("bearer" = []), ("session_cookie" = []))
 )]
@@ -208,6 +209,8 @@ pub async fn list_failed_sign_ins(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
+    // A person's own account screen, like their sessions: not for an integrator's token.
+    principal.session()?;
     let failed = failed_sign_ins::recent(&state.db, principal.user()).await?;
     Ok(HttpResponse::Ok().json(failed))
 }
