@@ -70,7 +70,8 @@ enum Command {
         key: PathBuf,
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
-        /// Only the bytes START-END (inclusive) or START- of the audio.
+        /// Only bytes START to END of the audio, both included (END past the end is cut to it),
+        /// or START- for the rest; START at or past the end is an error.
         #[arg(long, value_name = "START-END")]
         range: Option<cli::ByteRange>,
         input: PathBuf,
