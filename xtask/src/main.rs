@@ -47,6 +47,9 @@ enum Command {
     },
     /// Build only the web app, into target/web/dist.
     Web,
+    /// Only the supply-chain step: cargo deny over licences, bans, sources and advisories (from
+    /// the RustSec snapshot, with its age and a self-check), and no rsa in the server.
+    SupplyChain,
     /// Run schemathesis over every operation of the API against a fresh, seeded server.
     Conformance {
         /// Reproduce an earlier run's choices.
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
             filters,
         } => test::scale(&filters),
         Command::Web => web::build().map(drop),
+        Command::SupplyChain => supply_chain::check(),
         Command::Conformance { seed } => conformance::conformance(seed),
         Command::Openapi => openapi::write(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),

@@ -60,7 +60,7 @@ pub fn test() -> anyhow::Result<()> {
         ]))
     });
     step(
-        "supply chain (cargo deny; no rsa in the server)",
+        "supply chain (cargo deny, advisories from the RustSec snapshot; no rsa in the server)",
         &mut || crate::supply_chain::check(),
     );
     step("unit and integration tests on SQLite", &mut || {
