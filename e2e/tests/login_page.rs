@@ -87,7 +87,8 @@ async fn a_deep_link_renders_the_app_and_unknown_pages_say_so() -> anyhow::Resul
 }
 
 /// Locked out, the sign-in page says for how long in words; signed in after someone else's
-/// wrong passwords, the user lands on their account screen, which says so and lists them.
+/// wrong passwords, the start screen says how many and links to the account screen, which lists
+/// them.
 #[tokio::test]
 async fn the_sign_in_page_says_how_long_to_wait_and_the_account_lists_failures()
 -> anyhow::Result<()> {
@@ -137,6 +138,7 @@ async fn the_sign_in_page_says_how_long_to_wait_and_the_account_lists_failures()
         "{}",
         notice.text().await?
     );
+    browser.find("#see-failed-sign-ins").await?.click().await?;
     browser.find("#failed-sign-ins tbody tr").await?;
     let rows = browser
         .client

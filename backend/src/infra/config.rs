@@ -443,9 +443,7 @@ fn parse_public_url(url: &str) -> Result<String, ConfigError> {
     let refused = || {
         ConfigError::new(
             PUBLIC_URL,
-            format!(
-                "{url:?} is not an http(s) URL (expected e.g. https://calls.example.com)"
-            ),
+            format!("{url:?} is not an http(s) URL (expected e.g. https://calls.example.com)"),
         )
     };
     let url = url.trim();
@@ -735,7 +733,9 @@ mod tests {
             .validate()
         };
         assert_eq!(
-            from("HTTPS://calls.example.com/").expect("valid").public_url,
+            from("HTTPS://calls.example.com/")
+                .expect("valid")
+                .public_url,
             Some("https://calls.example.com".into())
         );
         for valid in [

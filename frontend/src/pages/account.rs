@@ -15,13 +15,6 @@ pub fn AccountPage() -> impl IntoView {
         api::sessions()
     });
     let failed = LocalResource::new(api::failed_sign_ins);
-    let query = leptos_router::hooks::use_query_map();
-    let failed_since_last = move || {
-        query
-            .read()
-            .get("failed")
-            .and_then(|count| count.parse::<u32>().ok())
-    };
     let (current, set_current) = signal(String::new());
     let (new, set_new) = signal(String::new());
     let (again, set_again) = signal(String::new());
@@ -46,11 +39,6 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="account-title">
             <h1 id="account-title">"Your account"</h1>
-            {move || failed_since_last().map(|count| view! {
-                <p class="warning" role="status" id="failed-since-last">
-                    {format!("{count} wrong password{} tried on your account since you last signed in. If that was not you, change your password.", if count == 1 { " was" } else { "s were" })}
-                </p>
-            })}
             <h2>"Change your password"</h2>
             <p>"Your keys stay yours: they are sealed again under the new password. Your other sessions end."</p>
             <form id="change-password" class="form" on:submit=on_submit>

@@ -10,6 +10,14 @@ pub fn HomePage() -> impl IntoView {
     let me = LocalResource::new(api::me);
     let navigate = use_navigate();
     let sign_out = Action::new_local(move |_: &()| api::logout());
+    let query = leptos_router::hooks::use_query_map();
+    let failed_since_last = move || {
+        query
+            .read()
+            .get("failed")
+            .and_then(|count| count.parse::<u32>().ok())
+            .filter(|count| *count > 0)
+    };
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
             navigate("/login", Default::default());
@@ -25,6 +33,13 @@ pub fn HomePage() -> impl IntoView {
                     view! {
                         <section class="panel" aria-labelledby="home-title">
                             <h1 id="home-title">{format!("Signed in as {}", me.user.username)}</h1>
+                            {move || failed_since_last().map(|count| view! {
+                                <p class="warning" role="status" id="failed-since-last">
+                                    {format!("{count} wrong password{} tried on your account since you last signed in. ", if count == 1 { " was" } else { "s were" })}
+                                    <A href="/account" attr:id="see-failed-sign-ins">"See when and from where"</A>
+                                    "; if it was not you, change your password."
+                                </p>
+                            })}
                             <p>
                                 {format!("Role {} in {} ({}).", me.user.role, me.tenant.name, me.tenant.slug)}
                             </p>

@@ -20,11 +20,11 @@ pub fn LoginPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let ended = move || query.read().get("ended").is_some();
     Effect::new(move |_| {
-        // Someone else's wrong passwords on this account are news: the account screen lists
-        // them.
+        // Wrong passwords tried on this account since the last sign-in are news: the start
+        // screen says how many, and the account screen lists them.
         match sign_in.value().get() {
             Some(Ok(login)) if login.failed_sign_ins_since_last > 0 => navigate(
-                &format!("/account?failed={}", login.failed_sign_ins_since_last),
+                &format!("/?failed={}", login.failed_sign_ins_since_last),
                 Default::default(),
             ),
             Some(Ok(_)) => navigate("/", Default::default()),

@@ -22,8 +22,7 @@ pub use audit::{
 };
 pub use auth::{
     AccessToken, FailedSignIn, LoginRequest, LoginResponse, Me, PasswordChange, PasswordChanged,
-    SessionInfo,
-    WRONG_CREDENTIALS,
+    SessionInfo, WRONG_CREDENTIALS,
 };
 pub use health::{CheckState, Health, Readiness};
 pub use key_chain::{

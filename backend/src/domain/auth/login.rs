@@ -88,7 +88,15 @@ pub async fn sign_in(
         }
     };
 
-    let reservation = match throttle::admit(db, subjects).await? {
+    let reservation = match admit_waiting(db, subjects).await? {
+        Admission::Wait => {
+            return Ok(Login::Throttled {
+                detail: "many sign-ins with this name are being checked at this moment; try \
+                         again in a few seconds"
+                    .into(),
+                retry_after_secs: 5,
+            });
+        }
         Admission::Refused {
             until,
             refused_by,
@@ -122,7 +130,7 @@ pub async fn sign_in(
     )
     .await?;
     let Some(user) = user.filter(|_| verified) else {
-        // The reservation stays: it is this failure, already counted.
+        throttle::failed(db, reservation).await?;
         audit::record(
             db,
             AuditEntry::new(log_tenant, &actor, "auth.login")
@@ -139,6 +147,25 @@ pub async fn sign_in(
     let mut signed_in = open_session(db, auth, user, &user_key, &actor, attempt.user_agent).await?;
     signed_in.response.failed_sign_ins_since_last = recent_failures;
     Ok(Login::SignedIn(Box::new(signed_in)))
+}
+
+/// The throttle's decision, after waiting out attempts in flight that fill a limit (their
+/// passwords are being checked, which takes a fraction of a second each).
+async fn admit_waiting(
+    db: &DatabaseConnection,
+    subjects: Vec<Subject>,
+) -> Result<Admission, DomainError> {
+    let mut pause = std::time::Duration::from_millis(100);
+    let give_up = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match throttle::admit(db, subjects.clone()).await? {
+            Admission::Wait if tokio::time::Instant::now() < give_up => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(1));
+            }
+            decided => return Ok(decided),
+        }
+    }
 }
 
 fn lock_entry(

@@ -10,10 +10,13 @@
 //!   through every 10 seconds (many addresses against one account are slowed, never stopped);
 //! - a device cookie (a browser that signed in to the account before): 10 failures.
 //!
-//! An attempt reserves its place as a failure *before* the password is verified, in one
-//! transaction that holds the subjects' rows, so that requests in flight together cannot all
-//! pass a limit; a success gives its reservation back. Subjects are counted whether or not the
-//! account exists, so that no answer tells a real name from an invented one.
+//! An attempt reserves its place *before* the password is verified, in one transaction that
+//! holds the subjects' rows, so that requests in flight together cannot all pass a limit. A
+//! wrong password turns the reservation into a failure, a right one gives it back. While a
+//! limit is full only because of reservations, a new attempt waits for them to be decided
+//! instead of being refused: 99 colleagues signing in at once behind one address must not be
+//! refused for each other's attempts in flight. Subjects are counted whether or not the account
+//! exists, so that no answer tells a real name from an invented one.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -35,6 +38,9 @@ pub const PER_ADDRESS: usize = 100;
 pub const PER_ACCOUNT: usize = 50;
 /// A slowed account lets one attempt through this often.
 pub const SLOWED_INTERVAL: Duration = Duration::seconds(10);
+/// A reservation older than this belongs to an attempt that never reported back (its instance
+/// died): it counts as a failure.
+const RESERVATION_TIMEOUT: Duration = Duration::minutes(2);
 
 /// What is counted: the key under which a subject's row is kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,6 +99,8 @@ pub enum Admission {
         /// Locks that ended since the last attempt, with how many attempts they refused.
         locks_ended: Vec<(Subject, u32)>,
     },
+    /// Every place left is reserved by attempts in flight: ask again shortly.
+    Wait,
     /// Refused without verifying anything.
     Refused {
         until: DateTime<Utc>,
@@ -104,7 +112,8 @@ pub enum Admission {
     },
 }
 
-/// An admitted attempt's place, counted as a failure until [`succeeded`] gives it back.
+/// An admitted attempt's place, kept until [`failed`] or [`succeeded`] decides it (and counted
+/// as a failure if neither ever does).
 #[derive(Debug)]
 pub struct Reservation {
     subjects: Vec<Subject>,
@@ -128,17 +137,24 @@ pub async fn admit(
     }
 
     let mut refused_until: Option<DateTime<Utc>> = None;
+    let mut full = false;
     for (subject, row) in subjects.iter().zip(&rows) {
-        if let Some(until) = refusal(subject, &failures_within(row, now), now) {
+        let entries = entries_within(row, now);
+        if let Some(until) = refusal(subject, &entries, now) {
             refused_until = refused_until.max(Some(until));
         }
+        full |= entries.len() >= subject.limit() && !subject.slowed_at_limit();
+    }
+    if refused_until.is_none() && full {
+        txn.commit().await?;
+        return Ok(Admission::Wait);
     }
 
     let admission = match refused_until {
         Some(until) => {
             let (mut refused_by, mut locks_begun) = (Vec::new(), Vec::new());
             for (subject, row) in subjects.iter().zip(rows) {
-                if refusal(subject, &failures_within(&row, now), now).is_none() {
+                if refusal(subject, &entries_within(&row, now), now).is_none() {
                     continue;
                 }
                 refused_by.push(subject.clone());
@@ -163,8 +179,11 @@ pub async fn admit(
             let at_millis = now.timestamp_millis();
             let mut locks_ended = Vec::new();
             for (subject, row) in subjects.iter().zip(rows) {
-                let mut failures = failures_within(&row, now);
-                failures.push(at_millis);
+                let mut failures = entries_within(&row, now);
+                failures.push(Entry {
+                    at: at_millis,
+                    reserved: true,
+                });
                 // A slowed account keeps only its newest; everything else is within its limit.
                 let excess = failures.len().saturating_sub(subject.limit());
                 failures.drain(..excess);
@@ -197,6 +216,29 @@ pub async fn succeeded(
     db: &DatabaseConnection,
     reservation: Reservation,
 ) -> Result<(), sea_orm::DbErr> {
+    decide(db, reservation, |failures, position| {
+        failures.remove(position);
+    })
+    .await
+}
+
+/// The password was wrong: the attempt's place becomes a failure.
+pub async fn failed(
+    db: &DatabaseConnection,
+    reservation: Reservation,
+) -> Result<(), sea_orm::DbErr> {
+    decide(db, reservation, |failures, position| {
+        failures[position].reserved = false;
+    })
+    .await
+}
+
+/// Applies `decision` to the reservation's entry in each of its subjects.
+async fn decide(
+    db: &DatabaseConnection,
+    reservation: Reservation,
+    decision: impl Fn(&mut Vec<Entry>, usize),
+) -> Result<(), sea_orm::DbErr> {
     let Reservation {
         subjects,
         at_millis,
@@ -206,8 +248,11 @@ pub async fn succeeded(
     for subject in &subjects {
         let row = locked_row(&txn, subject, now).await?;
         let mut failures = decode(&row.failures);
-        if let Some(position) = failures.iter().position(|&at| at == at_millis) {
-            failures.remove(position);
+        if let Some(position) = failures
+            .iter()
+            .position(|entry| entry.reserved && entry.at == at_millis)
+        {
+            decision(&mut failures, position);
         }
         let mut row = row.into_active_model();
         row.failures = Set(encode(&failures));
@@ -227,14 +272,23 @@ pub async fn forget_stale(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbE
     Ok(deleted.rows_affected)
 }
 
-/// Until when `subject`, with `failures` in the window, refuses a new attempt, if it does.
-fn refusal(subject: &Subject, failures: &[i64], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if failures.len() < subject.limit() {
-        return None;
-    }
+/// Until when `subject`, with `entries` in the window, refuses a new attempt, if it does.
+/// Only decided failures lock; a slowed account counts every attempt it let through.
+fn refusal(subject: &Subject, entries: &[Entry], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let until = if subject.slowed_at_limit() {
-        at(*failures.last()?) + SLOWED_INTERVAL
+        if entries.len() < subject.limit() {
+            return None;
+        }
+        at(entries.last()?.at) + SLOWED_INTERVAL
     } else {
+        let failures: Vec<i64> = entries
+            .iter()
+            .filter(|entry| !entry.reserved)
+            .map(|entry| entry.at)
+            .collect();
+        if failures.len() < subject.limit() {
+            return None;
+        }
         // The oldest counted failure leaving the window makes room for one more.
         at(failures[failures.len() - subject.limit()]) + WINDOW
     };
@@ -270,26 +324,55 @@ async fn locked_row(
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the throttle row just written".into()))
 }
 
-/// The row's failures that are still within the window, oldest first.
-fn failures_within(row: &login_throttle::Model, now: DateTime<Utc>) -> Vec<i64> {
+/// One attempt in a subject's list: a failure, or a reservation still being decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    at: i64,
+    reserved: bool,
+}
+
+/// The row's entries that are still within the window, oldest first; reservations that never
+/// reported back count as failures.
+fn entries_within(row: &login_throttle::Model, now: DateTime<Utc>) -> Vec<Entry> {
     let since = (now - WINDOW).timestamp_millis();
+    let abandoned_before = (now - RESERVATION_TIMEOUT).timestamp_millis();
     decode(&row.failures)
         .into_iter()
-        .filter(|&at| at > since)
+        .filter(|entry| entry.at > since)
+        .map(|entry| Entry {
+            reserved: entry.reserved && entry.at >= abandoned_before,
+            ..entry
+        })
         .collect()
 }
 
-fn decode(failures: &str) -> Vec<i64> {
+/// Unix milliseconds separated by spaces, a reservation written as `r<millis>`.
+fn decode(failures: &str) -> Vec<Entry> {
     failures
         .split_ascii_whitespace()
-        .filter_map(|at| at.parse().ok())
+        .filter_map(|item| match item.strip_prefix('r') {
+            Some(at) => Some(Entry {
+                at: at.parse().ok()?,
+                reserved: true,
+            }),
+            None => Some(Entry {
+                at: item.parse().ok()?,
+                reserved: false,
+            }),
+        })
         .collect()
 }
 
-fn encode(failures: &[i64]) -> String {
+fn encode(failures: &[Entry]) -> String {
     failures
         .iter()
-        .map(i64::to_string)
+        .map(|entry| {
+            if entry.reserved {
+                format!("r{}", entry.at)
+            } else {
+                entry.at.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -302,8 +385,11 @@ fn at(millis: i64) -> DateTime<Utc> {
 mod tests {
     use super::*;
 
-    fn millis_ago(now: DateTime<Utc>, minutes: i64) -> i64 {
-        (now - Duration::minutes(minutes)).timestamp_millis()
+    fn failure(now: DateTime<Utc>, minutes_ago: i64) -> Entry {
+        Entry {
+            at: (now - Duration::minutes(minutes_ago)).timestamp_millis(),
+            reserved: false,
+        }
     }
 
     #[test]
@@ -313,23 +399,42 @@ mod tests {
             account: "root".into(),
             address: "192.0.2.1".into(),
         };
-        let nine: Vec<i64> = (0..9).map(|m| millis_ago(now, 14 - m)).collect();
+        let nine: Vec<Entry> = (0..9).map(|m| failure(now, 14 - m)).collect();
         assert_eq!(refusal(&pair, &nine, now), None);
         let mut ten = nine.clone();
-        ten.push(now.timestamp_millis());
+        ten.push(failure(now, 0));
         let until = refusal(&pair, &ten, now).expect("refused");
-        assert_eq!(until.timestamp_millis(), ten[0] + WINDOW.num_milliseconds());
+        assert_eq!(
+            until.timestamp_millis(),
+            ten[0].at + WINDOW.num_milliseconds()
+        );
+    }
+
+    #[test]
+    fn reservations_in_flight_fill_a_limit_without_locking_it() {
+        let now = Utc::now();
+        let address = Subject::Address("192.0.2.1".into());
+        let mut entries: Vec<Entry> = (0..10).map(|_| failure(now, 1)).collect();
+        entries.extend((0..90).map(|_| Entry {
+            at: now.timestamp_millis(),
+            reserved: true,
+        }));
+        assert_eq!(refusal(&address, &entries, now), None, "wait, not refused");
+        assert!(entries.len() >= address.limit());
     }
 
     #[test]
     fn a_slowed_account_lets_one_attempt_through_per_interval() {
         let now = Utc::now();
         let account = Subject::Account("root".into());
-        let mut full: Vec<i64> = (0..PER_ACCOUNT as i64)
-            .map(|n| millis_ago(now, 14) + n)
+        let mut full: Vec<Entry> = (0..PER_ACCOUNT as i64)
+            .map(|n| Entry {
+                at: failure(now, 14).at + n,
+                reserved: false,
+            })
             .collect();
         assert_eq!(refusal(&account, &full, now), None, "the newest is old");
-        full.push(now.timestamp_millis());
+        full.push(failure(now, 0));
         full.remove(0);
         let until = refusal(&account, &full, now).expect("slowed");
         assert_eq!(until, at(now.timestamp_millis()) + SLOWED_INTERVAL);
@@ -337,8 +442,30 @@ mod tests {
 
     #[test]
     fn the_stored_list_reads_back_and_ignores_damage() {
-        assert_eq!(decode(&encode(&[1, 2, 3])), vec![1, 2, 3]);
-        assert_eq!(decode(" 5 x 7 "), vec![5, 7]);
+        let entries = [
+            Entry {
+                at: 1,
+                reserved: false,
+            },
+            Entry {
+                at: 2,
+                reserved: true,
+            },
+        ];
+        assert_eq!(decode(&encode(&entries)), entries);
+        assert_eq!(
+            decode(" 5 x r7 r "),
+            vec![
+                Entry {
+                    at: 5,
+                    reserved: false
+                },
+                Entry {
+                    at: 7,
+                    reserved: true
+                },
+            ]
+        );
         assert_eq!(encode(&[]), "");
     }
 }
