@@ -209,8 +209,20 @@ enum BackupCommand {
         output: PathBuf,
     },
     /// Register the recordings of an archive (missing tenants are created); recordings that
-    /// are here already are left alone.
-    Restore { file: PathBuf },
+    /// are here already are left alone. Recordings that were stored in plaintext were sealed
+    /// for the backup with the System key: give its key file with --key, and they go back as
+    /// they were stored (plaintext, or sealed to their tenant's own key if its encryption is
+    /// on now). Without it, nothing is restored.
+    Restore {
+        file: PathBuf,
+        /// A private key file the backup used (the System key exported from the old
+        /// instance); repeat for several.
+        #[arg(long = "key", value_name = "FILE")]
+        keys: Vec<PathBuf>,
+        /// The passphrase of the key files, on the first line of FILE (else asked).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -321,7 +333,11 @@ async fn backup(config: Option<&Path>, command: BackupCommand) -> anyhow::Result
             };
             cli::backup::create(config, scope, &output).await
         }
-        BackupCommand::Restore { file } => cli::backup::restore(config, &file).await,
+        BackupCommand::Restore {
+            file,
+            keys,
+            passphrase_file,
+        } => cli::backup::restore(config, &file, &keys, passphrase_file.as_deref()).await,
     }
 }
 

@@ -63,6 +63,7 @@ pub async fn into_tenant(
             &worker_store,
             spool,
             &destination,
+            &[],
             Some(&witness),
             |_| {},
         )

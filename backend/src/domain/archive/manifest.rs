@@ -30,6 +30,13 @@ pub struct ManifestEntry {
     /// SHA-256 of the file as it is in the archive, lowercase hex.
     pub file_sha256: String,
     pub sealed: bool,
+    /// True when the recording was stored in plaintext and sealed only on the way into a
+    /// backup (with the System key): a restore opens it with that key's file and puts it back
+    /// as it was stored, so the System key never has to enter the tenant. False (and left out)
+    /// for a file copied as stored. Manifests written before this field existed lack it and are
+    /// read as before: every sealed file as stored sealed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sealed_for_backup: bool,
     pub key_fingerprint: Option<String>,
     pub content_type: String,
     /// The audio's own size and SHA-256.
@@ -67,6 +74,7 @@ impl ManifestEntry {
             file_size: 0,
             file_sha256: String::new(),
             sealed: row.sealed,
+            sealed_for_backup: false,
             key_fingerprint: row.key_fingerprint.clone(),
             content_type: row.content_type.clone(),
             size_bytes: u64::try_from(row.size_bytes).unwrap_or_default(),

@@ -8,8 +8,9 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 
 use callvault_shared::api::ImportOutcome;
-use callvault_shared::keys::Fingerprint;
-use callvault_shared::sealed::SealedHeader;
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::{Fingerprint, RsaPrivateKey, RsaPublicKey};
+use callvault_shared::sealed::{self, SealedHeader, Sealer};
 use chrono::Utc;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
@@ -94,12 +95,18 @@ pub struct ImportReport {
 }
 
 /// Checks and imports the archive in `file`. Runs on a blocking thread.
+///
+/// `backup_keys` are the private keys of the backup (a restore's key files): a file the
+/// manifest marks `sealed_for_backup` is opened with one of them and put back as its recording
+/// was stored. Without the key it needs, nothing is written.
+#[allow(clippy::too_many_arguments)]
 pub fn import_archive(
     handle: &Handle,
     db: &DatabaseConnection,
     store: &Store,
     file: File,
     destination: &Destination,
+    backup_keys: &[RsaPrivateKey<Native>],
     witness: Option<&Witness>,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ArchiveError> {
@@ -109,6 +116,7 @@ pub fn import_archive(
     let manifest = read_manifest(&mut archive, &names)?;
     check_listing(&manifest, &names)?;
     let present = already_here(handle, db, &manifest, destination)?;
+    let reopen = reopening(handle, db, &manifest, &present, destination, backup_keys)?;
 
     let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
     let outcome = (|| {
@@ -122,8 +130,23 @@ pub fn import_archive(
             let reader = EntryReader::open(&mut archive, scanned)
                 .map_err(|error| unreadable(&entry.file, error))?;
             let object_key = format!("imports/{}", Uuid::now_v7());
-            copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
-            copied.push((entry.clone(), object_key));
+            let placed = match reopen.get(&entry.id) {
+                Some(plan) => {
+                    let placed = copy_reopened(handle, store, reader, entry, plan, &object_key);
+                    progress(entry.file_size);
+                    // Staged even when refused, so that it is deleted with the others.
+                    copied.push((entry.clone(), object_key));
+                    placed?
+                }
+                None => {
+                    copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
+                    copied.push((entry.clone(), object_key));
+                    continue;
+                }
+            };
+            if let Some(last) = copied.last_mut() {
+                last.0 = placed;
+            }
         }
         Ok::<_, ArchiveError>(())
     })();
@@ -275,6 +298,300 @@ fn already_here(
     Ok(present)
 }
 
+/// How a file sealed for the backup goes back: opened with `key`, then stored in plaintext or
+/// sealed again to its tenant's own active key.
+struct Reopen<'k> {
+    key: &'k RsaPrivateKey<Native>,
+    seal_to: Option<std::sync::Arc<RsaPublicKey<Native>>>,
+}
+
+/// For each file to import that was sealed only for the backup, the key that opens it and how
+/// its recording is stored again. Refuses, before anything is written, an archive whose
+/// backup-sealed files need a key that was not given (naming its fingerprint), and such files
+/// anywhere but in a restore: the backup's key is not a tenant's.
+fn reopening<'k>(
+    handle: &Handle,
+    db: &DatabaseConnection,
+    manifest: &Manifest,
+    present: &HashSet<Uuid>,
+    destination: &Destination,
+    backup_keys: &'k [RsaPrivateKey<Native>],
+) -> Result<HashMap<Uuid, Reopen<'k>>, ArchiveError> {
+    let wanted: Vec<&ManifestEntry> = manifest
+        .recordings
+        .iter()
+        .filter(|entry| entry.sealed_for_backup && !present.contains(&entry.id))
+        .collect();
+    let Some(first) = wanted.first() else {
+        return Ok(HashMap::new());
+    };
+    if let Destination::Tenant(_) = destination {
+        return Err(invalid(format!(
+            "recording {} was sealed for a backup, not for a tenant: a backup is restored with \
+             `callvault backup restore --key FILE`, which puts its recordings back as they were \
+             stored",
+            first.id
+        )));
+    }
+    let key_for = |entry: &ManifestEntry| {
+        let fingerprint: Option<Fingerprint> = entry
+            .key_fingerprint
+            .as_deref()
+            .and_then(|f| f.parse().ok());
+        backup_keys
+            .iter()
+            .find(|key| Some(key.fingerprint()) == fingerprint)
+    };
+    let mut missing: Vec<String> = wanted
+        .iter()
+        .filter(|entry| key_for(entry).is_none())
+        .map(|entry| entry.key_fingerprint.clone().unwrap_or_default())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if !missing.is_empty() {
+        return Err(invalid(format!(
+            "{} recordings of this backup were sealed for it with the key {}: give its private \
+             key file with --key (the System key exported from the old instance)",
+            wanted.iter().filter(|entry| key_for(entry).is_none()).count(),
+            missing.join(", ")
+        )));
+    }
+    let mut targets: HashMap<String, Option<std::sync::Arc<RsaPublicKey<Native>>>> =
+        HashMap::new();
+    let mut plans = HashMap::new();
+    for entry in wanted {
+        let Some(key) = key_for(entry) else {
+            continue;
+        };
+        if !targets.contains_key(&entry.tenant_slug) {
+            let target =
+                handle.block_on(seal_target(db, &entry.tenant_slug))?.map(std::sync::Arc::new);
+            targets.insert(entry.tenant_slug.clone(), target);
+        }
+        let seal_to = targets.get(&entry.tenant_slug).cloned().flatten();
+        plans.insert(entry.id, Reopen { key, seal_to });
+    }
+    Ok(plans)
+}
+
+/// The key a recording of this tenant is sealed to when it goes back: its active key if its
+/// encryption is on; none (plaintext, as it was stored) if it is off or the tenant is new.
+async fn seal_target(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<Option<RsaPublicKey<Native>>, ArchiveError> {
+    let Some(tenant) = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(slug))
+        .one(db)
+        .await
+        .map_err(anyhow::Error::from)?
+    else {
+        return Ok(None);
+    };
+    if !tenant.encryption_enabled {
+        return Ok(None);
+    }
+    match crate::domain::encryption_keys::sealing_key(db, &tenant)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+    {
+        Some((_, public)) => Ok(Some(public)),
+        None => Err(invalid(format!(
+            "{slug} seals every recording now and has no active key: create or import its key \
+             before restoring its recordings"
+        ))),
+    }
+}
+
+/// Opens a file sealed for the backup while it is read, checks the file against the manifest
+/// and the audio against the recording's size, SHA-256 and type, and stages the recording as
+/// it goes back (plaintext, or sealed to its tenant's key). Returns the entry as registered.
+fn copy_reopened(
+    handle: &Handle,
+    store: &Store,
+    reader: impl Read,
+    entry: &ManifestEntry,
+    plan: &Reopen<'_>,
+    object_key: &str,
+) -> Result<ManifestEntry, ArchiveError> {
+    let location = ObjectPath::from(object_key);
+    let upload = handle
+        .block_on(store.put_multipart(&location))
+        .map_err(anyhow::Error::from)?;
+    let mut staged = Staging {
+        handle,
+        upload: Some(WriteMultipart::new(upload)),
+        stored: Sha256::new(),
+        stored_len: 0,
+        audio: Sha256::new(),
+        audio_len: 0,
+        head: Vec::new(),
+        sealer: None,
+        failed: None,
+    };
+    let result = (|| {
+        if let Some(public) = &plan.seal_to {
+            let (sealer, start) = Sealer::new(*entry.id.as_bytes(), &entry.content_type, &[public.as_ref()])
+                .map_err(anyhow::Error::from)?;
+            staged.put(&start).map_err(anyhow::Error::from)?;
+            staged.sealer = Some(sealer);
+        }
+        let mut file = HashingReader {
+            inner: reader,
+            hasher: Sha256::new(),
+            len: 0,
+        };
+        let opened = sealed::open(plan.key, &mut file, &mut staged);
+        if let Some(error) = staged.failed.take() {
+            return Err(ArchiveError::Failed(error));
+        }
+        let header = opened
+            .map_err(|error| invalid(format!("{}: does not open ({error})", entry.file)))?
+            .header;
+        std::io::copy(&mut file, &mut std::io::sink())
+            .map_err(|error| unreadable(&entry.file, error))?;
+        if file.len != entry.file_size || hex::encode(file.hasher.finalize()) != entry.file_sha256
+        {
+            return Err(invalid(format!(
+                "{}: its size or SHA-256 differs from the manifest",
+                entry.file
+            )));
+        }
+        if header.recording_id != *entry.id.as_bytes() || header.content_type != entry.content_type
+        {
+            return Err(invalid(format!(
+                "{}: its header does not match the manifest",
+                entry.file
+            )));
+        }
+        if staged.audio_len != entry.size_bytes
+            || hex::encode(staged.audio.clone().finalize()) != entry.sha256
+            || crate::domain::recordings::sniff::audio_type(&staged.head)
+                != Some(entry.content_type.as_str())
+        {
+            return Err(invalid(format!(
+                "{}: the audio inside is not the recording the manifest describes",
+                entry.file
+            )));
+        }
+        if let Some(sealer) = staged.sealer.take() {
+            let mut tail = Vec::new();
+            sealer.finish(&mut tail).map_err(anyhow::Error::from)?;
+            staged.put(&tail).map_err(anyhow::Error::from)?;
+        }
+        Ok(())
+    })();
+    let upload = staged.upload.take();
+    match (result, upload) {
+        (Ok(()), Some(upload)) => {
+            handle
+                .block_on(upload.finish())
+                .map_err(anyhow::Error::from)?;
+            let mut placed = entry.clone();
+            placed.sealed_for_backup = false;
+            placed.sealed = plan.seal_to.is_some();
+            placed.file = ManifestEntry::file_name(entry.id, placed.sealed);
+            match &plan.seal_to {
+                Some(public) => {
+                    placed.key_fingerprint = Some(public.fingerprint().to_hex());
+                    placed.file_size = staged.stored_len;
+                    placed.file_sha256 = hex::encode(staged.stored.finalize());
+                }
+                None => {
+                    placed.key_fingerprint = None;
+                    placed.file_size = entry.size_bytes;
+                    placed.file_sha256 = entry.sha256.clone();
+                }
+            }
+            Ok(placed)
+        }
+        (Ok(()), None) => Err(ArchiveError::Failed(anyhow::anyhow!(
+            "the staged upload went missing"
+        ))),
+        (Err(error), upload) => {
+            if let Some(upload) = upload {
+                let _ = handle.block_on(upload.abort());
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Counts and hashes what is read through it.
+struct HashingReader<R: Read> {
+    inner: R,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.hasher.update(&buf[..read]);
+        self.len += read as u64;
+        Ok(read)
+    }
+}
+
+/// Where the opened audio goes: hashed as audio, sealed again if it is to be, and written to
+/// the staged object.
+struct Staging<'h> {
+    handle: &'h Handle,
+    upload: Option<WriteMultipart>,
+    stored: Sha256,
+    stored_len: u64,
+    audio: Sha256,
+    audio_len: u64,
+    head: Vec<u8>,
+    sealer: Option<Sealer<Native>>,
+    /// A failure of the store (not of the archive), kept to be told apart.
+    failed: Option<anyhow::Error>,
+}
+
+impl Staging<'_> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let Some(upload) = self.upload.as_mut() else {
+            return Err(std::io::Error::other("the staged upload is closed"));
+        };
+        self.stored.update(bytes);
+        self.stored_len += bytes.len() as u64;
+        upload.write(bytes);
+        if let Err(error) = self.handle.block_on(upload.wait_for_capacity(2)) {
+            self.failed = Some(error.into());
+            return Err(std::io::Error::other("the store refused the write"));
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Write for Staging<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.audio.update(buf);
+        self.audio_len += buf.len() as u64;
+        let limit = callvault_shared::sealed::MAX_HEADER_LEN;
+        if self.head.len() < limit {
+            let take = (limit - self.head.len()).min(buf.len());
+            self.head.extend_from_slice(&buf[..take]);
+        }
+        match self.sealer.as_mut() {
+            Some(sealer) => {
+                let mut out = Vec::new();
+                sealer
+                    .update(buf, &mut out)
+                    .map_err(std::io::Error::other)?;
+                self.put(&out)?;
+            }
+            None => self.put(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Copies one file into the store, checking its size, its hash and, if sealed, its header.
 fn copy_checked(
     handle: &Handle,
@@ -370,6 +687,9 @@ fn check_entry(entry: &ManifestEntry) -> Result<(), ArchiveError> {
     }
     if entry.tags.len() > 32 || entry.tags.iter().any(|tag| tag.chars().count() > 64) {
         return refuse("more than 32 tags, or a tag longer than 64 characters");
+    }
+    if entry.sealed_for_backup && !entry.sealed {
+        return refuse("sealed for a backup, yet not sealed");
     }
     // A plaintext file is the audio itself: its size and hash are the audio's.
     if !entry.sealed && (entry.file_size != entry.size_bytes || entry.file_sha256 != entry.sha256) {

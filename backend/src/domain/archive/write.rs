@@ -24,7 +24,8 @@ pub struct Item {
     pub row: recording::Model,
     pub tenant_slug: String,
     pub tenant_name: String,
-    /// For a backup: the key to seal a recording stored in plaintext with, on the fly.
+    /// For a backup: the key to seal a recording stored in plaintext with, on the fly (the
+    /// System key: the manifest marks such a file `sealed_for_backup`).
     pub seal_with: Option<std::sync::Arc<RsaPublicKey<Native>>>,
 }
 
@@ -53,6 +54,7 @@ pub fn write_archive<W: Write>(
         };
         if let Some(key) = seal {
             entry.sealed = true;
+            entry.sealed_for_backup = true;
             entry.key_fingerprint = Some(key.fingerprint().to_hex());
             entry.file = ManifestEntry::file_name(item.row.id, true);
         }
