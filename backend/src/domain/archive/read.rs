@@ -115,6 +115,11 @@ pub fn import_archive(
     let names = directory(central_directory::scan(&mut archive, MAX_ENTRIES + 1)?)?;
     let manifest = read_manifest(&mut archive, &names)?;
     check_listing(&manifest, &names)?;
+    if let Destination::Tenant(_) = destination
+        && let Some(entry) = manifest.recordings.iter().find(|e| e.sealed_for_backup)
+    {
+        return Err(not_a_tenants(entry));
+    }
     let present = already_here(handle, db, &manifest, destination)?;
     let reopen = reopening(handle, db, &manifest, &present, destination, backup_keys)?;
 
@@ -326,12 +331,7 @@ fn reopening<'k>(
         return Ok(HashMap::new());
     };
     if let Destination::Tenant(_) = destination {
-        return Err(invalid(format!(
-            "recording {} was sealed for a backup, not for a tenant: a backup is restored with \
-             `callvault backup restore --key FILE`, which puts its recordings back as they were \
-             stored",
-            first.id
-        )));
+        return Err(not_a_tenants(first));
     }
     let key_for = |entry: &ManifestEntry| {
         let fingerprint: Option<Fingerprint> = entry
@@ -353,26 +353,38 @@ fn reopening<'k>(
         return Err(invalid(format!(
             "{} recordings of this backup were sealed for it with the key {}: give its private \
              key file with --key (the System key exported from the old instance)",
-            wanted.iter().filter(|entry| key_for(entry).is_none()).count(),
+            wanted
+                .iter()
+                .filter(|entry| key_for(entry).is_none())
+                .count(),
             missing.join(", ")
         )));
     }
-    let mut targets: HashMap<String, Option<std::sync::Arc<RsaPublicKey<Native>>>> =
-        HashMap::new();
+    let mut targets: HashMap<String, Option<std::sync::Arc<RsaPublicKey<Native>>>> = HashMap::new();
     let mut plans = HashMap::new();
     for entry in wanted {
         let Some(key) = key_for(entry) else {
             continue;
         };
         if !targets.contains_key(&entry.tenant_slug) {
-            let target =
-                handle.block_on(seal_target(db, &entry.tenant_slug))?.map(std::sync::Arc::new);
+            let target = handle
+                .block_on(seal_target(db, &entry.tenant_slug))?
+                .map(std::sync::Arc::new);
             targets.insert(entry.tenant_slug.clone(), target);
         }
         let seal_to = targets.get(&entry.tenant_slug).cloned().flatten();
         plans.insert(entry.id, Reopen { key, seal_to });
     }
     Ok(plans)
+}
+
+/// Why a tenant's import refuses a file sealed for a backup: the backup's key is not a tenant's.
+fn not_a_tenants(entry: &ManifestEntry) -> ArchiveError {
+    invalid(format!(
+        "recording {} was sealed for a backup, not for a tenant: a backup is restored with \
+         `callvault backup restore --key FILE`, which puts its recordings back as they were stored",
+        entry.id
+    ))
 }
 
 /// The key a recording of this tenant is sealed to when it goes back: its active key if its
@@ -432,8 +444,12 @@ fn copy_reopened(
     };
     let result = (|| {
         if let Some(public) = &plan.seal_to {
-            let (sealer, start) = Sealer::new(*entry.id.as_bytes(), &entry.content_type, &[public.as_ref()])
-                .map_err(anyhow::Error::from)?;
+            let (sealer, start) = Sealer::new(
+                *entry.id.as_bytes(),
+                &entry.content_type,
+                &[public.as_ref()],
+            )
+            .map_err(anyhow::Error::from)?;
             staged.put(&start).map_err(anyhow::Error::from)?;
             staged.sealer = Some(sealer);
         }
@@ -451,8 +467,7 @@ fn copy_reopened(
             .header;
         std::io::copy(&mut file, &mut std::io::sink())
             .map_err(|error| unreadable(&entry.file, error))?;
-        if file.len != entry.file_size || hex::encode(file.hasher.finalize()) != entry.file_sha256
-        {
+        if file.len != entry.file_size || hex::encode(file.hasher.finalize()) != entry.file_sha256 {
             return Err(invalid(format!(
                 "{}: its size or SHA-256 differs from the manifest",
                 entry.file
