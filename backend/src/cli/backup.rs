@@ -61,6 +61,13 @@ async fn write(
         );
     }
 
+    // The personal metadata (caller, callee, agent, ...) is sealed to the backup's key too.
+    let metadata_key = backup::backup_key(db).await?;
+    if metadata_key.is_none() && count > 0 {
+        bail!(
+            "the System account has no active key to seal the backup's metadata with: create the System key first"
+        );
+    }
     let directory = output
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
@@ -75,6 +82,7 @@ async fn write(
             &handle,
             &store,
             items,
+            metadata_key.as_deref(),
             std::io::BufWriter::new(file),
             |bytes| progress.inc(bytes),
         )

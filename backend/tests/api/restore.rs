@@ -160,8 +160,26 @@ async fn restore_drill_puts_plaintext_back_as_stored_and_plays_everything_byte_i
             &drill.acme_fingerprint
         };
         assert_eq!(entry["key_fingerprint"], expected.as_str());
+        // Who spoke is not in the clear: it is sealed to the backup's key.
+        for field in ["caller", "callee", "agent", "external_id"] {
+            assert!(entry[field].is_null(), "{field} in the clear: {entry}");
+        }
     }
+    assert_eq!(manifest["sealed_metadata"]["file"], "metadata.sealed");
+    assert_eq!(
+        manifest["sealed_metadata"]["key_fingerprint"],
+        drill.system_fingerprint.as_str()
+    );
     let written = std::fs::read(&drill.backup).expect("backup");
+    for (_, uploaded, _) in &drill.originals {
+        let caller = uploaded.caller.as_deref().expect("a caller");
+        assert!(
+            !written
+                .windows(caller.len())
+                .any(|w| w == caller.as_bytes()),
+            "{caller} is in the backup in the clear"
+        );
+    }
     let body = &wav(9_000)[4096..4352];
     assert!(
         !written.windows(256).any(|w| w == body),
@@ -364,6 +382,40 @@ async fn every_sealed_file_of_a_backup_opens_offline_with_its_key_file() {
         opened += 1;
     }
     assert_eq!(opened, drill.originals.len());
+
+    // The personal metadata too: the System key's file opens it into JSON, by recording id.
+    let sealed = out.path().join("metadata.sealed");
+    let mut file = std::fs::File::create(&sealed).expect("created");
+    std::io::copy(
+        &mut zip.by_name("metadata.sealed").expect("entry"),
+        &mut file,
+    )
+    .expect("copied");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callvault"))
+        .arg("open")
+        .arg("--key")
+        .arg(drill.path("system.pem"))
+        .arg("--passphrase-file")
+        .arg(drill.path("pass"))
+        .arg(&sealed)
+        .arg("-")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for (_, uploaded, _) in &drill.originals {
+        let id = uploaded.id.to_string();
+        assert_eq!(
+            metadata[&id]["caller"].as_str(),
+            uploaded.caller.as_deref(),
+            "{id}"
+        );
+        assert_eq!(metadata[&id]["agent"].as_str(), uploaded.agent.as_deref());
+    }
 }
 
 /// Every tenant role of every tenant, after the restore, asks for every key of every tenant:

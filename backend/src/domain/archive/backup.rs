@@ -39,16 +39,24 @@ pub async fn tenants(db: &DatabaseConnection, scope: &Scope) -> anyhow::Result<V
     })
 }
 
+/// The backup's key: the System tenant's active key. It seals the recordings stored in
+/// plaintext and every recording's personal metadata.
+pub async fn backup_key(
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<Arc<RsaPublicKey<Native>>>> {
+    let system = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+        .one(db)
+        .await?;
+    active_key(db, system.as_ref()).await
+}
+
 /// Every recording of `tenants` as an archive item, and the bytes they hold in the store.
 pub async fn items(
     db: &DatabaseConnection,
     tenants: &[tenant::Model],
 ) -> anyhow::Result<(Vec<Item>, u64)> {
-    let system = tenant::Entity::find()
-        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
-        .one(db)
-        .await?;
-    let system_key = active_key(db, system.as_ref()).await?;
+    let system_key = backup_key(db).await?;
     let mut items = Vec::new();
     let mut total = 0u64;
     for tenant in tenants {

@@ -13,6 +13,57 @@ pub struct Manifest {
     pub version: u32,
     pub created_at: DateTime<Utc>,
     pub recordings: Vec<ManifestEntry>,
+    /// A backup's: where the recordings' personal metadata went (caller, callee, agent,
+    /// external id, tags), sealed to the backup's key; the entries then carry none of it in the
+    /// clear. Absent in a tenant's export, which keeps it in the clear for the tenant, and in
+    /// manifests written before backups sealed it (read as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_metadata: Option<SealedMetadata>,
+}
+
+/// The sealed file of a backup's personal metadata: a JSON object of [`PersonalMetadata`] by
+/// recording id, sealed (as a recording is, with the nil id and `application/json`) to the key
+/// named here. `callvault open` opens it with that key's file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedMetadata {
+    /// Always [`super::METADATA`].
+    pub file: String,
+    pub file_size: u64,
+    pub file_sha256: String,
+    pub key_fingerprint: String,
+}
+
+/// What a backup seals of each recording: who spoke, and what the tenant tagged it with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalMetadata {
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    pub external_id: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl PersonalMetadata {
+    /// Takes the personal fields out of `entry`, leaving none of them behind.
+    pub fn take_from(entry: &mut ManifestEntry) -> Self {
+        Self {
+            caller: entry.caller.take(),
+            callee: entry.callee.take(),
+            agent: entry.agent.take(),
+            external_id: entry.external_id.take(),
+            tags: std::mem::take(&mut entry.tags),
+        }
+    }
+
+    pub fn put_into(self, entry: &mut ManifestEntry) {
+        entry.caller = self.caller;
+        entry.callee = self.callee;
+        entry.agent = self.agent;
+        entry.external_id = self.external_id;
+        entry.tags = self.tags;
+    }
 }
 
 /// One recording: where its file is in the archive, what the file must hash to, and the

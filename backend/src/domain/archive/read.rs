@@ -23,7 +23,9 @@ use uuid::Uuid;
 
 use super::central_directory::{self, Entry, ScanError};
 use super::entry_reader::EntryReader;
-use super::{FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION};
+use super::{
+    FORMAT, MANIFEST, METADATA, METADATA_TYPE, Manifest, ManifestEntry, PersonalMetadata, VERSION,
+};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::idempotency::{self, Pending, Remembered};
 use crate::infra::entities::{encryption_key, recording, tenant};
@@ -115,12 +117,20 @@ pub fn import_archive(
     let names = directory(central_directory::scan(&mut archive, MAX_ENTRIES + 1)?)?;
     let manifest = read_manifest(&mut archive, &names)?;
     check_listing(&manifest, &names)?;
-    if let Destination::Tenant(_) = destination
-        && let Some(entry) = manifest.recordings.iter().find(|e| e.sealed_for_backup)
-    {
-        return Err(not_a_tenants(entry));
+    if let Destination::Tenant(_) = destination {
+        if let Some(entry) = manifest.recordings.iter().find(|e| e.sealed_for_backup) {
+            return Err(not_a_tenants(entry));
+        }
+        if manifest.sealed_metadata.is_some() {
+            return Err(invalid(
+                "this is a backup (its metadata is sealed to the backup's key): a backup is \
+                 restored with `callvault backup restore --key FILE`",
+            ));
+        }
     }
     let present = already_here(handle, db, &manifest, destination)?;
+    refuse_missing_keys(&manifest, &present, backup_keys)?;
+    let manifest = open_metadata(&mut archive, &names, manifest, backup_keys)?;
     let reopen = reopening(handle, db, &manifest, &present, destination, backup_keys)?;
 
     let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
@@ -246,11 +256,31 @@ fn check_listing(manifest: &Manifest, names: &Directory) -> Result<(), ArchiveEr
             )));
         }
     }
-    if names.len() != manifest.recordings.len() + 1 {
+    if let Some(metadata) = &manifest.sealed_metadata {
+        if metadata.file != METADATA {
+            return Err(invalid(format!(
+                "{:?} is not the name of the sealed metadata",
+                metadata.file
+            )));
+        }
+        let Some(size) = names.get(METADATA).map(|scanned| scanned.size) else {
+            return Err(invalid(format!("{METADATA} is listed but missing")));
+        };
+        if size != metadata.file_size || size > MAX_MANIFEST_BYTES {
+            return Err(invalid(format!(
+                "{METADATA}: {size} bytes, the manifest says {}",
+                metadata.file_size
+            )));
+        }
+    }
+    let extra = usize::from(manifest.sealed_metadata.is_some());
+    if names.len() != manifest.recordings.len() + 1 + extra {
         let unlisted = names
             .keys()
             .find(|name| {
-                *name != MANIFEST && !manifest.recordings.iter().any(|entry| &entry.file == *name)
+                *name != MANIFEST
+                    && !(extra == 1 && *name == METADATA)
+                    && !manifest.recordings.iter().any(|entry| &entry.file == *name)
             })
             .cloned()
             .unwrap_or_default();
@@ -301,6 +331,103 @@ fn already_here(
         }
     }
     Ok(present)
+}
+
+/// Refuses, before anything is written, a backup whose sealed parts need a key that was not
+/// given: the files sealed for it (those not restored already) and its personal metadata. The
+/// message names every fingerprint needed.
+fn refuse_missing_keys(
+    manifest: &Manifest,
+    present: &HashSet<Uuid>,
+    backup_keys: &[RsaPrivateKey<Native>],
+) -> Result<(), ArchiveError> {
+    let given: Vec<String> = backup_keys
+        .iter()
+        .map(|key| key.fingerprint().to_hex())
+        .collect();
+    let files = manifest
+        .recordings
+        .iter()
+        .filter(|entry| entry.sealed_for_backup && !present.contains(&entry.id))
+        .map(|entry| entry.key_fingerprint.clone().unwrap_or_default());
+    let metadata = manifest
+        .sealed_metadata
+        .iter()
+        .map(|metadata| metadata.key_fingerprint.clone());
+    let mut missing: Vec<String> = files
+        .chain(metadata)
+        .filter(|fingerprint| !given.contains(fingerprint))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "this backup is sealed in part (recordings that were stored in plaintext, and the \
+         callers', callees' and agents' numbers) to the key {}: give its private key file with \
+         --key (the System key exported from the old instance)",
+        missing.join(", ")
+    )))
+}
+
+/// Opens a backup's sealed personal metadata with the backup's key, checks it against the
+/// manifest, and puts each recording's back into its entry. A manifest without it is returned
+/// as it is.
+fn open_metadata(
+    archive: &mut Archive,
+    names: &Directory,
+    mut manifest: Manifest,
+    backup_keys: &[RsaPrivateKey<Native>],
+) -> Result<Manifest, ArchiveError> {
+    let Some(sealed_metadata) = manifest.sealed_metadata.take() else {
+        return Ok(manifest);
+    };
+    let key = backup_keys
+        .iter()
+        .find(|key| key.fingerprint().to_hex() == sealed_metadata.key_fingerprint)
+        .ok_or_else(|| {
+            invalid(format!(
+                "{METADATA} needs the key {}: give its file with --key",
+                sealed_metadata.key_fingerprint
+            ))
+        })?;
+    let scanned = names
+        .get(METADATA)
+        .ok_or_else(|| invalid(format!("{METADATA} is listed but missing")))?;
+    let mut file = Vec::new();
+    EntryReader::open(archive, scanned)
+        .and_then(|mut reader| reader.read_to_end(&mut file))
+        .map_err(|error| unreadable(METADATA, error))?;
+    if file.len() as u64 != sealed_metadata.file_size
+        || hex::encode(Sha256::digest(&file)) != sealed_metadata.file_sha256
+    {
+        return Err(invalid(format!(
+            "{METADATA}: its size or SHA-256 differs from the manifest"
+        )));
+    }
+    let mut text = Vec::new();
+    let opened = sealed::open(key, file.as_slice(), &mut text)
+        .map_err(|error| invalid(format!("{METADATA}: does not open ({error})")))?;
+    if opened.header.recording_id != *Uuid::nil().as_bytes()
+        || opened.header.content_type != METADATA_TYPE
+    {
+        return Err(invalid(format!("{METADATA}: not a backup's metadata")));
+    }
+    let mut personal: HashMap<Uuid, PersonalMetadata> = serde_json::from_slice(&text)
+        .map_err(|error| invalid(format!("{METADATA} is not valid: {error}")))?;
+    for entry in &mut manifest.recordings {
+        if let Some(metadata) = personal.remove(&entry.id) {
+            metadata.put_into(entry);
+            check_entry(entry)?;
+        }
+    }
+    if let Some(id) = personal.keys().next() {
+        return Err(invalid(format!(
+            "{METADATA} describes recording {id}, which the manifest does not list"
+        )));
+    }
+    Ok(manifest)
 }
 
 /// How a file sealed for the backup goes back: opened with `key`, then stored in plaintext or
