@@ -508,3 +508,74 @@ async fn no_tenant_user_of_the_new_instance_can_obtain_the_system_key_or_another
         }
     }
 }
+
+/// A backup written before `sealed_for_backup` and `metadata.sealed` existed: its manifest has
+/// neither, and its metadata is in the clear. It is read as before: every sealed file is kept
+/// sealed as it is, with no key file needed.
+#[tokio::test]
+async fn an_older_backup_without_the_new_fields_is_restored_as_before() {
+    let drill = old_instance_and_backup().await;
+    let mut manifest = manifest(&drill.backup);
+    for entry in manifest["recordings"].as_array_mut().expect("recordings") {
+        let id = entry["id"].as_str().expect("id").to_owned();
+        let original = &drill
+            .originals
+            .iter()
+            .find(|(_, uploaded, _)| uploaded.id.to_string() == id)
+            .expect("an original")
+            .1;
+        let entry = entry.as_object_mut().expect("an object");
+        entry.remove("sealed_for_backup");
+        entry.insert("caller".into(), json!(original.caller));
+        entry.insert("agent".into(), json!(original.agent));
+    }
+    manifest
+        .as_object_mut()
+        .expect("an object")
+        .remove("sealed_metadata");
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(&drill.backup).expect("backup")).expect("ZIP");
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for entry in manifest["recordings"].as_array().expect("recordings") {
+        let name = entry["file"].as_str().expect("file");
+        writer.start_file(name, options).expect("entry");
+        std::io::copy(&mut zip.by_name(name).expect("entry"), &mut writer).expect("copied");
+    }
+    writer.start_file("manifest.json", options).expect("entry");
+    std::io::Write::write_all(&mut writer, manifest.to_string().as_bytes()).expect("written");
+    let older = drill.path("older.zip");
+    std::fs::write(&older, writer.finish().expect("finished").into_inner()).expect("written");
+
+    let fresh = TestApp::spawn().await;
+    let restored = restore(&fresh, &older, &[]);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let root = fresh.sign_in_root().await;
+    for (tenant, uploaded, _) in &drill.originals {
+        let shown: Recording = fresh
+            .get_as(
+                &format!("/api/v1/tenants/{tenant}/recordings/{}", uploaded.id),
+                &root,
+            )
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        assert!(
+            shown.sealed,
+            "{tenant}: kept sealed as it was in the archive"
+        );
+        let expected = if *tenant == "acme" {
+            &drill.acme_fingerprint
+        } else {
+            &drill.system_fingerprint
+        };
+        assert_eq!(shown.key_fingerprint.as_deref(), Some(expected.as_str()));
+        assert_eq!(shown.caller, uploaded.caller);
+    }
+}
