@@ -466,6 +466,15 @@ async fn no_tenant_user_of_the_new_instance_can_obtain_the_system_key_or_another
             users.push((tenant, fresh.sign_in(&name, USER_PASSWORD).await));
         }
     }
+    // Not even staff see it among a tenant's keys: it was never put there.
+    for tenant in ["acme", "plainco"] {
+        let listed = fresh
+            .get_as(&format!("/api/v1/tenants/{tenant}/keys"), &root)
+            .await;
+        assert_eq!(listed.status(), 200);
+        let text = listed.text().await.expect("text");
+        assert!(!text.contains(&drill.system_fingerprint), "{tenant}: {text}");
+    }
     for (own, session) in &users {
         for tenant in ["system", "acme", "plainco"] {
             let listed = fresh
