@@ -473,7 +473,10 @@ async fn no_tenant_user_of_the_new_instance_can_obtain_the_system_key_or_another
             .await;
         assert_eq!(listed.status(), 200);
         let text = listed.text().await.expect("text");
-        assert!(!text.contains(&drill.system_fingerprint), "{tenant}: {text}");
+        assert!(
+            !text.contains(&drill.system_fingerprint),
+            "{tenant}: {text}"
+        );
     }
     for (own, session) in &users {
         for tenant in ["system", "acme", "plainco"] {
