@@ -16,7 +16,7 @@ use crate::helpers::{Session, TestApp, USER_PASSWORD};
 
 /// What the old instance left the operator: the backup, the key files and their passphrase.
 struct Drill {
-    _old: TestApp,
+    old: TestApp,
     files: tempfile::TempDir,
     backup: PathBuf,
     system_fingerprint: String,
@@ -92,7 +92,7 @@ async fn old_instance_and_backup() -> Drill {
         String::from_utf8_lossy(&output.stderr)
     );
     Drill {
-        _old: old,
+        old,
         files,
         backup,
         system_fingerprint: fingerprint(&system),
@@ -590,4 +590,80 @@ async fn an_older_backup_without_the_new_fields_is_restored_as_before() {
         assert_eq!(shown.key_fingerprint.as_deref(), Some(expected.as_str()));
         assert_eq!(shown.caller, uploaded.caller);
     }
+}
+
+/// A public key file cannot open anything, and sealed metadata that is not what the manifest
+/// says is refused: in both cases nothing is restored.
+#[tokio::test]
+async fn a_public_key_file_or_altered_sealed_metadata_restores_nothing() {
+    let drill = old_instance_and_backup().await;
+    let fresh = TestApp::spawn().await;
+
+    let root_old = drill.old.sign_in_root().await;
+    let system: Vec<Value> = drill
+        .old
+        .get_as("/api/v1/tenants/system/keys", &root_old)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let public = drill
+        .old
+        .get_as(
+            &format!(
+                "/api/v1/tenants/system/keys/{}/public-key",
+                system[0]["id"].as_str().expect("id")
+            ),
+            &root_old,
+        )
+        .await
+        .text()
+        .await
+        .expect("PEM");
+    std::fs::write(drill.path("system-public.pem"), public).expect("written");
+    let args: Vec<std::ffi::OsString> =
+        vec!["--key".into(), drill.path("system-public.pem").into()];
+    let refused = restore(&fresh, &drill.backup, &os(&args));
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("public key only"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // The manifest's hash of metadata.sealed no longer matches it.
+    let mut manifest = manifest(&drill.backup);
+    manifest["sealed_metadata"]["file_sha256"] = json!("00".repeat(32));
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(&drill.backup).expect("backup")).expect("ZIP");
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for index in 0..zip.len() {
+        let mut entry = zip.by_index(index).expect("entry");
+        let name = entry.name().expect("a name").into_owned();
+        if name == "manifest.json" {
+            continue;
+        }
+        writer.start_file(name, options).expect("entry");
+        std::io::copy(&mut entry, &mut writer).expect("copied");
+    }
+    writer.start_file("manifest.json", options).expect("entry");
+    std::io::Write::write_all(&mut writer, manifest.to_string().as_bytes()).expect("written");
+    let altered = drill.path("altered.zip");
+    std::fs::write(&altered, writer.finish().expect("finished").into_inner()).expect("written");
+    let keys = with_system_key(&drill);
+    let refused = restore(&fresh, &altered, &os(&keys));
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("metadata.sealed"), "{said}");
+    assert!(said.contains("nothing was restored"), "{said}");
+
+    let restored = restore(&fresh, &drill.backup, &os(&keys));
+    assert!(
+        String::from_utf8_lossy(&restored.stderr)
+            .contains("Restored 4 recordings (0 were here already)"),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
 }
