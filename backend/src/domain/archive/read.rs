@@ -145,23 +145,20 @@ pub fn import_archive(
             let reader = EntryReader::open(&mut archive, scanned)
                 .map_err(|error| unreadable(&entry.file, error))?;
             let object_key = format!("imports/{}", Uuid::now_v7());
+            // A file sealed for the backup goes back as its recording was stored; any other
+            // is copied as it is. Either aborts its own upload when refused.
             let placed = match reopen.get(&entry.id) {
                 Some(plan) => {
-                    let placed = copy_reopened(handle, store, reader, entry, plan, &object_key);
+                    let placed = copy_reopened(handle, store, reader, entry, plan, &object_key)?;
                     progress(entry.file_size);
-                    // Staged even when refused, so that it is deleted with the others.
-                    copied.push((entry.clone(), object_key));
-                    placed?
+                    placed
                 }
                 None => {
                     copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
-                    copied.push((entry.clone(), object_key));
-                    continue;
+                    entry.clone()
                 }
             };
-            if let Some(last) = copied.last_mut() {
-                last.0 = placed;
-            }
+            copied.push((placed, object_key));
         }
         Ok::<_, ArchiveError>(())
     })();
