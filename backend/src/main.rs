@@ -195,8 +195,9 @@ enum AdminCommand {
 
 #[derive(Subcommand)]
 enum BackupCommand {
-    /// Write every recording of one tenant (or all) into an archive; plaintext recordings are
-    /// sealed on the way.
+    /// Write every recording of one tenant (or all) into an archive; plaintext recordings and
+    /// every recording's caller, callee, agent, external id and tags are sealed on the way to
+    /// the System key (keep its exported file: `backup restore --key` needs it).
     Create {
         /// The tenant's slug.
         #[arg(long, conflicts_with = "all", required_unless_present = "all")]
