@@ -153,6 +153,10 @@ pub async fn restore(
             actor: Actor::command_line(),
             action: "backup.restore",
             idempotency: None,
+            opened_with: backup_keys
+                .iter()
+                .map(|key| key.fingerprint().to_hex())
+                .collect(),
         });
     let handle = tokio::runtime::Handle::current();
     let (worker_db, progress) = (db.clone(), bar.clone());

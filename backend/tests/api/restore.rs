@@ -226,6 +226,17 @@ async fn restore_drill_puts_plaintext_back_as_stored_and_plays_everything_byte_i
     );
 
     let root = fresh.sign_in_root().await;
+    // The System account's log says which key opened what the backup had sealed.
+    let log = fresh.audit_export(&root, "system").await;
+    let restore_record = log
+        .lines()
+        .find(|line| line.contains("backup.restore") && line.contains("\"imported\":4"))
+        .expect("the restore is logged");
+    assert!(
+        restore_record.contains("opened_with")
+            && restore_record.contains(&drill.system_fingerprint),
+        "{restore_record}"
+    );
     import_system_key(&fresh, &root, &drill).await;
     fresh
         .create_user(&root, "acme", "acme-owner", "tenant_admin")

@@ -49,6 +49,7 @@ pub async fn into_tenant(
         actor: actor.clone(),
         action: ACTION,
         idempotency: pending.clone(),
+        opened_with: Vec::new(),
     };
     let (worker_db, worker_store, destination) = (
         db.clone(),

@@ -89,6 +89,9 @@ pub struct Witness {
     pub actor: Actor,
     pub action: &'static str,
     pub idempotency: Option<Pending>,
+    /// A restore's: the fingerprints of the backup keys it was given (never the keys), so that
+    /// the log says which key opened what the backup had sealed.
+    pub opened_with: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -597,7 +600,15 @@ async fn witness_import(
     audit::record(
         txn,
         AuditEntry::new(witness.log_tenant_id, &witness.actor, witness.action).details(
-            serde_json::json!({ "imported": imported, "already_present": already_present }),
+            if witness.opened_with.is_empty() {
+                serde_json::json!({ "imported": imported, "already_present": already_present })
+            } else {
+                serde_json::json!({
+                    "imported": imported,
+                    "already_present": already_present,
+                    "opened_with": witness.opened_with,
+                })
+            },
         ),
     )
     .await?;
