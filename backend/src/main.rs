@@ -195,8 +195,9 @@ enum AdminCommand {
 
 #[derive(Subcommand)]
 enum BackupCommand {
-    /// Write every recording of one tenant (or all) into an archive; plaintext recordings are
-    /// sealed on the way.
+    /// Write every recording of one tenant (or all) into an archive; plaintext recordings and
+    /// every recording's caller, callee, agent, external id and tags are sealed on the way to
+    /// the System key (keep its exported file: `backup restore --key` needs it).
     Create {
         /// The tenant's slug.
         #[arg(long, conflicts_with = "all", required_unless_present = "all")]
@@ -209,8 +210,20 @@ enum BackupCommand {
         output: PathBuf,
     },
     /// Register the recordings of an archive (missing tenants are created); recordings that
-    /// are here already are left alone.
-    Restore { file: PathBuf },
+    /// are here already are left alone. Recordings that were stored in plaintext were sealed
+    /// for the backup with the System key: give its key file with --key, and they go back as
+    /// they were stored (plaintext, or sealed to their tenant's own key if its encryption is
+    /// on now). Without it, nothing is restored.
+    Restore {
+        file: PathBuf,
+        /// A private key file the backup used (the System key exported from the old
+        /// instance); repeat for several.
+        #[arg(long = "key", value_name = "FILE")]
+        keys: Vec<PathBuf>,
+        /// The passphrase of the key files, on the first line of FILE (else asked).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -321,7 +334,11 @@ async fn backup(config: Option<&Path>, command: BackupCommand) -> anyhow::Result
             };
             cli::backup::create(config, scope, &output).await
         }
-        BackupCommand::Restore { file } => cli::backup::restore(config, &file).await,
+        BackupCommand::Restore {
+            file,
+            keys,
+            passphrase_file,
+        } => cli::backup::restore(config, &file, &keys, passphrase_file.as_deref()).await,
     }
 }
 

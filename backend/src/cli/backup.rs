@@ -1,7 +1,8 @@
 //! `callvault backup create` and `callvault backup restore`: the archive format of bulk
 //! downloads, for whole tenants or the whole instance, with progress bars. Recordings stored in
-//! plaintext are sealed on the fly with their tenant's active key, else the System key: a
-//! backup never holds audio anyone could play without a key.
+//! plaintext are sealed on the fly with the System key: a backup never holds audio anyone could
+//! play without a key. A restore opens those with the System key's file (`--key`) and puts
+//! them back as they were stored, so the System key never enters a tenant.
 
 use std::path::Path;
 
@@ -9,6 +10,9 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use callvault_shared::keys::KeyFile;
+
+use super::key_file::Unlock;
 use crate::domain::archive::backup;
 use crate::domain::archive::read::{ArchiveError, Destination, Witness, import_archive};
 use crate::domain::archive::write::write_archive;
@@ -57,6 +61,13 @@ async fn write(
         );
     }
 
+    // The personal metadata (caller, callee, agent, ...) is sealed to the backup's key too.
+    let metadata_key = backup::backup_key(db).await?;
+    if metadata_key.is_none() && count > 0 {
+        bail!(
+            "the System account has no active key to seal the backup's metadata with: create the System key first"
+        );
+    }
     let directory = output
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
@@ -71,6 +82,7 @@ async fn write(
             &handle,
             &store,
             items,
+            metadata_key.as_deref(),
             std::io::BufWriter::new(file),
             |bytes| progress.inc(bytes),
         )
@@ -102,7 +114,29 @@ async fn write(
     Ok(())
 }
 
-pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result<()> {
+pub async fn restore(
+    config_file: Option<&Path>,
+    input: &Path,
+    key_files: &[std::path::PathBuf],
+    passphrase_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut backup_keys = Vec::with_capacity(key_files.len());
+    for path in key_files {
+        // Reading the file runs argon2/PBKDF2 and RSA parsing: off the executor.
+        let (path, passphrase_file) = (path.clone(), passphrase_file.map(Path::to_path_buf));
+        let key = tokio::task::spawn_blocking(move || {
+            super::key_file::load(&path, Unlock::Passphrase(passphrase_file.as_deref()))
+                .map(|key| (path, key))
+        })
+        .await??;
+        match key {
+            (_, KeyFile::Private(key)) => backup_keys.push(key),
+            (path, _) => bail!(
+                "{} holds a public key only: opening the backup's recordings needs the private key",
+                path.display()
+            ),
+        }
+    }
     let config = Settings::load(config_file)?.validate()?;
     let db = database::open_configured(&config).await?;
     let store = storage::open(&config.storage).await?;
@@ -119,6 +153,10 @@ pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result
             actor: Actor::command_line(),
             action: "backup.restore",
             idempotency: None,
+            opened_with: backup_keys
+                .iter()
+                .map(|key| key.fingerprint().to_hex())
+                .collect(),
         });
     let handle = tokio::runtime::Handle::current();
     let (worker_db, progress) = (db.clone(), bar.clone());
@@ -129,6 +167,7 @@ pub async fn restore(config_file: Option<&Path>, input: &Path) -> anyhow::Result
             &store,
             file,
             &Destination::Origin,
+            &backup_keys,
             witness.as_ref(),
             |bytes| progress.inc(bytes),
         )

@@ -11,10 +11,21 @@ use callvault_shared::sealed::{self, SlotAlgorithm, read_header};
 /// Nothing printed is authenticated: the header's fields are only checked when a key opens the
 /// file, and the audio's length is implied by the file's size, which only decrypting the last
 /// chunk confirms (a file cut inside its last chunk still implies a plausible length).
+///
+/// A file that is not a regular one (a pipe, `/dev/stdin`) has no size to ask for: it is read
+/// to its end and counted, so it reports what the same bytes in a file would.
 pub fn inspect(input: &Path) -> anyhow::Result<()> {
     let file = File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
-    let len = file.metadata()?.len();
-    let (parsed, _) = read_header(&mut BufReader::new(file))?;
+    let metadata = file.metadata()?;
+    let mut reader = BufReader::new(file);
+    let (parsed, _) = read_header(&mut reader)?;
+    let len = if metadata.is_file() {
+        metadata.len()
+    } else {
+        let rest = std::io::copy(&mut reader, &mut std::io::sink())
+            .with_context(|| format!("cannot read {}", input.display()))?;
+        (parsed.len + chunked::HEADER_LEN) as u64 + rest
+    };
     let header = &parsed.header;
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -1,5 +1,5 @@
-//! Archives: export, import into another instance, refusal of bad archives, and the backup
-//! restore drill through the command line.
+//! Archives: export, import into another instance, refusal of bad archives. The backup
+//! restore drill is in `restore.rs`.
 
 use std::io::Write;
 
@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 
 use crate::fixtures::wav;
-use crate::fixtures::{
-    EXPORT_PASSPHRASE, create_key, encrypted_tenant, export, sha256, system_key,
-};
+use crate::fixtures::{EXPORT_PASSPHRASE, create_key, encrypted_tenant, export, system_key};
 use crate::helpers::{Session, TestApp, USER_PASSWORD};
 
 async fn export_archive(app: &TestApp, session: &Session, tenant: &str, body: Value) -> Vec<u8> {
@@ -310,115 +308,4 @@ async fn bad_archives_are_refused_with_reasons_and_leave_nothing() {
     let refused = import_archive(&app, &sealed.admin, "sealed", other_archive).await;
     assert_eq!(refused.status(), 400);
     assert!(refused.text().await.expect("text").contains("plaintext"));
-}
-
-#[tokio::test]
-async fn restore_drill_a_fresh_instance_a_backup_and_the_key_files_play_everything() {
-    let app = TestApp::spawn().await;
-    let root = app.sign_in_root().await;
-    let system = system_key(&app, &root).await;
-    let acme = encrypted_tenant(&app, &root, "acme").await;
-    app.create_tenant(&root, "plain").await;
-    let mut originals = Vec::new();
-    for (tenant, session, size) in [
-        ("acme", &acme.admin, 14_000),
-        ("acme", &acme.admin, 2_000),
-        ("plain", &root, 9_000),
-    ] {
-        let uploaded: Recording = app
-            .upload(session, tenant, &wav(size))
-            .await
-            .json()
-            .await
-            .expect("JSON");
-        originals.push((tenant, uploaded));
-    }
-    assert!(!originals[2].1.sealed);
-    let acme_key_file = export(&app, &acme.admin, "acme", &acme.key).await;
-    let system_key_file = export(&app, &root, "system", &system).await;
-
-    let backup = app.data_dir.path().join("backup.zip");
-    let output = app
-        .command()
-        .args(["backup", "create", "--all", "-o"])
-        .arg(&backup)
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let written = std::fs::read(&backup).expect("backup");
-    let wav_body = &wav(9_000)[4096..4352];
-    assert!(
-        !written.windows(256).any(|w| w == wav_body),
-        "plaintext recordings are sealed in a backup"
-    );
-
-    // A fresh instance.
-    let fresh = TestApp::spawn().await;
-    let output = fresh
-        .command()
-        .args(["backup", "restore"])
-        .arg(&backup)
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let again = fresh
-        .command()
-        .args(["backup", "restore"])
-        .arg(&backup)
-        .output()
-        .expect("runs");
-    assert!(
-        String::from_utf8_lossy(&again.stderr)
-            .contains("Restored 0 recordings (3 were here already)")
-    );
-
-    let root2 = fresh.sign_in_root().await;
-    create_key(
-        &fresh,
-        &root2,
-        "system",
-        json!({ "private_key_pem": system_key_file, "passphrase": EXPORT_PASSPHRASE }),
-    )
-    .await;
-    fresh
-        .create_user(&root2, "acme", "acme-owner", "tenant_admin")
-        .await;
-    fresh
-        .create_user(&root2, "plain", "plain-owner", "tenant_admin")
-        .await;
-    let acme_owner = fresh.sign_in("acme-owner", USER_PASSWORD).await;
-    let plain_owner = fresh.sign_in("plain-owner", USER_PASSWORD).await;
-    create_key(
-        &fresh,
-        &acme_owner,
-        "acme",
-        json!({ "private_key_pem": acme_key_file, "passphrase": EXPORT_PASSPHRASE }),
-    )
-    .await;
-    // The plaintext tenant's recordings were sealed with the System key: its file, imported
-    // into that tenant, opens them.
-    create_key(
-        &fresh,
-        &plain_owner,
-        "plain",
-        json!({ "private_key_pem": system_key_file, "passphrase": EXPORT_PASSPHRASE }),
-    )
-    .await;
-    for (tenant, uploaded) in &originals {
-        let session = if *tenant == "acme" {
-            &acme_owner
-        } else {
-            &plain_owner
-        };
-        let played = fresh.play(session, tenant, &uploaded.id.to_string()).await;
-        assert_eq!(sha256(&played), uploaded.sha256, "{tenant}");
-    }
 }

@@ -27,6 +27,7 @@ mod openapi;
 mod outages;
 mod raw_zip;
 mod recordings;
+mod restore;
 mod rewrap_job;
 mod sign_in_throttle;
 mod startup;

@@ -161,6 +161,44 @@ fn keygen_seal_open_and_inspect_round_trip() {
     assert_eq!(inspected.matches("key slot:").count(), 1);
 }
 
+/// A sealed file read from a pipe (`/dev/stdin`), which has no size to ask for, is reported as
+/// the same file on disk is, not as truncated.
+#[test]
+fn inspect_reads_a_pipe_to_its_end() {
+    let (dir, _) = sealed_recording();
+    let path = dir.path();
+    let from_file =
+        String::from_utf8(succeed(path, &["inspect", "call.sealed"]).stdout).expect("text");
+    let mut child = Command::new(CALLVAULT)
+        .args(["inspect", "/dev/stdin"])
+        .current_dir(path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let sealed = std::fs::read(path.join("call.sealed")).expect("sealed");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // Two writes, so that the reader sees the pipe deliver the file in pieces.
+        let (head, tail) = sealed.split_at(sealed.len() / 3);
+        std::io::Write::write_all(&mut stdin, head).expect("written");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::io::Write::write_all(&mut stdin, tail).expect("written");
+    });
+    let output = child.wait_with_output().expect("ends");
+    writer.join().expect("writer");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let from_pipe = String::from_utf8(output.stdout).expect("text");
+    assert!(!from_pipe.contains("truncated"), "{from_pipe}");
+    assert!(from_pipe.contains("100000 bytes of audio"), "{from_pipe}");
+    assert_eq!(from_pipe, from_file);
+}
+
 #[test]
 fn failures_are_one_line_and_leave_no_output_behind() {
     let (dir, _) = sealed_recording();

@@ -1,6 +1,8 @@
 //! What a backup holds: every recording of the tenants it covers, those stored in plaintext
-//! to be sealed on the way with their tenant's active key, else the System key, so that a
-//! backup never holds audio anyone could play without a key.
+//! to be sealed on the way with the System key, so that a backup never holds audio anyone
+//! could play without a key. The System key is the backup's key, held by the operator: a
+//! restore opens those files with its key file and puts them back as they were stored, so no
+//! tenant ever needs it (see docs/decisions.md, "Archives, backups and the demo").
 
 use std::sync::Arc;
 
@@ -37,16 +39,24 @@ pub async fn tenants(db: &DatabaseConnection, scope: &Scope) -> anyhow::Result<V
     })
 }
 
+/// The backup's key: the System tenant's active key. It seals the recordings stored in
+/// plaintext and every recording's personal metadata.
+pub async fn backup_key(
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<Arc<RsaPublicKey<Native>>>> {
+    let system = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
+        .one(db)
+        .await?;
+    active_key(db, system.as_ref()).await
+}
+
 /// Every recording of `tenants` as an archive item, and the bytes they hold in the store.
 pub async fn items(
     db: &DatabaseConnection,
     tenants: &[tenant::Model],
 ) -> anyhow::Result<(Vec<Item>, u64)> {
-    let system = tenant::Entity::find()
-        .filter(tenant::Column::Slug.eq(tenant::SYSTEM_SLUG))
-        .one(db)
-        .await?;
-    let system_key = active_key(db, system.as_ref()).await?;
+    let system_key = backup_key(db).await?;
     let mut items = Vec::new();
     let mut total = 0u64;
     for tenant in tenants {
@@ -55,13 +65,10 @@ pub async fn items(
             .order_by_asc(recording::Column::Id)
             .all(db)
             .await?;
-        let seal_with = match active_key(db, Some(tenant)).await? {
-            Some(key) => Some(key),
-            None => system_key.clone(),
-        };
+        let seal_with = system_key.clone();
         if seal_with.is_none() && rows.iter().any(|row| !row.sealed) {
             bail!(
-                "{} has recordings stored in plaintext and neither it nor the System account has an active key to seal them with: create the System key first",
+                "{} has recordings stored in plaintext and the System account has no active key to seal them with: create the System key first",
                 tenant.slug
             );
         }
@@ -78,7 +85,7 @@ pub async fn items(
     Ok((items, total))
 }
 
-/// The tenant's key that seals its plaintext recordings on the way into a backup.
+/// The System tenant's active key, which seals plaintext recordings on the way into a backup.
 async fn active_key(
     db: &DatabaseConnection,
     tenant: Option<&tenant::Model>,

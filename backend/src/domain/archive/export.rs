@@ -104,7 +104,7 @@ pub fn stream(store: Store, items: Vec<Item>) -> impl Stream<Item = std::io::Res
     tokio::task::spawn_blocking(move || {
         let failure = sender.clone();
         let mut writer = ChannelWriter::new(sender);
-        let written = write_archive(&handle, &store, items, &mut writer, |_| {})
+        let written = write_archive(&handle, &store, items, None, &mut writer, |_| {})
             .and_then(|_| writer.flush().map_err(Into::into));
         if let Err(error) = written {
             tracing::warn!(

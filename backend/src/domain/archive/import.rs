@@ -49,6 +49,7 @@ pub async fn into_tenant(
         actor: actor.clone(),
         action: ACTION,
         idempotency: pending.clone(),
+        opened_with: Vec::new(),
     };
     let (worker_db, worker_store, destination) = (
         db.clone(),
@@ -63,6 +64,7 @@ pub async fn into_tenant(
             &worker_store,
             spool,
             &destination,
+            &[],
             Some(&witness),
             |_| {},
         )

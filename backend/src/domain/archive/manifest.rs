@@ -13,6 +13,57 @@ pub struct Manifest {
     pub version: u32,
     pub created_at: DateTime<Utc>,
     pub recordings: Vec<ManifestEntry>,
+    /// A backup's: where the recordings' personal metadata went (caller, callee, agent,
+    /// external id, tags), sealed to the backup's key; the entries then carry none of it in the
+    /// clear. Absent in a tenant's export, which keeps it in the clear for the tenant, and in
+    /// manifests written before backups sealed it (read as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_metadata: Option<SealedMetadata>,
+}
+
+/// The sealed file of a backup's personal metadata: a JSON object of [`PersonalMetadata`] by
+/// recording id, sealed (as a recording is, with the nil id and `application/json`) to the key
+/// named here. `callvault open` opens it with that key's file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedMetadata {
+    /// Always [`super::METADATA`].
+    pub file: String,
+    pub file_size: u64,
+    pub file_sha256: String,
+    pub key_fingerprint: String,
+}
+
+/// What a backup seals of each recording: who spoke, and what the tenant tagged it with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalMetadata {
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub agent: Option<String>,
+    pub external_id: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl PersonalMetadata {
+    /// Takes the personal fields out of `entry`, leaving none of them behind.
+    pub fn take_from(entry: &mut ManifestEntry) -> Self {
+        Self {
+            caller: entry.caller.take(),
+            callee: entry.callee.take(),
+            agent: entry.agent.take(),
+            external_id: entry.external_id.take(),
+            tags: std::mem::take(&mut entry.tags),
+        }
+    }
+
+    pub fn put_into(self, entry: &mut ManifestEntry) {
+        entry.caller = self.caller;
+        entry.callee = self.callee;
+        entry.agent = self.agent;
+        entry.external_id = self.external_id;
+        entry.tags = self.tags;
+    }
 }
 
 /// One recording: where its file is in the archive, what the file must hash to, and the
@@ -30,6 +81,13 @@ pub struct ManifestEntry {
     /// SHA-256 of the file as it is in the archive, lowercase hex.
     pub file_sha256: String,
     pub sealed: bool,
+    /// True when the recording was stored in plaintext and sealed only on the way into a
+    /// backup (with the System key): a restore opens it with that key's file and puts it back
+    /// as it was stored, so the System key never has to enter the tenant. False (and left out)
+    /// for a file copied as stored. Manifests written before this field existed lack it and are
+    /// read as before: every sealed file as stored sealed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sealed_for_backup: bool,
     pub key_fingerprint: Option<String>,
     pub content_type: String,
     /// The audio's own size and SHA-256.
@@ -67,6 +125,7 @@ impl ManifestEntry {
             file_size: 0,
             file_sha256: String::new(),
             sealed: row.sealed,
+            sealed_for_backup: false,
             key_fingerprint: row.key_fingerprint.clone(),
             content_type: row.content_type.clone(),
             size_bytes: u64::try_from(row.size_bytes).unwrap_or_default(),

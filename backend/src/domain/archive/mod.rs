@@ -14,9 +14,13 @@ pub mod manifest;
 pub mod read;
 pub mod write;
 
-pub use manifest::{Manifest, ManifestEntry};
+pub use manifest::{Manifest, ManifestEntry, PersonalMetadata, SealedMetadata};
 
 /// The manifest's name inside the archive; the last entry, since it carries every file's hash.
 pub const MANIFEST: &str = "manifest.json";
+/// A backup's sealed personal metadata (see [`SealedMetadata`]); just before the manifest.
+pub const METADATA: &str = "metadata.sealed";
+/// The content type its sealed header names.
+pub const METADATA_TYPE: &str = "application/json";
 pub const FORMAT: &str = "callvault-archive";
 pub const VERSION: u32 = 1;

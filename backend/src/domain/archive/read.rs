@@ -8,7 +8,8 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 
 use callvault_shared::api::ImportOutcome;
-use callvault_shared::keys::Fingerprint;
+use callvault_shared::crypto::Native;
+use callvault_shared::keys::{Fingerprint, RsaPrivateKey};
 use callvault_shared::sealed::SealedHeader;
 use chrono::Utc;
 use object_store::path::Path as ObjectPath;
@@ -20,9 +21,12 @@ use sha2::{Digest, Sha256};
 use tokio::runtime::Handle;
 use uuid::Uuid;
 
+mod reopen;
+
+use self::reopen::{copy_reopened, not_a_tenants, open_metadata, refuse_missing_keys, reopening};
 use super::central_directory::{self, Entry, ScanError};
 use super::entry_reader::EntryReader;
-use super::{FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION};
+use super::{FORMAT, MANIFEST, METADATA, Manifest, ManifestEntry, VERSION};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::idempotency::{self, Pending, Remembered};
 use crate::infra::entities::{encryption_key, recording, tenant};
@@ -85,6 +89,9 @@ pub struct Witness {
     pub actor: Actor,
     pub action: &'static str,
     pub idempotency: Option<Pending>,
+    /// A restore's: the fingerprints of the backup keys it was given (never the keys), so that
+    /// the log says which key opened what the backup had sealed.
+    pub opened_with: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +101,18 @@ pub struct ImportReport {
 }
 
 /// Checks and imports the archive in `file`. Runs on a blocking thread.
+///
+/// `backup_keys` are the private keys of the backup (a restore's key files): a file the
+/// manifest marks `sealed_for_backup` is opened with one of them and put back as its recording
+/// was stored. Without the key it needs, nothing is written.
+#[allow(clippy::too_many_arguments)]
 pub fn import_archive(
     handle: &Handle,
     db: &DatabaseConnection,
     store: &Store,
     file: File,
     destination: &Destination,
+    backup_keys: &[RsaPrivateKey<Native>],
     witness: Option<&Witness>,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ArchiveError> {
@@ -108,7 +121,21 @@ pub fn import_archive(
     let names = directory(central_directory::scan(&mut archive, MAX_ENTRIES + 1)?)?;
     let manifest = read_manifest(&mut archive, &names)?;
     check_listing(&manifest, &names)?;
+    if let Destination::Tenant(_) = destination {
+        if let Some(entry) = manifest.recordings.iter().find(|e| e.sealed_for_backup) {
+            return Err(not_a_tenants(entry));
+        }
+        if manifest.sealed_metadata.is_some() {
+            return Err(invalid(
+                "this is a backup (its metadata is sealed to the backup's key): a backup is \
+                 restored with `callvault backup restore --key FILE`",
+            ));
+        }
+    }
     let present = already_here(handle, db, &manifest, destination)?;
+    refuse_missing_keys(&manifest, &present, backup_keys)?;
+    let manifest = open_metadata(&mut archive, &names, manifest, backup_keys)?;
+    let reopen = reopening(handle, db, &manifest, &present, destination, backup_keys)?;
 
     let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
     let outcome = (|| {
@@ -122,8 +149,20 @@ pub fn import_archive(
             let reader = EntryReader::open(&mut archive, scanned)
                 .map_err(|error| unreadable(&entry.file, error))?;
             let object_key = format!("imports/{}", Uuid::now_v7());
-            copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
-            copied.push((entry.clone(), object_key));
+            // A file sealed for the backup goes back as its recording was stored; any other
+            // is copied as it is. Either aborts its own upload when refused.
+            let placed = match reopen.get(&entry.id) {
+                Some(plan) => {
+                    let placed = copy_reopened(handle, store, reader, entry, plan, &object_key)?;
+                    progress(entry.file_size);
+                    placed
+                }
+                None => {
+                    copy_checked(handle, store, reader, entry, &object_key, &mut progress)?;
+                    entry.clone()
+                }
+            };
+            copied.push((placed, object_key));
         }
         Ok::<_, ArchiveError>(())
     })();
@@ -218,11 +257,31 @@ fn check_listing(manifest: &Manifest, names: &Directory) -> Result<(), ArchiveEr
             )));
         }
     }
-    if names.len() != manifest.recordings.len() + 1 {
+    if let Some(metadata) = &manifest.sealed_metadata {
+        if metadata.file != METADATA {
+            return Err(invalid(format!(
+                "{:?} is not the name of the sealed metadata",
+                metadata.file
+            )));
+        }
+        let Some(size) = names.get(METADATA).map(|scanned| scanned.size) else {
+            return Err(invalid(format!("{METADATA} is listed but missing")));
+        };
+        if size != metadata.file_size || size > MAX_MANIFEST_BYTES {
+            return Err(invalid(format!(
+                "{METADATA}: {size} bytes, the manifest says {}",
+                metadata.file_size
+            )));
+        }
+    }
+    let extra = usize::from(manifest.sealed_metadata.is_some());
+    if names.len() != manifest.recordings.len() + 1 + extra {
         let unlisted = names
             .keys()
             .find(|name| {
-                *name != MANIFEST && !manifest.recordings.iter().any(|entry| &entry.file == *name)
+                *name != MANIFEST
+                    && !(extra == 1 && *name == METADATA)
+                    && !manifest.recordings.iter().any(|entry| &entry.file == *name)
             })
             .cloned()
             .unwrap_or_default();
@@ -370,6 +429,9 @@ fn check_entry(entry: &ManifestEntry) -> Result<(), ArchiveError> {
     }
     if entry.tags.len() > 32 || entry.tags.iter().any(|tag| tag.chars().count() > 64) {
         return refuse("more than 32 tags, or a tag longer than 64 characters");
+    }
+    if entry.sealed_for_backup && !entry.sealed {
+        return refuse("sealed for a backup, yet not sealed");
     }
     // A plaintext file is the audio itself: its size and hash are the audio's.
     if !entry.sealed && (entry.file_size != entry.size_bytes || entry.file_sha256 != entry.sha256) {
@@ -538,7 +600,15 @@ async fn witness_import(
     audit::record(
         txn,
         AuditEntry::new(witness.log_tenant_id, &witness.actor, witness.action).details(
-            serde_json::json!({ "imported": imported, "already_present": already_present }),
+            if witness.opened_with.is_empty() {
+                serde_json::json!({ "imported": imported, "already_present": already_present })
+            } else {
+                serde_json::json!({
+                    "imported": imported,
+                    "already_present": already_present,
+                    "opened_with": witness.opened_with,
+                })
+            },
         ),
     )
     .await?;

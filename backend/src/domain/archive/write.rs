@@ -13,7 +13,10 @@ use tokio::runtime::Handle;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use super::{FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION};
+use super::{
+    FORMAT, MANIFEST, METADATA, METADATA_TYPE, Manifest, ManifestEntry, PersonalMetadata,
+    SealedMetadata, VERSION,
+};
 use crate::infra::entities::recording;
 use crate::infra::storage::Store;
 
@@ -24,7 +27,8 @@ pub struct Item {
     pub row: recording::Model,
     pub tenant_slug: String,
     pub tenant_name: String,
-    /// For a backup: the key to seal a recording stored in plaintext with, on the fly.
+    /// For a backup: the key to seal a recording stored in plaintext with, on the fly (the
+    /// System key: the manifest marks such a file `sealed_for_backup`).
     pub seal_with: Option<std::sync::Arc<RsaPublicKey<Native>>>,
 }
 
@@ -36,23 +40,31 @@ fn options() -> SimpleFileOptions {
 }
 
 /// Writes `items` and the manifest; calls `progress` with the bytes written after each piece.
+/// With `metadata_key` (a backup's), the recordings' personal metadata is sealed to it in
+/// [`METADATA`] instead of written in the clear.
 pub fn write_archive<W: Write>(
     handle: &Handle,
     store: &Store,
     items: Vec<Item>,
+    metadata_key: Option<&RsaPublicKey<Native>>,
     out: W,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<Manifest> {
     let mut zip = ZipWriter::new_stream(out);
     let mut entries = Vec::with_capacity(items.len());
+    let mut personal = std::collections::BTreeMap::new();
     for item in items {
         let mut entry = ManifestEntry::describe(&item.row, &item.tenant_slug, &item.tenant_name);
+        if metadata_key.is_some() {
+            personal.insert(entry.id, PersonalMetadata::take_from(&mut entry));
+        }
         let seal = match (&item.seal_with, item.row.sealed) {
             (Some(key), false) => Some(key.as_ref()),
             _ => None,
         };
         if let Some(key) = seal {
             entry.sealed = true;
+            entry.sealed_for_backup = true;
             entry.key_fingerprint = Some(key.fingerprint().to_hex());
             entry.file = ManifestEntry::file_name(item.row.id, true);
         }
@@ -94,11 +106,34 @@ pub fn write_archive<W: Write>(
         entry.file_sha256 = hash;
         entries.push(entry);
     }
+    let sealed_metadata = match metadata_key {
+        Some(key) => {
+            zip.start_file(METADATA, options())?;
+            let mut hashing = HashingWriter::new(&mut zip);
+            let (sealer, start) =
+                Sealer::new(*uuid::Uuid::nil().as_bytes(), METADATA_TYPE, &[key])?;
+            hashing.write_all(&start)?;
+            let mut sealed = Vec::new();
+            let mut sealer = sealer;
+            sealer.update(&serde_json::to_vec(&personal)?, &mut sealed)?;
+            sealer.finish(&mut sealed)?;
+            hashing.write_all(&sealed)?;
+            let (file_size, file_sha256) = hashing.finish();
+            Some(SealedMetadata {
+                file: METADATA.into(),
+                file_size,
+                file_sha256,
+                key_fingerprint: key.fingerprint().to_hex(),
+            })
+        }
+        None => None,
+    };
     let manifest = Manifest {
         format: FORMAT.into(),
         version: VERSION,
         created_at: chrono::Utc::now(),
         recordings: entries,
+        sealed_metadata,
     };
     zip.start_file(MANIFEST, options())?;
     serde_json::to_writer_pretty(&mut zip, &manifest)?;
