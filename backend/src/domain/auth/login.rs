@@ -91,8 +91,8 @@ pub async fn sign_in(
     let reservation = match admit_waiting(db, subjects).await? {
         Admission::Wait => {
             return Ok(Login::Throttled {
-                detail: "many sign-ins with this name are being checked at this moment; try \
-                         again in a few seconds"
+                detail: "many sign-ins from your network are being checked at this moment; \
+                         try again in a few seconds"
                     .into(),
                 retry_after_secs: 5,
             });
