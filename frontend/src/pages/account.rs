@@ -39,6 +39,27 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="account-title">
             <h1 id="account-title">"Your account"</h1>
+            <h2 id="failed-sign-ins-title">"Failed sign-ins"</h2>
+            <p>"Wrong passwords tried on your account in the last 30 days, and where they came from."</p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || failed.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p id="no-failed-sign-ins">"None."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table id="failed-sign-ins">
+                            <thead><tr><th>"When (UTC)"</th><th>"From"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|failure| view! {
+                                    <tr>
+                                        <td>{failure.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                        <td>{failure.origin}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <Problem error /> }.into_any(),
+                })}
+            </Suspense>
             <h2>"Change your password"</h2>
             <p>"Your keys stay yours: they are sealed again under the new password. Your other sessions end."</p>
             <form id="change-password" class="form" on:submit=on_submit>
@@ -82,27 +103,6 @@ pub fn AccountPage() -> impl IntoView {
                                             }}</td>
                                         </tr>
                                     }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(error) => view! { <Problem error /> }.into_any(),
-                })}
-            </Suspense>
-            <h2>"Failed sign-ins"</h2>
-            <p>"Wrong passwords tried on your account in the last 30 days, and where they came from."</p>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || failed.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p id="no-failed-sign-ins">"None."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <table id="failed-sign-ins">
-                            <thead><tr><th>"When"</th><th>"From"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|failure| view! {
-                                    <tr>
-                                        <td>{failure.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                        <td>{failure.origin}</td>
-                                    </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
