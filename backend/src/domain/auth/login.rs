@@ -88,7 +88,7 @@ pub async fn sign_in(
         }
     };
 
-    let reservation = match admit_waiting(db, subjects).await? {
+    let reservation = match admit_waiting(db, subjects, log_tenant, &actor).await? {
         Admission::Wait => {
             return Ok(Login::Throttled {
                 detail: "many sign-ins from your network are being checked at this moment; \
@@ -98,30 +98,9 @@ pub async fn sign_in(
             });
         }
         Admission::Refused {
-            until,
-            refused_by,
-            locks_begun,
-        } => {
-            for subject in &locks_begun {
-                audit::record(
-                    db,
-                    lock_entry(log_tenant, &actor, "auth.lock_began", subject),
-                )
-                .await?;
-            }
-            return Ok(throttled(&refused_by, until));
-        }
-        Admission::Admitted {
-            reservation,
-            locks_ended,
-        } => {
-            for (subject, refused) in &locks_ended {
-                let entry = lock_entry(log_tenant, &actor, "auth.lock_ended", subject)
-                    .details(serde_json::json!({ "subject": subject.kind(), "refused": refused }));
-                audit::record(db, entry).await?;
-            }
-            reservation
-        }
+            until, refused_by, ..
+        } => return Ok(throttled(&refused_by, until)),
+        Admission::Admitted { reservation, .. } => reservation,
     };
 
     let verified = password::verify(
@@ -130,14 +109,16 @@ pub async fn sign_in(
     )
     .await?;
     let Some(user) = user.filter(|_| verified) else {
-        throttle::failed(db, reservation).await?;
+        let txn = begin_write(db).await?;
+        throttle::failed(&txn, reservation).await?;
         audit::record(
-            db,
+            &txn,
             AuditEntry::new(log_tenant, &actor, "auth.login")
                 .outcome(AuditOutcome::Denied)
                 .details(serde_json::json!({ "reason": "wrong credentials" })),
         )
         .await?;
+        txn.commit().await?;
         return Err(DomainError::SignedOut(WRONG_CREDENTIALS.into()));
     };
     throttle::succeeded(db, reservation).await?;
@@ -150,21 +131,44 @@ pub async fn sign_in(
 }
 
 /// The throttle's decision, after waiting out attempts in flight that fill a limit (their
-/// passwords are being checked, which takes a fraction of a second each).
+/// passwords are being checked, which takes a fraction of a second each). A lock that begins
+/// or ends is recorded in the transaction that decided it.
 async fn admit_waiting(
     db: &DatabaseConnection,
     subjects: Vec<Subject>,
+    log_tenant: Uuid,
+    actor: &Actor,
 ) -> Result<Admission, DomainError> {
     let mut pause = std::time::Duration::from_millis(100);
     let give_up = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        match throttle::admit(db, subjects.clone()).await? {
+        let txn = begin_write(db).await?;
+        let admission = throttle::admit(&txn, subjects.clone()).await?;
+        match &admission {
             Admission::Wait if tokio::time::Instant::now() < give_up => {
+                txn.commit().await?;
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(std::time::Duration::from_secs(1));
+                continue;
             }
-            decided => return Ok(decided),
+            Admission::Wait => {}
+            Admission::Refused { locks_begun, .. } => {
+                for subject in locks_begun {
+                    let entry = lock_entry(log_tenant, actor, "auth.lock_began", subject);
+                    audit::record(&txn, entry).await?;
+                }
+            }
+            Admission::Admitted { locks_ended, .. } => {
+                for (subject, refused) in locks_ended {
+                    let entry = lock_entry(log_tenant, actor, "auth.lock_ended", subject).details(
+                        serde_json::json!({ "subject": subject.kind(), "refused": refused }),
+                    );
+                    audit::record(&txn, entry).await?;
+                }
+            }
         }
+        txn.commit().await?;
+        return Ok(admission);
     }
 }
 

@@ -21,7 +21,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, TransactionSession,
+    TransactionTrait,
     EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 
@@ -123,7 +124,7 @@ pub struct Reservation {
 /// Decides whether an attempt against `subjects` may verify a password, and if so reserves its
 /// place in each, all in one write transaction.
 pub async fn admit(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     mut subjects: Vec<Subject>,
 ) -> Result<Admission, sea_orm::DbErr> {
     // One order for every transaction, so that two of them never wait on each other's rows.
@@ -213,7 +214,7 @@ pub async fn admit(
 /// The password was right: the attempt's reserved place is given back, so that sign-ins
 /// never use up a limit. Failures before it stay counted.
 pub async fn succeeded(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     reservation: Reservation,
 ) -> Result<(), sea_orm::DbErr> {
     decide(db, reservation, |failures, position| {
@@ -224,7 +225,7 @@ pub async fn succeeded(
 
 /// The password was wrong: the attempt's place becomes a failure.
 pub async fn failed(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     reservation: Reservation,
 ) -> Result<(), sea_orm::DbErr> {
     decide(db, reservation, |failures, position| {
@@ -235,7 +236,7 @@ pub async fn failed(
 
 /// Applies `decision` to the reservation's entry in each of its subjects.
 async fn decide(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait,
     reservation: Reservation,
     decision: impl Fn(&mut Vec<Entry>, usize),
 ) -> Result<(), sea_orm::DbErr> {
