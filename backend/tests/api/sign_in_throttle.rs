@@ -162,6 +162,25 @@ async fn one_address_against_one_account_gets_ten_guesses() {
     assert_eq!(other.status(), 200);
 }
 
+/// An IPv6 client counts by its /64: a fresh address of the same network for every guess does
+/// not escape the limit, while the next network is another address.
+#[tokio::test]
+async fn an_ipv6_guesser_counts_by_its_network_not_its_address() {
+    let app = behind_proxy().await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+    app.create_user(&root, "acme", "alice", "user").await;
+    for n in 1..=10 {
+        let address = format!("2001:db8:1:2::{n:x}");
+        let response = login_from(&app, &address, "alice", "guess", None).await;
+        assert_eq!(response.status(), 401);
+    }
+    let same_network = login_from(&app, "2001:db8:1:2:ffff::1", "alice", USER_PASSWORD, None).await;
+    assert_eq!(same_network.status(), 429);
+    let next_network = login_from(&app, "2001:db8:1:3::1", "alice", USER_PASSWORD, None).await;
+    assert_eq!(next_network.status(), 200);
+}
+
 /// (c) One address spraying one common password over 1,000 names, some real: at most 100
 /// reach a password check, the answers never tell a real name from an invented one, and
 /// people there whose browser signed in before still sign in.

@@ -77,12 +77,13 @@ pub async fn sign_in(
         Some(device) => vec![Subject::Device(device.id)],
         None => {
             let account = accounts::login_key(&username);
+            let network = throttle::network_of(attempt.origin);
             vec![
                 Subject::AccountFrom {
                     account: account.clone(),
-                    address: attempt.origin.to_owned(),
+                    address: network.clone(),
                 },
-                Subject::Address(attempt.origin.to_owned()),
+                Subject::Address(network),
                 Subject::Account(account),
             ]
         }

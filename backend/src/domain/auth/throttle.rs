@@ -42,6 +42,24 @@ pub const SLOWED_INTERVAL: Duration = Duration::seconds(10);
 /// died): it counts as a failure.
 const RESERVATION_TIMEOUT: Duration = Duration::minutes(2);
 
+/// The network an address counts as: an IPv4 address alone, an IPv6 address by its /64, which
+/// one subscriber or one machine usually holds whole (a client that could take a fresh address
+/// of its /64 for every guess would otherwise never meet a limit). Anything that is not an
+/// address counts as itself.
+pub fn network_of(address: &str) -> String {
+    match address
+        .parse::<std::net::IpAddr>()
+        .map(|ip| ip.to_canonical())
+    {
+        Ok(std::net::IpAddr::V6(ip)) => {
+            let [a, b, c, d, ..] = ip.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        Ok(ip) => ip.to_string(),
+        Err(_) => address.to_owned(),
+    }
+}
+
 /// What is counted: the key under which a subject's row is kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
@@ -390,6 +408,16 @@ mod tests {
             at: (now - Duration::minutes(minutes_ago)).timestamp_millis(),
             reserved: false,
         }
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_and_an_ipv4_one_alone() {
+        assert_eq!(network_of("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("2001:db8:1:2:bbbb::2"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(network_of("192.0.2.7"), "192.0.2.7");
+        assert_eq!(network_of("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(network_of("unknown"), "unknown");
     }
 
     #[test]
