@@ -337,26 +337,7 @@ async fn serve_under_umask_022(
         .stderr(log)
         .spawn()
         .expect("the server starts");
-    for _ in 0..400 {
-        let text = std::fs::read_to_string(log_path).unwrap_or_default();
-        let port = text
-            .lines()
-            .find(|line| line.contains("callvault is listening"))
-            .and_then(|line| line.split("port=").nth(1))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|port| port.parse::<u16>().ok());
-        if let Some(port) = port {
-            return (process, format!("http://127.0.0.1:{port}"));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let mut process = process;
-    let _ = process.kill();
-    let _ = process.wait();
-    panic!(
-        "the server did not start: {}",
-        std::fs::read_to_string(log_path).unwrap_or_default()
-    );
+    crate::helpers::wait_until_listening(process, log_path, 0).await
 }
 
 /// Killed and reaped on drop, whatever the test's outcome.

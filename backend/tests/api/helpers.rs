@@ -705,9 +705,19 @@ pub async fn start_process(
         .stderr(log)
         .spawn()
         .expect("the server starts");
-    for _ in 0..200 {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let port = text[already.min(text.len())..]
+    wait_until_listening(process, &log_path, already).await
+}
+
+/// Waits until the server `process`, logging into `log_path`, says past byte `from` of the log
+/// which port it listens on; its address. Kills it and fails the test if it never does.
+pub async fn wait_until_listening(
+    mut process: std::process::Child,
+    log_path: &Path,
+    from: usize,
+) -> (std::process::Child, String) {
+    for _ in 0..400 {
+        let text = std::fs::read_to_string(log_path).unwrap_or_default();
+        let port = text[from.min(text.len())..]
             .lines()
             .find(|line| line.contains("callvault is listening"))
             .and_then(|line| line.split("port=").nth(1))
@@ -718,10 +728,12 @@ pub async fn start_process(
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let mut process = process;
     let _ = process.kill();
     let _ = process.wait();
-    panic!("the server did not say which port it listens on");
+    panic!(
+        "the server did not say which port it listens on: {}",
+        std::fs::read_to_string(log_path).unwrap_or_default()
+    );
 }
 
 /// A small built web app: what `cargo xtask web` puts in the web directory, in miniature.
