@@ -16,6 +16,7 @@ mod m20261129_000004_leases;
 mod m20261201_000001_idempotency_keys;
 mod m20261201_000002_key_chain;
 mod m20261202_000001_login_hardening;
+mod m20261203_000001_access_epoch;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261201_000001_idempotency_keys::Migration),
             atomic(m20261201_000002_key_chain::Migration),
             atomic(m20261202_000001_login_hardening::Migration),
+            atomic(m20261203_000001_access_epoch::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! object store that take plain values and write their audit records in the same transaction
 //! as their changes.
 
+pub mod access_cache;
 pub mod accounts;
 pub mod archive;
 pub mod audit;

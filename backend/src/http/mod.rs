@@ -1,5 +1,6 @@
 //! The HTTP layer: the actix-web application and everything that speaks HTTP.
 
+pub mod access_sync;
 pub mod api_docs;
 pub mod audio_response;
 pub mod client_address;
@@ -13,6 +14,7 @@ pub mod permissions_doc;
 pub mod request_span;
 pub mod route_table;
 pub mod routes;
+pub mod server_timing;
 pub mod signed_statement;
 pub mod startup;
 pub mod state;

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -11,9 +11,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use std::sync::Arc;
 
+use crate::domain::access_cache::AccessCache;
 use crate::domain::auth::token::TokenSigner;
 use crate::domain::auth::{self, Auth};
 use crate::domain::bootstrap::{self, FirstStart};
+use crate::domain::recordings::playback_log::PlaybackLog;
 use crate::http::api_docs;
 use crate::http::openapi;
 use crate::http::request_span::RequestSpan;
@@ -26,6 +28,9 @@ pub struct Application {
     port: u16,
     server: Server,
     first_start: FirstStart,
+    /// Written out when the server stops.
+    playbacks: Arc<PlaybackLog>,
+    db: sea_orm::DatabaseConnection,
 }
 
 impl Application {
@@ -33,7 +38,10 @@ impl Application {
     /// System account on the first start, and binds the listener. Port 0 picks a free port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         prepare_data_dir(&config.data_dir)?;
-        let db = database::open_configured(&config).await?;
+        let mut db = database::open_configured(&config).await?;
+        if config.server_timing {
+            crate::infra::statement_count::install(&mut db);
+        }
         let audit_key = Arc::new(audit_key::load_or_create(&config.audit_signing_key)?);
         tracing::info!(fingerprint = %audit_key.fingerprint(), "audit signing key loaded");
         let store = storage::open(&config.storage).await?;
@@ -71,14 +79,26 @@ impl Application {
             max_upload_bytes: config.max_upload_bytes,
             upload_idle: config.upload_idle,
         };
+        let access = Arc::new(AccessCache::default());
+        access
+            .sync(&db)
+            .await
+            .context("cannot read the access epoch")?;
+        access.spawn_poller(db.clone());
+        let playbacks = Arc::new(PlaybackLog::new(config.playback_idle));
+        playbacks.spawn_closer(db.clone());
         let state = web::Data::new(AppState {
             db,
             store,
             auth,
             limits,
             opened: Arc::default(),
+            access,
+            playbacks: playbacks.clone(),
             audit_key,
         });
+        let db = state.db.clone();
+        let server_timing = config.server_timing;
         let web_dir = config.web_dir;
         // Only when clients reach the server over HTTPS (a proxy may terminate TLS before it).
         let strict_transport = config
@@ -90,8 +110,13 @@ impl Application {
         let server = HttpServer::new(move || {
             let security_headers = web_app::SecurityHeaders::new(strict_transport);
             App::new()
+                .wrap(from_fn(crate::http::access_sync::after_changes))
                 .wrap(from_fn(
                     crate::http::guards::authenticate_first::require_session,
+                ))
+                .wrap(Condition::new(
+                    server_timing,
+                    from_fn(crate::http::server_timing::report_statements),
                 ))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::<RequestSpan>::new())
@@ -113,6 +138,8 @@ impl Application {
             port,
             server,
             first_start,
+            playbacks,
+            db,
         })
     }
 
@@ -127,7 +154,10 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        // The tallies of playbacks still open, so that a stop loses none.
+        self.playbacks.close(&self.db, true).await;
+        served
     }
 }
 

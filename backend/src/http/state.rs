@@ -2,14 +2,16 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::domain::access_cache::AccessCache;
 use crate::domain::auth::Auth;
 use crate::domain::recordings::opened::OpenedRecordings;
+use crate::domain::recordings::playback_log::PlaybackLog;
 use crate::infra::audit_key::AuditSigningKey;
 use crate::infra::storage::Store;
 
 /// What every request handler may reach. Cheap to clone. What it keeps in this instance is
-/// only a cache that every request checks against the database, so that any number of
-/// instances can serve behind a load balancer.
+/// only caches that follow the database's changes within a second (`access`), so that any
+/// number of instances can serve behind a load balancer.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -17,6 +19,10 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub limits: Limits,
     pub opened: Arc<OpenedRecordings>,
+    /// Rows read lately, for reads (see [`AccessCache`]).
+    pub access: Arc<AccessCache>,
+    /// Playbacks under way, for their audit records.
+    pub playbacks: Arc<PlaybackLog>,
     /// Signs audit checkpoints; read from its file, never from the database.
     pub audit_key: Arc<AuditSigningKey>,
 }

@@ -36,6 +36,9 @@ pub struct Settings {
     pub max_upload_mib: u64,
     /// An upload that sends nothing for this long is cut off (408) and its resources freed.
     pub upload_idle_seconds: u64,
+    /// A playback that asks for nothing for this long is over: its tally is written to the
+    /// audit log, and the next request begins another.
+    pub playback_idle_seconds: u64,
     /// Only read on the very first start, to set the root administrator's password.
     #[serde(skip_serializing)]
     pub root_password: Option<String>,
@@ -50,6 +53,10 @@ pub struct Settings {
     /// the client: addresses and CIDR ranges, separated by commas or spaces. Empty: the client
     /// is always the TCP peer.
     pub trusted_proxies: String,
+    /// Every answer says in `Server-Timing` how many statements it sent the database. For
+    /// diagnosis only: the count shows what this instance had read lately, which a client
+    /// should not learn.
+    pub server_timing: bool,
 }
 
 impl Default for Settings {
@@ -67,10 +74,12 @@ impl Default for Settings {
             access_token_minutes: 15,
             max_upload_mib: 2048,
             upload_idle_seconds: 30,
+            playback_idle_seconds: 60,
             root_password: None,
             audit_signing_key_file: None,
             public_url: None,
             trusted_proxies: String::new(),
+            server_timing: false,
         }
     }
 }
@@ -93,11 +102,13 @@ pub struct Config {
     pub auth: AuthPolicy,
     pub max_upload_bytes: u64,
     pub upload_idle: std::time::Duration,
+    pub playback_idle: std::time::Duration,
     pub root_password: Option<Zeroizing<String>>,
     pub audit_signing_key: AuditKeyFile,
     /// Checked: `http://` or `https://` and a host, without a trailing `/`.
     pub public_url: Option<String>,
     pub trusted_proxies: TrustedProxies,
+    pub server_timing: bool,
 }
 
 /// How long logins last and what passwords must be.
@@ -134,6 +145,7 @@ impl fmt::Debug for Config {
             .field("auth", &self.auth)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("upload_idle", &self.upload_idle)
+            .field("playback_idle", &self.playback_idle)
             .field(
                 "root_password",
                 &self.root_password.as_ref().map(|_| "<set>"),
@@ -141,6 +153,7 @@ impl fmt::Debug for Config {
             .field("audit_signing_key", &self.audit_signing_key)
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("server_timing", &self.server_timing)
             .finish()
     }
 }
@@ -195,6 +208,7 @@ pub const SESSION_IDLE_MINUTES: &str = "CALLVAULT_SESSION_IDLE_MINUTES";
 pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
 pub const MAX_UPLOAD_MIB: &str = "CALLVAULT_MAX_UPLOAD_MIB";
 pub const UPLOAD_IDLE_SECONDS: &str = "CALLVAULT_UPLOAD_IDLE_SECONDS";
+pub const PLAYBACK_IDLE_SECONDS: &str = "CALLVAULT_PLAYBACK_IDLE_SECONDS";
 pub const AUDIT_SIGNING_KEY_FILE: &str = "CALLVAULT_AUDIT_SIGNING_KEY_FILE";
 pub const PUBLIC_URL: &str = "CALLVAULT_PUBLIC_URL";
 pub const TRUSTED_PROXIES: &str = "CALLVAULT_TRUSTED_PROXIES";
@@ -202,9 +216,10 @@ pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 16] = [
+const SETTING_KEYS: [&str; 18] = [
     "max_upload_mib",
     "upload_idle_seconds",
+    "playback_idle_seconds",
     "bind",
     "data_dir",
     "database_url",
@@ -219,6 +234,7 @@ const SETTING_KEYS: [&str; 16] = [
     "audit_signing_key_file",
     "public_url",
     "trusted_proxies",
+    "server_timing",
 ];
 
 impl Settings {
@@ -253,6 +269,12 @@ impl Settings {
             return Err(ConfigError::new(
                 UPLOAD_IDLE_SECONDS,
                 format!("{} is out of range (1 to 3600)", self.upload_idle_seconds),
+            ));
+        }
+        if !(1..=3600).contains(&self.playback_idle_seconds) {
+            return Err(ConfigError::new(
+                PLAYBACK_IDLE_SECONDS,
+                format!("{} is out of range (1 to 3600)", self.playback_idle_seconds),
             ));
         }
         let bind: SocketAddr = self.bind.trim().parse().map_err(|_| {
@@ -328,10 +350,12 @@ impl Settings {
             auth,
             max_upload_bytes: self.max_upload_mib * 1024 * 1024,
             upload_idle: std::time::Duration::from_secs(self.upload_idle_seconds),
+            playback_idle: std::time::Duration::from_secs(self.playback_idle_seconds),
             root_password: self.root_password.map(Zeroizing::new),
             audit_signing_key,
             public_url,
             trusted_proxies,
+            server_timing: self.server_timing,
         })
     }
 

@@ -6,6 +6,7 @@ pub mod database;
 pub mod entities;
 pub mod outage;
 pub mod password;
+pub mod statement_count;
 pub mod storage;
 pub mod telemetry;
 pub mod trusted_proxies;

@@ -29,6 +29,7 @@ mod raw_zip;
 mod recordings;
 mod restore;
 mod rewrap_job;
+mod seeking;
 mod sign_in_throttle;
 mod startup;
 mod tenant_held;

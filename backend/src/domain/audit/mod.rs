@@ -62,6 +62,12 @@ impl AuditEntry {
         }
     }
 
+    /// The same record for another action (a playback's closing record after its opening).
+    pub fn action(mut self, action: &'static str) -> Self {
+        self.action = action;
+        self
+    }
+
     pub fn object(mut self, kind: &'static str, id: impl ToString) -> Self {
         self.object_type = Some(kind);
         self.object_id = Some(id.to_string());

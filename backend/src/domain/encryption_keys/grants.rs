@@ -14,6 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{find_in_tenant, has_private_half, keep_a_holder, to_api};
+use crate::domain::access_cache::{AccessCache, read_through};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
@@ -203,12 +204,37 @@ pub async fn held_by(
         .filter(key_grant::Column::TenantId.eq(key.tenant_id))
         .one(db)
         .await?
-        .ok_or_else(|| {
-            DomainError::Refused(format!(
-                "you hold no grant on the key {}: someone who holds it must grant it to you",
-                &key.fingerprint[..16]
-            ))
-        })
+        .ok_or_else(|| no_grant(key))
+}
+
+fn no_grant(key: &encryption_key::Model) -> DomainError {
+    DomainError::Refused(format!(
+        "you hold no grant on the key {}: someone who holds it must grant it to you",
+        &key.fingerprint[..16]
+    ))
+}
+
+/// The same, from what was read lately when `cache` holds it (playback's every seek).
+pub async fn held_by_cached(
+    db: &impl ConnectionTrait,
+    cache: Option<&AccessCache>,
+    user_id: Uuid,
+    key: &encryption_key::Model,
+) -> Result<key_grant::Model, DomainError> {
+    let found = read_through(
+        cache,
+        |cache| &cache.grants,
+        (key.id, user_id),
+        || async {
+            match held_by(db, user_id, key).await {
+                Ok(grant) => Ok(Some(grant)),
+                Err(DomainError::Refused(_)) => Ok(None),
+                Err(other) => Err(other),
+            }
+        },
+    )
+    .await?;
+    found.ok_or_else(|| no_grant(key))
 }
 
 /// The private half of `key`, opened from `grant` with the holder's user key.

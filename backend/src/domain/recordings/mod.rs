@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod metadata;
 pub mod opened;
 pub mod playback;
+pub mod playback_log;
 pub mod sniff;
 pub mod sweeper;
 
@@ -16,6 +17,7 @@ use callvault_shared::api::Recording;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use crate::domain::access_cache::{AccessCache, read_through};
 use crate::domain::error::DomainError;
 use crate::infra::entities::{recording, tenant};
 
@@ -31,6 +33,30 @@ pub async fn find_in_tenant(
     id: Uuid,
 ) -> Result<recording::Model, DomainError> {
     crate::domain::find_in_tenant::<recording::Entity>(db, tenant, id).await
+}
+
+/// The same, from what was read lately when `cache` holds it: for playback, where a player
+/// asks for the same recording again and again.
+pub async fn find_in_tenant_cached(
+    db: &impl ConnectionTrait,
+    cache: Option<&AccessCache>,
+    tenant: &tenant::Model,
+    id: Uuid,
+) -> Result<recording::Model, DomainError> {
+    let found = read_through(
+        cache,
+        |cache| &cache.recordings,
+        (tenant.id, id),
+        || async {
+            match find_in_tenant(db, tenant, id).await {
+                Ok(row) => Ok(Some(row)),
+                Err(DomainError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other),
+            }
+        },
+    )
+    .await?;
+    found.ok_or_else(|| DomainError::NotFound(format!("no recording {id} in this tenant")))
 }
 
 pub fn to_api(row: recording::Model) -> Recording {

@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::ingest::storage_error;
 use super::opened::OpenedRecordings;
+use crate::domain::access_cache::{AccessCache, read_through};
 use crate::domain::encryption_keys::grants::{self, Holder};
 use crate::domain::error::DomainError;
 use crate::infra::entities::{encryption_key, recording};
@@ -31,6 +32,7 @@ const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
 /// does not answer is an error here rather than a stream that breaks off.
 pub async fn play(
     db: &DatabaseConnection,
+    cache: Option<&AccessCache>,
     store: &Store,
     opened: &OpenedRecordings,
     holder: &Holder<'_>,
@@ -42,7 +44,7 @@ pub async fn play(
     let wanted = range.unwrap_or(0..total);
 
     if row.sealed {
-        let access = open(db, store, opened, holder, row, &location).await?;
+        let access = open(db, cache, store, opened, holder, row, &location).await?;
         if access.plaintext_len() != total {
             return Err(damaged(
                 row,
@@ -52,6 +54,34 @@ pub async fn play(
         sealed_pieces(store.clone(), access, row.clone(), location, wanted).await
     } else {
         plain_pieces(store.clone(), row.clone(), location, wanted).await
+    }
+}
+
+/// [`play`], for a row that may have been kept from a moment ago: when its bytes are gone
+/// because a rewrap replaced them meanwhile, it plays the row as it is now.
+pub async fn play_latest(
+    db: &DatabaseConnection,
+    cache: Option<&AccessCache>,
+    store: &Store,
+    opened: &OpenedRecordings,
+    holder: &Holder<'_>,
+    row: &recording::Model,
+    range: Option<Range<u64>>,
+) -> Result<Pieces, DomainError> {
+    let played = play(db, cache, store, opened, holder, row, range.clone()).await;
+    let (Err(DomainError::Damaged(_)), Some(cache)) = (&played, cache) else {
+        return played;
+    };
+    cache.recordings.forget(&(row.tenant_id, row.id));
+    let now = recording::Entity::find_by_id(row.id)
+        .filter(recording::Column::TenantId.eq(row.tenant_id))
+        .one(db)
+        .await?;
+    match now {
+        Some(now) if now.object_key != row.object_key => {
+            play(db, None, store, opened, holder, &now, range).await
+        }
+        _ => played,
     }
 }
 
@@ -181,6 +211,7 @@ pub fn damaged(row: &recording::Model, what: &str) -> DomainError {
 /// same opened lately ([`crate::domain::recordings::opened`]).
 async fn open(
     db: &DatabaseConnection,
+    cache: Option<&AccessCache>,
     store: &Store,
     opened: &OpenedRecordings,
     holder: &Holder<'_>,
@@ -190,7 +221,12 @@ async fn open(
     let by_tenant =
         encryption_key::Entity::find().filter(encryption_key::Column::TenantId.eq(row.tenant_id));
     let key = match (row.key_id, &row.key_fingerprint) {
-        (Some(id), _) => by_tenant.filter(encryption_key::Column::Id.eq(id)).one(db).await?,
+        (Some(id), _) => {
+            read_through(cache, |cache| &cache.keys, (row.tenant_id, id), || {
+                by_tenant.filter(encryption_key::Column::Id.eq(id)).one(db)
+            })
+            .await?
+        }
         (None, Some(fingerprint)) => {
             by_tenant
                 .filter(encryption_key::Column::Fingerprint.eq(fingerprint.as_str()))
@@ -215,7 +251,7 @@ async fn open(
             "this recording is sealed with a tenant-held key: the server cannot open it; play it with the tenant's key file in the browser, or in the tenant's own instance".into(),
         ));
     }
-    let grant = grants::held_by(db, holder.user_id, &key).await?;
+    let grant = grants::held_by_cached(db, cache, holder.user_id, &key).await?;
     let opened_by = (holder.user_id, key.id, row.object_key.clone());
     if let Some(access) = opened.get(&opened_by) {
         return Ok(access);

@@ -14,7 +14,8 @@ use callvault_shared::api::{AuditOutcome, Permission};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::principal::Principal;
+use super::principal::{Principal, cache_for};
+use crate::domain::access_cache::{AccessCache, read_through};
 use crate::domain::audit::{self, AuditEntry};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -76,18 +77,27 @@ impl<P: Needs> InTenant<P> {
 /// The tenant `selector` names, if `principal` may see it.
 pub async fn visible_tenant(
     db: &impl ConnectionTrait,
+    cache: Option<&AccessCache>,
     principal: &Principal,
     selector: &str,
 ) -> Result<tenant::Model, ApiError> {
-    let found = match Uuid::try_parse(selector) {
-        Ok(id) => tenant::Entity::find_by_id(id).one(db).await?,
-        Err(_) => {
-            tenant::Entity::find()
-                .filter(tenant::Column::Slug.eq(selector))
-                .one(db)
-                .await?
-        }
-    };
+    let found = read_through(
+        cache,
+        |cache| &cache.tenants,
+        selector.to_owned(),
+        || async {
+            match Uuid::try_parse(selector) {
+                Ok(id) => tenant::Entity::find_by_id(id).one(db).await,
+                Err(_) => {
+                    tenant::Entity::find()
+                        .filter(tenant::Column::Slug.eq(selector))
+                        .one(db)
+                        .await
+                }
+            }
+        },
+    )
+    .await?;
     found
         .filter(|tenant| match principal.token_tenant() {
             Some(token_tenant) => tenant.id == token_tenant,
@@ -180,7 +190,10 @@ impl<P: Needs + 'static> FromRequest for InTenant<P> {
                 .map(|seen| seen.tenant.clone());
             let tenant = match seen {
                 Some(tenant) => tenant,
-                None => visible_tenant(&state.db, &principal, selector).await?,
+                None => {
+                    visible_tenant(&state.db, cache_for(&request, &state), &principal, selector)
+                        .await?
+                }
             };
             require::<P>(&state, &principal, tenant.id, &request).await?;
             Ok(Self {

@@ -23,7 +23,7 @@ use callvault_shared::api::Permission;
 use uuid::Uuid;
 
 use super::access::{SeenTenant, require_permission, state_of, visible_tenant};
-use super::principal::Principal;
+use super::principal::{Principal, cache_for};
 use crate::http::error::ApiError;
 use crate::http::route_table::{Matched, RouteTable};
 
@@ -83,7 +83,8 @@ async fn decide(
 ) -> Result<(), ApiError> {
     let state = state_of(request)?;
     let tenant_id = if let Some(selector) = matched.param(path, "tenant") {
-        let tenant = visible_tenant(&state.db, principal, &selector).await?;
+        let tenant =
+            visible_tenant(&state.db, cache_for(request, &state), principal, &selector).await?;
         let id = tenant.id;
         request
             .extensions_mut()
@@ -99,7 +100,7 @@ async fn decide(
         };
         let missing = || ApiError::from(crate::domain::jobs::not_found(id));
         let job = crate::domain::jobs::show(&state.db, id).await?;
-        visible_tenant(&state.db, principal, &job.tenant_id.to_string())
+        visible_tenant(&state.db, None, principal, &job.tenant_id.to_string())
             .await
             .map_err(|_| missing())?;
         job.tenant_id

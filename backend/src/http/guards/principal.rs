@@ -13,6 +13,7 @@ use callvault_shared::crypto::{DecryptError, SecretBytes};
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, ModelTrait};
 
+use crate::domain::access_cache::{AccessCache, read_through};
 use crate::domain::audit::Actor;
 use crate::domain::auth::api_token;
 use crate::domain::auth::credential_secret::CredentialSecret;
@@ -60,6 +61,14 @@ impl Principal {
                     .iter()
                     .any(|scope| scope.permissions().contains(&permission)),
             }
+    }
+
+    /// The session or API token the request came with.
+    pub fn credential_id(&self) -> uuid::Uuid {
+        match &self.0.via {
+            Via::Session(session) => session.id,
+            Via::ApiToken(token) => token.id,
+        }
     }
 
     /// The one tenant an API token works in; a session sees what its role sees.
@@ -216,15 +225,27 @@ async fn by_session(
 ) -> Result<Principal, ApiError> {
     let ended = || ApiError::Unauthorized("the session has ended; sign in again".into());
     let via_cookie = token_user.is_none();
-    let session = session::Entity::find_by_id(session_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(ended)?;
+    let db = &state.db;
+    let (session, user) = read_through(
+        cache_for(request, state),
+        |cache| &cache.sessions,
+        session_id,
+        || async move {
+            let Some(session) = session::Entity::find_by_id(session_id).one(db).await? else {
+                return Ok::<_, sea_orm::DbErr>(None);
+            };
+            let user = user::Entity::find_by_id(session.user_id).one(db).await?;
+            Ok(user.map(|user| (session, user)))
+        },
+    )
+    .await?
+    .ok_or_else(ended)?;
     if !secret.matches(&session.secret_hash) || token_user.is_some_and(|id| id != session.user_id) {
         return Err(ended());
     }
     let now = Utc::now();
     if now >= session.expires_at || now - session.last_used_at >= state.auth.policy.session_idle {
+        state.access.sessions.forget(&session.id);
         session.clone().delete(&state.db).await?;
         return Err(ApiError::Unauthorized(
             "the session expired; sign in again".into(),
@@ -243,11 +264,9 @@ async fn by_session(
             )));
         }
     }
-    let user = user::Entity::find_by_id(session.user_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(ended)?;
     let session = if now - session.last_used_at >= TOUCH_INTERVAL {
+        // The kept copy has the old time: the next request reads the new one.
+        state.access.sessions.forget(&session.id);
         let mut row = session.into_active_model();
         row.last_used_at = Set(now);
         row.update(&state.db).await?
@@ -269,24 +288,31 @@ async fn by_api_token(
     secret: CredentialSecret,
 ) -> Result<Principal, ApiError> {
     let invalid = || ApiError::Unauthorized("the API token is revoked, expired or wrong".into());
-    let token = token_row::Entity::find_by_id(token_id)
-        .one(&state.db)
-        .await?
-        .filter(|token| secret.matches(&token.secret_hash))
-        .ok_or_else(invalid)?;
+    let db = &state.db;
+    let (token, user) = read_through(
+        cache_for(request, state),
+        |cache| &cache.api_tokens,
+        token_id,
+        || async move {
+            let Some(token) = token_row::Entity::find_by_id(token_id).one(db).await? else {
+                return Ok::<_, sea_orm::DbErr>(None);
+            };
+            let user = token.find_related(user::Entity).one(db).await?;
+            Ok(user.map(|user| (token, user)))
+        },
+    )
+    .await?
+    .filter(|(token, _)| secret.matches(&token.secret_hash))
+    .ok_or_else(invalid)?;
     let now = Utc::now();
     if now >= token.expires_at {
         return Err(invalid());
     }
-    let user = token
-        .find_related(user::Entity)
-        .one(&state.db)
-        .await?
-        .ok_or_else(invalid)?;
     let stale = token
         .last_used_at
         .is_none_or(|used| now - used >= TOUCH_INTERVAL);
     let token = if stale {
+        state.access.api_tokens.forget(&token.id);
         let mut row = token.into_active_model();
         row.last_used_at = Set(Some(now));
         row.update(&state.db).await?
@@ -301,6 +327,11 @@ async fn by_api_token(
     })))
 }
 
-fn is_safe(method: &Method) -> bool {
+pub fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The access cache, for a request that only reads; one that changes something reads afresh.
+pub fn cache_for<'a>(request: &HttpRequest, state: &'a AppState) -> Option<&'a AccessCache> {
+    is_safe(request.method()).then_some(&*state.access)
 }

@@ -60,7 +60,7 @@ pub async fn show(
     let id = path.into_inner();
     let job = jobs::show(&state.db, id).await?;
     // The job's tenant, as the tenant guard would judge it: invisible is missing.
-    visible_tenant(&state.db, &principal, &job.tenant_id.to_string())
+    visible_tenant(&state.db, None, &principal, &job.tenant_id.to_string())
         .await
         .map_err(|_| ApiError::from(jobs::not_found(id)))?;
     if !principal.allows(Permission::KeysRead) {

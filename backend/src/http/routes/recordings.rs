@@ -10,11 +10,13 @@ use object_store::path::Path as ObjectPath;
 use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
+use crate::domain::recordings::playback_log::Listener;
 use crate::domain::recordings::{self, catalogue, ingest, playback};
 use crate::domain::tenant_held;
 use crate::http::audio_response;
 use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
+use crate::http::guards::principal::cache_for;
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
 use crate::http::path_params::TenantPath;
@@ -361,12 +363,23 @@ pub async fn audio(
     query: web::Query<AudioQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let row = recordings::find_in_tenant(&state.db, &access.tenant, path.1).await?;
+    let cache = cache_for(&request, &state);
+    let row = recordings::find_in_tenant_cached(&state.db, cache, &access.tenant, path.1).await?;
     let range = request
         .headers()
         .get(actix_web::http::header::RANGE)
         .and_then(|value| value.to_str().ok());
     let download = query.download == Some(true);
+    let record = AuditEntry::new(
+        access.tenant.id,
+        &access.actor(),
+        if download {
+            "recording.download"
+        } else {
+            "recording.play"
+        },
+    )
+    .object("recording", row.id);
     let result = async {
         if !row.sealed {
             tenant_held::refuse_plaintext_to_staff(
@@ -375,8 +388,9 @@ pub async fn audio(
             )?;
         }
         let wanted = audio_response::parse_range(range, row.size_bytes.max(0) as u64)?;
-        let audio = playback::play(
+        let audio = playback::play_latest(
             &state.db,
+            cache,
             &state.store,
             &state.opened,
             &access.principal.holder(),
@@ -384,32 +398,40 @@ pub async fn audio(
             wanted.clone(),
         )
         .await?;
-        Ok::<_, ApiError>(audio_response::respond(&row, audio, wanted, download))
+        let served = wanted.clone().unwrap_or(0..row.size_bytes.max(0) as u64);
+        Ok::<_, ApiError>((
+            audio_response::respond(&row, audio, wanted, download),
+            served,
+        ))
     }
     .await;
-    // Each request of a seeking player is one record: what was heard is what was served.
-    let outcome = match &result {
-        Ok(_) => callvault_shared::api::AuditOutcome::Success,
-        Err(ApiError::Forbidden(_)) => callvault_shared::api::AuditOutcome::Denied,
-        Err(_) => callvault_shared::api::AuditOutcome::Failure,
-    };
-    audit::record(
-        &state.db,
-        AuditEntry::new(
-            access.tenant.id,
-            &access.actor(),
-            if download {
-                "recording.download"
-            } else {
-                "recording.play"
-            },
-        )
-        .object("recording", row.id)
-        .outcome(outcome)
-        .details(serde_json::json!({ "range": range })),
-    )
-    .await?;
-    result
+    match result {
+        // On the record before a byte leaves: the first request of a playback waits for its
+        // record, the later ones join its tally (`playback_log`).
+        Ok((response, served)) => {
+            let listener = Listener {
+                credential: access.principal.credential_id(),
+                recording: row.id,
+                download,
+            };
+            state
+                .playbacks
+                .note(&state.db, listener, &record, range, served)
+                .await?;
+            Ok(response)
+        }
+        Err(error) => {
+            let outcome = match &error {
+                ApiError::Forbidden(_) => callvault_shared::api::AuditOutcome::Denied,
+                _ => callvault_shared::api::AuditOutcome::Failure,
+            };
+            let record = record
+                .outcome(outcome)
+                .details(serde_json::json!({ "range": range }));
+            audit::record(&state.db, record).await?;
+            Err(error)
+        }
+    }
 }
 
 /// Whether a declared `Content-Type` can carry a recording. The stored type is recognised from
