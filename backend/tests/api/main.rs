@@ -28,6 +28,7 @@ mod outages;
 mod raw_zip;
 mod recordings;
 mod restore;
+mod revocation_reaches_every_instance;
 mod rewrap_job;
 mod seeking;
 mod sign_in_throttle;
