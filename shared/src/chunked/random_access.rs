@@ -100,13 +100,24 @@ impl<C: Crypto> RandomAccess<C> {
 
     /// Opens chunk `index` from its ciphertext (as read from [`Self::chunk_location`]).
     pub fn open_chunk(&self, index: u64, mut ciphertext: Vec<u8>) -> Result<Vec<u8>, DecryptError> {
+        let len = self.open_chunk_in_place(index, &mut ciphertext)?;
+        ciphertext.truncate(len);
+        Ok(ciphertext)
+    }
+
+    /// Opens chunk `index` where its ciphertext lies, in `ciphertext`; the plaintext is then
+    /// its first bytes, as many as this returns. For a server that opens many chunks of one
+    /// read without copying each out first.
+    pub fn open_chunk_in_place(
+        &self,
+        index: u64,
+        ciphertext: &mut [u8],
+    ) -> Result<usize, DecryptError> {
         let location = self.chunk_location(index);
         if index > self.last_chunk() || ciphertext.len() as u64 != location.end - location.start {
             return Err(DecryptError);
         }
-        let len = self.keys.open_chunk(index, &mut ciphertext)?;
-        ciphertext.truncate(len);
-        Ok(ciphertext)
+        self.keys.open_chunk(index, ciphertext)
     }
 
     /// Reads and opens chunk `index`.
@@ -141,16 +152,24 @@ impl<C: Crypto> RandomAccess<C> {
 
     /// The part of chunk `index`'s plaintext that falls into `range`.
     pub fn slice_of_chunk<'c>(&self, index: u64, chunk: &'c [u8], range: &Range<u64>) -> &'c [u8] {
+        &chunk[self.wanted_in_chunk(index, chunk.len(), range)]
+    }
+
+    /// Where the part of `range` that chunk `index` (of `chunk_len` plain bytes) holds lies
+    /// in that chunk.
+    pub fn wanted_in_chunk(
+        &self,
+        index: u64,
+        chunk_len: usize,
+        range: &Range<u64>,
+    ) -> Range<usize> {
         let chunk_start = index * CHUNK_SIZE as u64;
         let from = range
             .start
             .saturating_sub(chunk_start)
-            .min(chunk.len() as u64) as usize;
-        let to = range
-            .end
-            .saturating_sub(chunk_start)
-            .min(chunk.len() as u64) as usize;
-        &chunk[from..to.max(from)]
+            .min(chunk_len as u64) as usize;
+        let to = range.end.saturating_sub(chunk_start).min(chunk_len as u64) as usize;
+        from..to.max(from)
     }
 }
 

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use callvault_shared::api::KeyState;
 use callvault_shared::chunked::{CHUNK_SIZE, RandomAccess};
 use callvault_shared::crypto::Native;
@@ -113,19 +113,28 @@ async fn sealed_pieces(
             let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
             let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
             let bytes = read_range(&store, &row, &location, span.clone()).await?;
-            let mut out = Vec::with_capacity(((last - next) as usize) * CHUNK_SIZE);
+            // Opened where they were read, each chunk's wanted part then moved down over
+            // the tags before it: one buffer, no copy per chunk.
+            let mut buffer = bytes
+                .try_into_mut()
+                .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+            let mut kept = 0;
             for index in next..last {
                 let at = access.chunk_location(index);
-                let ciphertext = bytes
-                    .get((at.start - span.start) as usize..(at.end - span.start) as usize)
-                    .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?
-                    .to_vec();
-                let chunk = access
-                    .open_chunk(index, ciphertext)
+                let from = (at.start - span.start) as usize;
+                let ciphertext = buffer
+                    .get_mut(from..(at.end - span.start) as usize)
+                    .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?;
+                let opened = access
+                    .open_chunk_in_place(index, ciphertext)
                     .map_err(|_| damaged(&row, &format!("its chunk {index} does not open")))?;
-                out.extend_from_slice(access.slice_of_chunk(index, &chunk, &wanted));
+                let wanted_here = access.wanted_in_chunk(index, opened, &wanted);
+                buffer.copy_within(from + wanted_here.start..from + wanted_here.end, kept);
+                kept += wanted_here.len();
             }
-            Ok(Some((Bytes::from(out), last)))
+            buffer.truncate(kept);
+            let out = buffer.freeze();
+            Ok(Some((out, last)))
         }
     })
     .await
