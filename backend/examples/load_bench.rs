@@ -16,18 +16,17 @@
     reason = "a benchmark's report is its output"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+#[allow(dead_code, reason = "each benchmark uses its part of what they share")]
+mod bench_support;
+
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use bench_support::{Api, Instance, ScratchDatabase};
 use callvault::cli::demo::synthetic_call;
-use sea_orm::{ConnectionTrait, Database};
-use serde_json::{Value, json};
 
-const ROOT_PASSWORD: &str = "a root password for the load benchmark";
-const ADMIN_PASSWORD: &str = "an administrator password for the load benchmark";
 /// Recordings in the catalogue before the load starts: a minute of audio each (about 1 MB).
 const SEEDED: usize = 100;
 /// What a player asks for per request: 64 KiB from a random offset, as a seek does.
@@ -61,172 +60,17 @@ fn settings() -> anyhow::Result<Settings> {
     })
 }
 
-/// A `callvault serve` process, killed on drop.
-struct Instance {
-    address: String,
-    process: Child,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-impl Instance {
-    async fn start(
-        settings: &Settings,
-        data_dir: &Path,
-        database_url: &str,
-    ) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let log = std::fs::File::create(data_dir.join(format!("server-{port}.log")))?;
-        let mut command = Command::new(&settings.server);
-        command
-            .arg("serve")
-            .env("CALLVAULT_BIND", format!("127.0.0.1:{port}"))
-            .env("CALLVAULT_DATA_DIR", data_dir)
-            .env("CALLVAULT_DATABASE_URL", database_url)
-            .env("CALLVAULT_WEB_DIR", data_dir.join("web"))
-            .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
-            .env(
-                "CALLVAULT_STORAGE_URL",
-                settings
-                    .storage
-                    .clone()
-                    .unwrap_or_else(|| data_dir.join("objects").display().to_string()),
-            )
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        let instance = Self {
-            address: format!("http://127.0.0.1:{port}"),
-            process: command.spawn().context("starting callvault")?,
-        };
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        while client
-            .get(format!("{}/readyz", instance.address))
-            .send()
-            .await
-            .map_or(true, |response| !response.status().is_success())
-        {
-            if started.elapsed() > Duration::from_secs(60) {
-                bail!("callvault did not become ready; see {}", data_dir.display());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Ok(instance)
-    }
-
-    /// Resident memory now, in KiB.
-    fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|line| line.strip_prefix("VmRSS:"))
-                    .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// A JSON call that must succeed.
-async fn call(request: reqwest::RequestBuilder, expected: u16) -> anyhow::Result<Value> {
-    let response = request.send().await?;
-    let status = response.status().as_u16();
-    let body = response.text().await?;
-    if status != expected {
-        bail!("expected {expected}, got {status}: {body}");
-    }
-    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
 /// A tenant with encryption on, an administrator holding its key, and [`SEEDED`] recordings.
 /// Returns the administrator's bearer token and the recordings' ids and sizes.
 async fn seed(address: &str) -> anyhow::Result<(String, Vec<(String, u64)>)> {
-    let client = reqwest::Client::new();
-    let api = |path: &str| format!("{address}/api/v1{path}");
-    let login = |username: &'static str, password: &'static str| {
-        client
-            .post(api("/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-    };
-    let root = call(login("root", ROOT_PASSWORD), 200).await?["access_token"]
-        .as_str()
-        .context("no token")?
-        .to_owned();
-    let as_root = |request: reqwest::RequestBuilder| request.bearer_auth(&root);
-    call(
-        as_root(
-            client
-                .post(api("/tenants/system/keys"))
-                .json(&json!({ "bits": 3072 })),
-        ),
-        201,
-    )
-    .await?;
-    call(
-        as_root(
-            client
-                .post(api("/tenants"))
-                .json(&json!({ "slug": "bench", "name": "Bench" })),
-        ),
-        201,
-    )
-    .await?;
-    call(
-        as_root(client.post(api("/tenants/bench/users")).json(&json!({
-            "username": "bench-admin", "password": ADMIN_PASSWORD, "role": "tenant_admin"
-        }))),
-        201,
-    )
-    .await?;
-    let admin = call(login("bench-admin", ADMIN_PASSWORD), 200).await?["access_token"]
-        .as_str()
-        .context("no token")?
-        .to_owned();
-    let as_admin = |request: reqwest::RequestBuilder| request.bearer_auth(&admin);
-    call(
-        as_admin(
-            client
-                .post(api("/tenants/bench/keys"))
-                .json(&json!({ "bits": 3072 })),
-        ),
-        201,
-    )
-    .await?;
-    call(
-        as_admin(
-            client
-                .patch(api("/tenants/bench/encryption"))
-                .json(&json!({ "enabled": true })),
-        ),
-        200,
-    )
-    .await?;
+    let api = Api::new(address);
+    let root = api.root_with_system_key().await?;
+    let admin = api.tenant(&root, "bench", true).await?;
     let mut recordings = Vec::new();
     for index in 0..SEEDED {
         let audio = synthetic_call("", 60, index);
-        let created = call(
-            as_admin(
-                client
-                    .post(api("/tenants/bench/recordings"))
-                    .header("content-type", "audio/wav")
-                    .body(audio.clone()),
-            ),
-            201,
-        )
-        .await?;
-        recordings.push((
-            created["id"].as_str().context("no id")?.to_owned(),
-            audio.len() as u64,
-        ));
+        let size = audio.len() as u64;
+        recordings.push((api.upload_wav(&admin, "bench", audio).await?, size));
     }
     Ok((admin, recordings))
 }
@@ -381,21 +225,18 @@ fn report(title: &str, seconds: u64, samples: &[Sample], peaks: &[u64]) -> usize
 
 async fn bench(settings: &Settings) -> anyhow::Result<usize> {
     let data_dir = tempfile::tempdir()?;
-    std::fs::create_dir_all(data_dir.path().join("web"))?;
-    std::fs::write(data_dir.path().join("web/index.html"), "<!doctype html>")?;
-    let database = format!("callvault_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&settings.postgres).await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {database}"))
-        .await?;
-    let base = settings
-        .postgres
-        .rsplit_once('/')
-        .map_or(settings.postgres.as_str(), |(base, _)| base);
-    let database_url = format!("{base}/{database}");
+    let database = ScratchDatabase::create(&settings.postgres, "callvault_bench").await?;
+    let start = || {
+        Instance::start(
+            &settings.server,
+            data_dir.path(),
+            &database.url,
+            settings.storage.as_deref(),
+        )
+    };
 
     let outcome = async {
-        let first = Instance::start(settings, data_dir.path(), &database_url).await?;
+        let first = start().await?;
         let (token, recordings) = seed(&first.address).await?;
         println!(
             "callvault load: {} players seeking in {SEEDED} sealed one-minute recordings, {} recorders uploading, {} s per run; PostgreSQL, {}",
@@ -412,16 +253,14 @@ async fn bench(settings: &Settings) -> anyhow::Result<usize> {
         let (samples, peaks) =
             run_load(settings, std::slice::from_ref(&first), &token, &recordings).await;
         errors += report("one instance", settings.seconds, &samples, &peaks);
-        let second = Instance::start(settings, data_dir.path(), &database_url).await?;
+        let second = start().await?;
         let both = [first, second];
         let (samples, peaks) = run_load(settings, &both, &token, &recordings).await;
         errors += report("two instances", settings.seconds, &samples, &peaks);
         anyhow::Ok(errors)
     }
     .await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        .await?;
+    database.drop().await?;
     outcome
 }
 

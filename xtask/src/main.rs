@@ -7,6 +7,7 @@
 
 mod bench_format;
 mod bench_load;
+mod bench_playback;
 mod conformance;
 mod fuzz;
 mod garage;
@@ -78,6 +79,16 @@ enum Command {
         #[arg(long)]
         local_store: bool,
     },
+    /// Ranged playback from release builds, plain and sealed, against nginx serving the same
+    /// file, with wrk, on SQLite and on PostgreSQL; print req/s, latency, GB/s, errors, memory
+    /// and the ratios to nginx. Not part of `cargo xtask test`.
+    BenchPlayback {
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Concurrent connections of the ranged runs.
+        #[arg(long, default_value_t = 32)]
+        connections: u64,
+    },
     /// Benchmark sealing and opening against age, gpg and OpenSSL, and print the figures.
     BenchFormat {
         /// Size of the test file in MiB.
@@ -103,6 +114,13 @@ fn main() -> ExitCode {
         Command::Openapi => openapi::write(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::BenchFormat { size_mib } => bench_format::bench_format(size_mib),
+        Command::BenchPlayback {
+            seconds,
+            connections,
+        } => bench_playback::bench_playback(&bench_playback::Options {
+            seconds,
+            connections,
+        }),
         Command::BenchLoad {
             seconds,
             players,
