@@ -113,29 +113,7 @@ pub fn bench_playback(options: &Options) -> anyhow::Result<()> {
 
 /// nginx and wrk are Debian packages, installed with apt when missing.
 fn ensure_tools() -> anyhow::Result<()> {
-    let missing: Vec<&str> = [("nginx-light", NGINX), ("wrk", "/usr/bin/wrk")]
-        .into_iter()
-        .filter(|(_, file)| !Path::new(file).exists())
-        .map(|(package, _)| package)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    if !Path::new("/usr/bin/apt-get").exists() {
-        bail!(
-            "the benchmark needs {} (on Debian: apt-get install {})",
-            missing.join(", "),
-            missing.join(" ")
-        );
-    }
-    eprintln!("xtask: installing {} for the benchmark", missing.join(", "));
-    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    shell::run(
-        Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "-qq"])
-            .args(&missing),
-    )
+    crate::test::ensure_packages(&[(NGINX, "nginx-light"), ("/usr/bin/wrk", "wrk")])
 }
 
 /// A 32 MiB WAV file (PCM, 16-bit, mono, 8 kHz) of pseudo-random samples, the same at every

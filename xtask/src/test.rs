@@ -210,8 +210,9 @@ pub fn postgres_reachable(url: &str) -> bool {
         .is_some_and(|address| TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_ok())
 }
 
-/// Debian's packages that provide `files`, installed with apt when a file is missing.
-fn ensure_packages(files: &[(&str, &str)]) -> anyhow::Result<()> {
+/// Debian's packages that provide `files` (file, package), installed with apt when a file is
+/// missing.
+pub fn ensure_packages(files: &[(&str, &str)]) -> anyhow::Result<()> {
     let missing: Vec<&str> = files
         .iter()
         .filter(|(file, _)| !Path::new(file).exists())
@@ -222,12 +223,12 @@ fn ensure_packages(files: &[(&str, &str)]) -> anyhow::Result<()> {
     }
     if !Path::new("/usr/bin/apt-get").exists() {
         bail!(
-            "the tests need Debian's {} (apt-get install {})",
+            "callvault's build helper needs Debian's {} (apt-get install {})",
             missing.join(", "),
             missing.join(" ")
         );
     }
-    eprintln!("xtask: installing {} for the tests", missing.join(", "));
+    eprintln!("xtask: installing {}", missing.join(", "));
     shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
     shell::run(
         Command::new("apt-get")
