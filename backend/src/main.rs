@@ -10,6 +10,11 @@ use callvault::infra::config::Settings;
 use callvault::{cli, http::openapi, infra::telemetry};
 use clap::{Parser, Subcommand};
 
+/// See the workspace's `Cargo.toml`: memory freed by one thread is returned, not kept per
+/// thread, so that the server's footprint follows its load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "callvault",

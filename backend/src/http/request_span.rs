@@ -5,18 +5,24 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::web::Data;
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 
 use crate::http::client_address;
+use crate::http::route_table::RouteTable;
 
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
+        // The documented template, found without the router's patterns; the router is asked
+        // only for what the document does not describe (the web app, the probes).
         let route = request
-            .match_pattern()
+            .app_data::<Data<RouteTable>>()
+            .and_then(|table| table.template_of(request.path()).map(str::to_owned))
+            .or_else(|| request.match_pattern())
             .unwrap_or_else(|| "default".to_owned());
         let request_id = request
             .extensions()

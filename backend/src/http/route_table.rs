@@ -20,7 +20,12 @@ use callvault_shared::api::Permission;
 pub struct RouteTable(Vec<Template>);
 
 struct Template {
+    /// The template as the document writes it, for logs.
+    path: String,
     segments: Vec<String>,
+    /// Which segments are literals: a template with a literal where another has a parameter
+    /// is the more specific.
+    literals: Vec<bool>,
     operations: Vec<Operation>,
 }
 
@@ -78,8 +83,11 @@ impl RouteTable {
                         })
                     })
                     .collect();
+                    let segments: Vec<String> = template.split('/').map(str::to_owned).collect();
                     Template {
-                        segments: template.split('/').map(str::to_owned).collect(),
+                        path: template.clone(),
+                        literals: segments.iter().map(|s| !is_parameter(s)).collect(),
+                        segments,
                         operations,
                     }
                 })
@@ -89,42 +97,38 @@ impl RouteTable {
 
     /// The most specific template that matches the concrete `path`: of those that fit, the
     /// one with a literal where the others have a parameter, leftmost first.
+    /// Every request asks this, so it allocates nothing.
     fn template_for(&self, path: &str) -> Option<&Template> {
-        let segments: Vec<&str> = path.split('/').collect();
+        let count = path.split('/').count();
         self.0
             .iter()
             .filter(|template| {
-                template.segments.len() == segments.len()
+                template.segments.len() == count
                     && template
                         .segments
                         .iter()
-                        .zip(&segments)
+                        .zip(path.split('/'))
                         .all(|(expected, actual)| {
                             (is_parameter(expected) && !actual.is_empty()) || expected == actual
                         })
             })
-            .max_by(|a, b| {
-                let literals = |t: &Template| {
-                    t.segments
-                        .iter()
-                        .map(|s| !is_parameter(s))
-                        .collect::<Vec<_>>()
-                };
-                literals(a).cmp(&literals(b))
-            })
+            .max_by(|a, b| a.literals.cmp(&b.literals))
+    }
+
+    /// The documented template of `path`, as the document writes it (`/api/v1/tenants/{tenant}`).
+    pub fn template_of(&self, path: &str) -> Option<&str> {
+        self.template_for(path)
+            .map(|template| template.path.as_str())
+    }
+
+    /// The operations the document lists at `path`: the most specific template that fits it.
+    pub fn route(&self, path: &str) -> Option<Route<'_>> {
+        self.template_for(path).map(Route)
     }
 
     /// The operation `method` names at `path`, with the template it was found under.
     pub fn operation(&self, method: &str, path: &str) -> Option<Matched<'_>> {
-        let template = self.template_for(path)?;
-        template
-            .operations
-            .iter()
-            .find(|operation| operation.method == method)
-            .map(|operation| Matched {
-                template: &template.segments,
-                operation: *operation,
-            })
+        self.route(path)?.operation(method)
     }
 
     /// Whether the document makes `method` at `path` public: no credential needed.
@@ -137,13 +141,9 @@ impl RouteTable {
     /// for the `Allow` header of a 405: exactly those the document lists for the most specific
     /// template. Empty when no operation has that path.
     pub fn methods_of(&self, path: &str) -> Vec<&'static str> {
-        let mut methods: Vec<&'static str> = self
-            .template_for(path)
-            .map(|template| template.operations.iter().map(|op| op.method).collect())
-            .unwrap_or_default();
-        methods.sort_unstable();
-        methods.dedup();
-        methods
+        self.route(path)
+            .map(|route| route.methods())
+            .unwrap_or_default()
     }
 
     /// The methods `request`'s path takes, from the table the application was built with.
@@ -159,6 +159,32 @@ impl RouteTable {
         request
             .app_data::<Data<RouteTable>>()
             .is_some_and(|table| table.is_public(request.method().as_str(), request.path()))
+    }
+}
+
+/// A documented template, found for a concrete path.
+#[derive(Clone, Copy)]
+pub struct Route<'a>(&'a Template);
+
+impl<'a> Route<'a> {
+    /// The operation `method` names here.
+    pub fn operation(self, method: &str) -> Option<Matched<'a>> {
+        self.0
+            .operations
+            .iter()
+            .find(|operation| operation.method == method)
+            .map(|operation| Matched {
+                template: &self.0.segments,
+                operation: *operation,
+            })
+    }
+
+    /// The methods the document lists here, sorted, for an `Allow` header.
+    pub fn methods(self) -> Vec<&'static str> {
+        let mut methods: Vec<&'static str> = self.0.operations.iter().map(|op| op.method).collect();
+        methods.sort_unstable();
+        methods.dedup();
+        methods
     }
 }
 

@@ -87,9 +87,11 @@ impl Application {
         access.spawn_poller(db.clone());
         let playbacks = Arc::new(PlaybackLog::new(config.playback_idle));
         playbacks.spawn_closer(db.clone());
+        let reads = storage::RangeReads::new(store.clone(), &config.storage)?;
         let state = web::Data::new(AppState {
             db,
             store,
+            reads,
             auth,
             limits,
             opened: Arc::default(),

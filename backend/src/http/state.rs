@@ -7,7 +7,7 @@ use crate::domain::auth::Auth;
 use crate::domain::recordings::opened::OpenedRecordings;
 use crate::domain::recordings::playback_log::PlaybackLog;
 use crate::infra::audit_key::AuditSigningKey;
-use crate::infra::storage::Store;
+use crate::infra::storage::{RangeReads, Store};
 
 /// What every request handler may reach. Cheap to clone. What it keeps in this instance is
 /// only caches that follow the database's changes within a second (`access`), so that any
@@ -16,6 +16,8 @@ use crate::infra::storage::Store;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub store: Store,
+    /// Ranged reads of the same store, for playback.
+    pub reads: RangeReads,
     pub auth: Arc<Auth>,
     pub limits: Limits,
     pub opened: Arc<OpenedRecordings>,

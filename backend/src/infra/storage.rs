@@ -1,8 +1,12 @@
 //! Object storage for recording bytes, behind `object_store`: a local directory by default, an
 //! S3-compatible bucket at scale.
 
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
@@ -98,4 +102,86 @@ pub async fn is_reachable(store: &dyn ObjectStore) -> bool {
     )
     .await
     .is_ok_and(|head| head.is_ok())
+}
+
+/// Byte ranges of stored objects, playback's hot path. From a local directory the file is read
+/// on the blocking pool, and what the caller does with the bytes (opening sealed chunks) runs
+/// in the same place: one hop off the executor per piece, where the store's `get_range` takes
+/// two, a `stat` and a zeroed buffer. From a bucket, through the store.
+#[derive(Clone)]
+pub struct RangeReads {
+    store: Store,
+    directory: Option<Arc<LocalFileSystem>>,
+}
+
+impl RangeReads {
+    /// Reads of `store`, opened at `location`.
+    pub fn new(store: Store, location: &StorageLocation) -> Result<Self, ConfigError> {
+        let directory = match location {
+            StorageLocation::Directory(dir) => Some(Arc::new(
+                LocalFileSystem::new_with_prefix(dir)
+                    .map_err(|error| ConfigError::new(STORAGE_URL, error.to_string()))?,
+            )),
+            StorageLocation::S3(_) => None,
+        };
+        Ok(Self { store, directory })
+    }
+
+    /// The store itself, for what is not a ranged read.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// `range` of the object at `location`, handed to `then` off the executor. An object that
+    /// ends before the range does is an error, as the store's `get_range` makes it.
+    pub async fn read_then<T, F>(
+        &self,
+        location: &ObjectPath,
+        range: Range<u64>,
+        then: F,
+    ) -> object_store::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Bytes) -> T + Send + 'static,
+    {
+        let Some(directory) = &self.directory else {
+            let bytes = self.store.get_range(location, range).await?;
+            return tokio::task::spawn_blocking(move || then(bytes))
+                .await
+                .map_err(|error| object_store::Error::JoinError { source: error });
+        };
+        let path = directory.path_to_filesystem(location)?;
+        tokio::task::spawn_blocking(move || {
+            let unreadable = |source: std::io::Error| match source.kind() {
+                ErrorKind::NotFound => object_store::Error::NotFound {
+                    path: path.display().to_string(),
+                    source: source.into(),
+                },
+                _ => object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: source.into(),
+                },
+            };
+            let mut file = std::fs::File::open(&path).map_err(unreadable)?;
+            file.seek(SeekFrom::Start(range.start))
+                .map_err(unreadable)?;
+            let wanted = range.end.saturating_sub(range.start);
+            let mut bytes = Vec::with_capacity(usize::try_from(wanted).unwrap_or_default());
+            file.take(wanted)
+                .read_to_end(&mut bytes)
+                .map_err(unreadable)?;
+            if (bytes.len() as u64) < wanted {
+                return Err(unreadable(std::io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    format!(
+                        "the object ends {} bytes before the range {range:?} does",
+                        wanted - bytes.len() as u64
+                    ),
+                )));
+            }
+            Ok(then(Bytes::from(bytes)))
+        })
+        .await
+        .map_err(|error| object_store::Error::JoinError { source: error })?
+    }
 }

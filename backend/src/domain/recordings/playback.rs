@@ -20,12 +20,15 @@ use crate::domain::access_cache::{AccessCache, read_through};
 use crate::domain::encryption_keys::grants::{self, Holder};
 use crate::domain::error::DomainError;
 use crate::infra::entities::{encryption_key, recording};
-use crate::infra::storage::Store;
+use crate::infra::storage::RangeReads;
 
 /// Chunks fetched from the store per request to it: 256 KiB of audio.
 const CHUNKS_PER_FETCH: u64 = 16;
 /// The same for recordings stored unsealed.
 const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
+/// Pieces read (and opened) ahead of the one being sent. An answer holds at most this many
+/// pieces and the one being written, about a megabyte.
+const PIECES_AHEAD: usize = 2;
 
 /// The bytes `range` (all when `None`) of `row`'s audio, opened through `holder`'s grant on its
 /// key when it is sealed. The first piece is fetched before this returns, so that a store that
@@ -33,7 +36,7 @@ const PLAIN_BYTES_PER_FETCH: u64 = CHUNKS_PER_FETCH * CHUNK_SIZE as u64;
 pub async fn play(
     db: &DatabaseConnection,
     cache: Option<&AccessCache>,
-    store: &Store,
+    reads: &RangeReads,
     opened: &OpenedRecordings,
     holder: &Holder<'_>,
     row: &recording::Model,
@@ -44,16 +47,16 @@ pub async fn play(
     let wanted = range.unwrap_or(0..total);
 
     if row.sealed {
-        let access = open(db, cache, store, opened, holder, row, &location).await?;
+        let access = open(db, cache, reads, opened, holder, row, &location).await?;
         if access.plaintext_len() != total {
             return Err(damaged(
                 row,
                 "its sealed length disagrees with the catalogue",
             ));
         }
-        sealed_pieces(store.clone(), access, row.clone(), location, wanted).await
+        sealed_pieces(reads.clone(), access, row.clone(), location, wanted).await
     } else {
-        plain_pieces(store.clone(), row.clone(), location, wanted).await
+        plain_pieces(reads.clone(), row.clone(), location, wanted).await
     }
 }
 
@@ -62,13 +65,13 @@ pub async fn play(
 pub async fn play_latest(
     db: &DatabaseConnection,
     cache: Option<&AccessCache>,
-    store: &Store,
+    reads: &RangeReads,
     opened: &OpenedRecordings,
     holder: &Holder<'_>,
     row: &recording::Model,
     range: Option<Range<u64>>,
 ) -> Result<Pieces, DomainError> {
-    let played = play(db, cache, store, opened, holder, row, range.clone()).await;
+    let played = play(db, cache, reads, opened, holder, row, range.clone()).await;
     let (Err(DomainError::Damaged(_)), Some(cache)) = (&played, cache) else {
         return played;
     };
@@ -79,7 +82,7 @@ pub async fn play_latest(
         .await?;
     match now {
         Some(now) if now.object_key != row.object_key => {
-            play(db, None, store, opened, holder, &now, range).await
+            play(db, None, reads, opened, holder, &now, range).await
         }
         _ => played,
     }
@@ -91,108 +94,143 @@ pub type Pieces = stream::BoxStream<'static, Result<Bytes, DomainError>>;
 /// The plain bytes `wanted` of a sealed recording: the chunks that cover them, fetched
 /// [`CHUNKS_PER_FETCH`] at a time and opened.
 async fn sealed_pieces(
-    store: Store,
+    reads: RangeReads,
     access: Arc<RandomAccess<Native>>,
     row: recording::Model,
     location: ObjectPath,
     wanted: Range<u64>,
 ) -> Result<Pieces, DomainError> {
+    if wanted.is_empty() {
+        return Ok(Box::pin(stream::empty()));
+    }
     let chunks = access.chunks_covering(&wanted);
-    first_piece_first(chunks.start, move |next| {
-        let (store, access, location, wanted, row) = (
-            store.clone(),
+    let starts = (chunks.start..chunks.end).step_by(CHUNKS_PER_FETCH as usize);
+    pieces(starts, move |next| {
+        let (reads, access, location, wanted, row) = (
+            reads.clone(),
             access.clone(),
             location.clone(),
             wanted.clone(),
             row.clone(),
         );
         async move {
-            if next >= chunks.end || wanted.is_empty() {
-                return Ok(None);
-            }
             let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
             let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
-            let bytes = read_range(&store, &row, &location, span.clone()).await?;
-            // Opened where they were read, each chunk's wanted part then moved down over
-            // the tags before it: one buffer, no copy per chunk.
-            let mut buffer = bytes
-                .try_into_mut()
-                .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
-            let mut kept = 0;
-            for index in next..last {
-                let at = access.chunk_location(index);
-                let from = (at.start - span.start) as usize;
-                let ciphertext = buffer
-                    .get_mut(from..(at.end - span.start) as usize)
-                    .ok_or_else(|| damaged(&row, "it is shorter than the catalogue says"))?;
-                let opened = access
-                    .open_chunk_in_place(index, ciphertext)
-                    .map_err(|_| damaged(&row, &format!("its chunk {index} does not open")))?;
-                let wanted_here = access.wanted_in_chunk(index, opened, &wanted);
-                buffer.copy_within(from + wanted_here.start..from + wanted_here.end, kept);
-                kept += wanted_here.len();
-            }
-            buffer.truncate(kept);
-            let out = buffer.freeze();
-            Ok(Some((out, last)))
+            let (start, opened_row) = (span.start, row.clone());
+            // Opened where they were read, off the executor.
+            read_range_then(&reads, &row, &location, span, move |bytes| {
+                open_piece(&access, &opened_row, bytes, start, next..last, &wanted)
+            })
+            .await?
         }
     })
     .await
 }
 
+/// The chunks `chunks` of a sealed recording, read from `span_start` of its object into
+/// `bytes`, opened where they were read and each one's wanted part moved down over the tags
+/// before it: one buffer, no copy per chunk.
+fn open_piece(
+    access: &RandomAccess<Native>,
+    row: &recording::Model,
+    bytes: Bytes,
+    span_start: u64,
+    chunks: Range<u64>,
+    wanted: &Range<u64>,
+) -> Result<Bytes, DomainError> {
+    let mut buffer = bytes
+        .try_into_mut()
+        .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+    let mut kept = 0;
+    for index in chunks {
+        let at = access.chunk_location(index);
+        let from = (at.start - span_start) as usize;
+        let ciphertext = buffer
+            .get_mut(from..(at.end - span_start) as usize)
+            .ok_or_else(|| damaged(row, "it is shorter than the catalogue says"))?;
+        let opened = access
+            .open_chunk_in_place(index, ciphertext)
+            .map_err(|_| damaged(row, &format!("its chunk {index} does not open")))?;
+        let wanted_here = access.wanted_in_chunk(index, opened, wanted);
+        buffer.copy_within(from + wanted_here.start..from + wanted_here.end, kept);
+        kept += wanted_here.len();
+    }
+    buffer.truncate(kept);
+    Ok(buffer.freeze())
+}
+
 /// The bytes `wanted` of a recording stored in plaintext, [`PLAIN_BYTES_PER_FETCH`] at a time.
 async fn plain_pieces(
-    store: Store,
+    reads: RangeReads,
     row: recording::Model,
     location: ObjectPath,
     wanted: Range<u64>,
 ) -> Result<Pieces, DomainError> {
     let end = wanted.end;
-    first_piece_first(wanted.start, move |next| {
-        let (store, location, row) = (store.clone(), location.clone(), row.clone());
+    let starts = wanted.step_by(PLAIN_BYTES_PER_FETCH as usize);
+    pieces(starts, move |next| {
+        let (reads, location, row) = (reads.clone(), location.clone(), row.clone());
         async move {
-            if next >= end {
-                return Ok(None);
-            }
             let until = (next + PLAIN_BYTES_PER_FETCH).min(end);
-            let bytes = read_range(&store, &row, &location, next..until).await?;
+            let bytes = read_range(&reads, &row, &location, next..until).await?;
             if bytes.len() as u64 != until - next {
                 return Err(damaged(&row, "it is shorter than the catalogue says"));
             }
-            Ok(Some((bytes, until)))
+            Ok(bytes)
         }
     })
     .await
 }
 
-/// The body as a stream of pieces that `fetch` makes from a position, of which the first is
-/// fetched before the status line is sent: a store that does not answer then gets a 503, not a
-/// 200 that breaks off. One piece at a time, so that a long recording never sits in memory.
-async fn first_piece_first<F, Fut>(start: u64, mut fetch: F) -> Result<Pieces, DomainError>
+/// The body as the stream of the pieces that `fetch` makes, one from each of `starts`. The
+/// first is fetched before the status line is sent: a store that does not answer then gets a
+/// 503, not a 200 that breaks off. The later ones run as tasks of their own,
+/// [`PIECES_AHEAD`] at most, so that the next piece is read and opened while this one is being
+/// sent, and a long recording never sits in memory.
+async fn pieces<F, Fut>(
+    mut starts: impl Iterator<Item = u64> + Send + 'static,
+    mut fetch: F,
+) -> Result<Pieces, DomainError>
 where
     F: FnMut(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Option<(Bytes, u64)>, DomainError>> + Send + 'static,
+    Fut: Future<Output = Result<Bytes, DomainError>> + Send + 'static,
 {
-    let Some((first, next)) = fetch(start).await? else {
+    let Some(start) = starts.next() else {
         return Ok(Box::pin(stream::empty()));
     };
-    Ok(Box::pin(
-        stream::iter([Ok(first)]).chain(stream::try_unfold(next, fetch)),
-    ))
+    let first = fetch(start).await?;
+    let rest = stream::iter(starts)
+        .map(move |start| {
+            let piece = tokio::spawn(fetch(start));
+            async move { piece.await? }
+        })
+        .buffered(PIECES_AHEAD);
+    Ok(Box::pin(stream::iter([Ok(first)]).chain(rest)))
 }
 
 /// `range` of the recording's object. A failure is told apart: an object that is missing or
 /// shorter than the catalogue says is a damaged recording, which no retry mends; anything
 /// else is the store's (a 503 while it is away).
 async fn read_range(
-    store: &Store,
+    reads: &RangeReads,
     row: &recording::Model,
     location: &ObjectPath,
     range: Range<u64>,
 ) -> Result<Bytes, DomainError> {
-    match store.get_range(location, range).await {
-        Ok(bytes) => Ok(bytes),
-        Err(error) => Err(match store.head(location).await {
+    read_range_then(reads, row, location, range, |bytes| bytes).await
+}
+
+/// [`read_range`], whose bytes `then` works on off the executor.
+async fn read_range_then<T: Send + 'static>(
+    reads: &RangeReads,
+    row: &recording::Model,
+    location: &ObjectPath,
+    range: Range<u64>,
+    then: impl FnOnce(Bytes) -> T + Send + 'static,
+) -> Result<T, DomainError> {
+    match reads.read_then(location, range, then).await {
+        Ok(done) => Ok(done),
+        Err(error) => Err(match reads.store().head(location).await {
             Err(object_store::Error::NotFound { .. }) => {
                 damaged(row, "its stored bytes are missing")
             }
@@ -221,7 +259,7 @@ pub fn damaged(row: &recording::Model, what: &str) -> DomainError {
 async fn open(
     db: &DatabaseConnection,
     cache: Option<&AccessCache>,
-    store: &Store,
+    reads: &RangeReads,
     opened: &OpenedRecordings,
     holder: &Holder<'_>,
     row: &recording::Model,
@@ -268,7 +306,7 @@ async fn open(
     let private = grants::open(grant, holder, &key).await?;
     let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
     let head = read_range(
-        store,
+        reads,
         row,
         location,
         0..stored.min(sealed::MAX_HEADER_LEN as u64),

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::access::{SeenTenant, require_permission, state_of, visible_tenant};
 use super::principal::{Principal, cache_for};
 use crate::http::error::ApiError;
-use crate::http::route_table::{Matched, RouteTable};
+use crate::http::route_table::{Matched, Route, RouteTable};
 
 /// API routes anyone may call that the OpenAPI document does not describe: the document
 /// itself. The documented ones are those whose security requirement is empty (the login);
@@ -45,9 +45,10 @@ pub async fn require_session(
     };
     let path = request.path().to_owned();
     let method = request.method().as_str().to_owned();
+    let route = table.route(&path);
     // A method the documented path does not take is answered 405, signed in or not, naming
     // exactly the methods the document lists for the most specific template of the path.
-    let methods = table.methods_of(&path);
+    let methods = route.map(Route::methods).unwrap_or_default();
     if path.starts_with("/api/") && !methods.is_empty() && !methods.contains(&method.as_str()) {
         return Err(ApiError::MethodNotAllowed {
             detail: format!("{path} takes {}, not {method}", methods.join(", ")),
@@ -55,16 +56,27 @@ pub async fn require_session(
         }
         .into());
     }
-    // A path missing from the document stays guarded.
-    let guarded = request.match_pattern().is_some_and(|pattern| {
-        pattern.starts_with("/api/v1/")
-            && !UNDOCUMENTED_PUBLIC_API_ROUTES.contains(&pattern.as_str())
-    }) && !table.is_public(&method, &path);
+    let operation = route.and_then(|route| route.operation(&method));
+    let guarded = match &operation {
+        Some(matched) => {
+            matched
+                .template
+                .get(..3)
+                .is_some_and(|start| start == ["", "api", "v1"])
+                && !matched.operation.public
+        }
+        // A path missing from the document stays guarded. Only then is the router asked,
+        // which tries its patterns one by one.
+        None => request.match_pattern().is_some_and(|pattern| {
+            pattern.starts_with("/api/v1/")
+                && !UNDOCUMENTED_PUBLIC_API_ROUTES.contains(&pattern.as_str())
+        }),
+    };
     if guarded {
         let (http_request, payload) = request.parts_mut();
         // The principal is kept in the request's extensions for the guards to reuse.
         let principal = Principal::from_request(http_request, payload).await?;
-        if let Some(matched) = table.operation(&method, &path)
+        if let Some(matched) = operation
             && let Some(permission) = matched.operation.permission
         {
             decide(http_request, &principal, &matched, &path, permission).await?;

@@ -391,7 +391,7 @@ pub async fn audio(
         let audio = playback::play_latest(
             &state.db,
             cache,
-            &state.store,
+            &state.reads,
             &state.opened,
             &access.principal.holder(),
             &row,
