@@ -631,7 +631,7 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
             .json()
             .await
             .expect("JSON");
-        let done = polled.state == "done";
+        let done = polled.state == callvault_shared::api::JobState::Done;
         finished = Some(polled);
         if done {
             break;
@@ -639,7 +639,7 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let finished = finished.expect("polled");
-    assert_eq!(finished.state, "done", "{finished:?}");
+    assert_eq!(finished.state, callvault_shared::api::JobState::Done, "{finished:?}");
     assert_eq!((finished.done, finished.failed), (3, 0));
 
     // Every recording is on the new key, and plays byte for byte as before.
@@ -677,7 +677,7 @@ async fn a_rewrap_that_died(
     let interrupted = job::Model {
         id: uuid::Uuid::now_v7(),
         tenant_id,
-        kind: "rewrap".into(),
+        kind: callvault_shared::api::JobKind::Rewrap,
         state: callvault_shared::api::JobState::Running,
         done: 0,
         total: 3,

@@ -250,7 +250,7 @@ impl World {
         job::Model {
             id,
             tenant_id: self.tenant_ids[tenant],
-            kind: "rewrap".into(),
+            kind: callvault_shared::api::JobKind::Rewrap,
             state: callvault_shared::api::JobState::Done,
             done: 0,
             total: 0,

@@ -1,4 +1,4 @@
-use callvault_shared::api::{KeyChainAction, MIN_EXPORT_PASSPHRASE, NewKey};
+use callvault_shared::api::{ImportPublicKey, KeyChainAction, MIN_EXPORT_PASSPHRASE, NewKey};
 use callvault_shared::crypto::{RsaBits, RustCrypto};
 use callvault_shared::keys::RsaPrivateKey;
 use leptos::prelude::*;
@@ -44,9 +44,9 @@ pub fn BrowserKeygen(tenant: Memo<String>, signer: TenantKey, reload: Reload) ->
                 .await?;
             api::create_key(
                 &tenant,
-                &NewKey::ImportPublic {
+                &NewKey::ImportPublic(ImportPublicKey {
                     public_key_pem: key.public_key().to_pem(),
-                },
+                }),
                 signed.as_ref(),
             )
             .await

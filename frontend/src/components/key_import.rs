@@ -1,4 +1,4 @@
-use callvault_shared::api::{KeyChainAction, NewKey};
+use callvault_shared::api::{ImportPrivateKey, ImportPublicKey, KeyChainAction, NewKey};
 use callvault_shared::crypto::RustCrypto;
 use callvault_shared::keys::{KeyFile, import_key};
 use leptos::prelude::*;
@@ -35,16 +35,16 @@ pub fn KeyImport(tenant: Memo<String>, signer: TenantKey, reload: Reload) -> imp
                     let signed = signer
                         .sign_if_held(&tenant, KeyChainAction::AddKey, Some(&fingerprint))
                         .await?;
-                    let key = NewKey::ImportPublic {
+                    let key = NewKey::ImportPublic(ImportPublicKey {
                         public_key_pem: pem,
-                    };
+                    });
                     return api::create_key(&tenant, &key, signed.as_ref()).await;
                 } else {
-                    NewKey::ImportPrivate {
+                    NewKey::ImportPrivate(ImportPrivateKey {
                         private_key_pem: pem,
                         passphrase: (!passphrase.is_empty()).then_some(passphrase),
                         grant_to: None,
-                    }
+                    })
                 };
                 api::create_key(&tenant, &key, None).await
             }

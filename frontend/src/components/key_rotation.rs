@@ -1,4 +1,4 @@
-use callvault_shared::api::{KeyChainAction, MIN_EXPORT_PASSPHRASE, NewKey};
+use callvault_shared::api::{ImportPublicKey, KeyChainAction, MIN_EXPORT_PASSPHRASE, NewKey};
 use callvault_shared::crypto::{RsaBits, RustCrypto};
 use callvault_shared::keys::RsaPrivateKey;
 use leptos::prelude::*;
@@ -57,7 +57,7 @@ pub fn KeyRotation(tenant: Memo<String>, signer: TenantKey, reload: Reload) -> i
 
             let add = sign(&tenant, KeyChainAction::AddKey, Some(&new_fingerprint), &old).await?;
             let public_key_pem = new.public_key().to_pem();
-            let added = api::create_key(&tenant, &NewKey::ImportPublic { public_key_pem }, Some(&add)).await?;
+            let added = api::create_key(&tenant, &NewKey::ImportPublic(ImportPublicKey { public_key_pem }), Some(&add)).await?;
             let added_id = added.id.to_string();
             let activate =
                 sign(&tenant, KeyChainAction::ActivateKey, Some(&new_fingerprint), &old).await?;

@@ -1,4 +1,4 @@
-use callvault_shared::api::Job;
+use callvault_shared::api::{Job, JobState};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError, files};
@@ -14,7 +14,7 @@ pub fn Rewrap(tenant: Memo<String>) -> impl IntoView {
             let mut job = api::rewrap(&tenant).await?;
             set_job.set(Some(job.clone()));
             // Follow it until it ends, about twice a second.
-            while job.state == "queued" || job.state == "running" {
+            while matches!(job.state, JobState::Queued | JobState::Running) {
                 for _ in 0..10 {
                     files::yield_to_paint().await;
                 }
@@ -34,7 +34,7 @@ pub fn Rewrap(tenant: Memo<String>) -> impl IntoView {
             {move || job.get().map(|job| view! {
                 <p role="status" id="rewrap-progress">
                     <progress max=job.total.max(1) value=job.done aria-label="Re-wrap progress"></progress>
-                    {format!(" {} of {} ({})", job.done, job.total, job.state)}
+                    {format!(" {} of {} ({})", job.done, job.total, job.state.as_str())}
                 </p>
             })}
             {move || start.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}

@@ -1,4 +1,4 @@
-use callvault_shared::api::{KeyMode, NewKey};
+use callvault_shared::api::{GenerateKey, KeyMode, NewKey};
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
@@ -46,10 +46,10 @@ pub fn KeysPage() -> impl IntoView {
         async move {
             api::create_key(
                 &tenant,
-                &NewKey::Generate {
+                &NewKey::Generate(GenerateKey {
                     bits,
                     grant_to: None,
-                },
+                }),
                 None,
             )
             .await

@@ -201,7 +201,7 @@ pub fn RecordingsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             {next.map(|next| view! {
-                                <button type="button" class="secondary" id="next-page" on:click=move |_| set_cursor.set(Some(next.clone()))>"Next page"</button>
+                                <button type="button" class="secondary" id="next-page" on:click=move |_| set_cursor.set(Some(next.to_string()))>"Next page"</button>
                             })}
                         }.into_any()
                     }

@@ -30,9 +30,9 @@ pub use key_chain::{
     StatementToSign,
 };
 pub use keys::{
-    Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, Job, JobState, KeyDestroy,
-    KeyDestroyed, KeyExport, KeyHolder, KeyMode, KeyOrigin, KeyState, MIN_EXPORT_PASSPHRASE,
-    NewGrant, NewKey,
+    Checklist, EncryptionKey, EncryptionSettings, EncryptionUpdate, GenerateKey, ImportPrivateKey,
+    ImportPublicKey, Job, JobKind, JobState, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder,
+    KeyMode, KeyOrigin, KeyState, MIN_EXPORT_PASSPHRASE, NewGrant, NewKey,
 };
 pub use permission::Permission;
 pub use problem::Problem;

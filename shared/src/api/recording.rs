@@ -72,7 +72,7 @@ impl Direction {
 pub struct RecordingPage {
     pub recordings: Vec<Recording>,
     /// Pass as `cursor` for the next page; null on the last one.
-    pub next_cursor: Option<String>,
+    pub next_cursor: Option<Uuid>,
 }
 
 /// Filters of the catalogue; all optional, combined with "and".
@@ -111,7 +111,6 @@ pub struct RecordingQuery {
     )]
     pub max_duration_ms: Option<u32>,
     /// Newest (the default) or oldest first, by upload.
-    #[cfg_attr(feature = "openapi", param(inline))]
     pub sort: Option<Sort>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,

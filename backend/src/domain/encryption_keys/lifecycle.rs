@@ -3,7 +3,8 @@
 //! in its own transaction; RSA and passphrase work runs on the blocking pool, outside it.
 
 use callvault_shared::api::{
-    EncryptionKey, KeyChainAction, KeyDestroyed, KeyMode, KeyOrigin, KeyState, NewKey,
+    EncryptionKey, GenerateKey, ImportPrivateKey, ImportPublicKey, KeyChainAction, KeyDestroyed,
+    KeyMode, KeyOrigin, KeyState, NewKey,
 };
 use callvault_shared::crypto::{KeyError, Native, RsaBits};
 use callvault_shared::key_chain::SignedStatement;
@@ -117,12 +118,12 @@ async fn system_key_exists(db: &impl ConnectionTrait) -> Result<bool, DomainErro
 /// public keys.
 async fn material(new: NewKey, tenant_held: bool) -> Result<Material, DomainError> {
     match new {
-        NewKey::Generate { .. } | NewKey::ImportPrivate { .. } if tenant_held => {
+        NewKey::Generate(_) | NewKey::ImportPrivate(_) if tenant_held => {
             Err(DomainError::Conflict(
                 "this tenant holds its own keys: the server takes only public keys (import one with {\"public_key_pem\"}, or generate the pair in the browser)".into(),
             ))
         }
-        NewKey::Generate { bits, grant_to } => {
+        NewKey::Generate(GenerateKey { bits, grant_to }) => {
             let bits = RsaBits::from_bits(bits as usize).map_err(key_problem)?;
             let key = tokio::task::spawn_blocking(move || RsaPrivateKey::<Native>::generate(bits))
                 .await?
@@ -133,16 +134,16 @@ async fn material(new: NewKey, tenant_held: bool) -> Result<Material, DomainErro
                 grant_to,
             })
         }
-        NewKey::ImportPrivate {
+        NewKey::ImportPrivate(ImportPrivateKey {
             private_key_pem,
             passphrase,
             grant_to,
-        } => Ok(Material {
+        }) => Ok(Material {
             file: import_private(private_key_pem, passphrase).await?,
             origin: KeyOrigin::Imported,
             grant_to,
         }),
-        NewKey::ImportPublic { public_key_pem } => Ok(Material {
+        NewKey::ImportPublic(ImportPublicKey { public_key_pem }) => Ok(Material {
             file: import_public(&public_key_pem)?,
             origin: KeyOrigin::PublicOnly,
             grant_to: None,

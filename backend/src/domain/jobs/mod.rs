@@ -10,7 +10,7 @@ pub mod rewrap;
 pub mod seal_plaintext;
 
 use callvault_shared::api::Job;
-use callvault_shared::api::JobState;
+use callvault_shared::api::{JobKind, JobState};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -95,8 +95,8 @@ pub fn to_api(job: &job::Model) -> Job {
     Job {
         id: job.id,
         tenant_id: job.tenant_id,
-        kind: job.kind.clone(),
-        state: job.state.as_str().to_owned(),
+        kind: job.kind,
+        state: job.state,
         done: u64::try_from(job.done).unwrap_or_default(),
         total: u64::try_from(job.total).unwrap_or_default(),
         failed: u64::try_from(job.failed).unwrap_or_default(),
@@ -148,7 +148,7 @@ pub async fn finish(db: &impl ConnectionTrait, job_id: Uuid, error: Option<Strin
 pub async fn queue(
     txn: &DatabaseTransaction,
     tenant_id: Uuid,
-    kind: &str,
+    kind: JobKind,
     total: u64,
     created_by: Option<Uuid>,
 ) -> Result<job::Model, DomainError> {
@@ -171,7 +171,7 @@ pub async fn queue(
             job::Model {
                 id: Uuid::now_v7(),
                 tenant_id,
-                kind: kind.into(),
+                kind,
                 state: JobState::Queued,
                 done: 0,
                 total: total as i64,

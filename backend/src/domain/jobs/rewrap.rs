@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use callvault_shared::api::{Job, KeyMode, KeyOrigin, KeyState};
+use callvault_shared::api::{Job, JobKind, KeyMode, KeyOrigin, KeyState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::{RsaPrivateKey, RsaPublicKey};
 use callvault_shared::sealed::{self, SealedHeader};
@@ -30,7 +30,7 @@ use crate::infra::database::begin_write;
 use crate::infra::entities::{encryption_key, job, recording, tenant};
 use crate::infra::storage::Store;
 
-pub const KIND: &str = "rewrap";
+pub const KIND: JobKind = JobKind::Rewrap;
 const COPY_PIECE: u64 = 8 * 1024 * 1024;
 
 /// What the job works with: the target's public key, and the old keys it was lent.

@@ -3,7 +3,7 @@
 //! holder either: any instance resumes it (at its start) from where it stopped. Each sealed
 //! copy is written first, the row switched to it, and the plaintext object deleted at once.
 
-use callvault_shared::api::{AuditOutcome, JobState};
+use callvault_shared::api::{AuditOutcome, JobKind, JobState};
 use callvault_shared::crypto::Native;
 use callvault_shared::keys::RsaPublicKey;
 use callvault_shared::sealed::Sealer;
@@ -24,7 +24,7 @@ use crate::domain::error::DomainError;
 use crate::domain::recordings::{self, ingest};
 use crate::infra::entities::{encryption_key, job, recording, tenant};
 
-pub const KIND: &str = "seal_plaintext";
+pub const KIND: JobKind = JobKind::SealPlaintext;
 const BATCH: u64 = 50;
 
 /// Queues the job in `txn` (the pin's transaction) when the tenant has plaintext recordings.

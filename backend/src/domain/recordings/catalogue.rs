@@ -88,9 +88,7 @@ pub async fn search(
     let mut rows = select.limit(u64::from(limit) + 1).all(db).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| rows.last().map(|row| row.id.to_string()))
-        .flatten();
+    let next_cursor = more.then(|| rows.last().map(|row| row.id)).flatten();
     Ok(RecordingPage {
         recordings: rows.into_iter().map(super::to_api).collect(),
         next_cursor,

@@ -36,7 +36,6 @@ pub struct Metadata {
     #[param(value_type = Option<u64>, maximum = 4294967295u64)]
     #[schema(value_type = Option<u64>, maximum = 4294967295u64)]
     pub duration_ms: Option<u32>,
-    #[param(inline)]
     pub direction: Option<Direction>,
     pub caller: Option<String>,
     pub callee: Option<String>,

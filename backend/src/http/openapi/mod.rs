@@ -8,7 +8,10 @@
 //!
 //! [`Permission`]: callvault_shared::api::Permission
 
+mod binary;
 mod common_answers;
+
+pub use binary::Binary;
 
 use actix_web::{App, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};

@@ -11,6 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::guards::access::{InTenant, need};
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
+use crate::http::openapi::Binary;
 use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 
@@ -21,7 +22,7 @@ use crate::http::state::AppState;
     params(TenantPath),
     request_body = ExportRequest,
     responses(
-        (status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>),
+        (status = 200, description = "The archive", content_type = "application/zip", body = inline(Binary)),
         (status = 400, description = "Neither ids nor a filter, an unknown id, or too many recordings"),
     ),
     security(("bearer" = ["recordings_export"]), ("session_cookie" = ["recordings_export"]))
@@ -61,7 +62,7 @@ pub async fn export(
 #[utoipa::path(
     tag = "recordings",
     params(TenantPath, IdempotencyParam),
-    request_body(content = Vec<u8>, description = "A callvault archive", content_type = "application/zip"),
+    request_body(content = inline(Binary), description = "A callvault archive", content_type = "application/zip"),
     responses(
         (status = 408, description = "The upload stalled: nothing arrived for the idle limit; nothing was kept"),
         (status = 200, description = "Imported; with `Idempotent-Replayed: true`, by an earlier request with the same `Idempotency-Key`", body = ImportOutcome),

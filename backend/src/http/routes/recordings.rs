@@ -19,6 +19,7 @@ use crate::http::guards::access::{InTenant, need};
 use crate::http::guards::principal::cache_for;
 use crate::http::idempotency_key::{IdempotencyHeader, IdempotencyParam, replay};
 use crate::http::json::Json;
+use crate::http::openapi::Binary;
 use crate::http::path_params::TenantPath;
 use crate::http::state::AppState;
 
@@ -30,7 +31,8 @@ use crate::http::state::AppState;
     tag = "recordings",
     params(TenantPath, ingest::Metadata, IdempotencyParam),
     request_body(content(
-        (Vec<u8> = "audio/*"),
+        (inline(Binary) = "audio/*"),
+        (inline(Binary) = "application/octet-stream"),
         (UploadForm = "multipart/form-data"),
     ), description = "The audio (WAV, MP3, Ogg/Opus, FLAC, M4A/AAC or WebM), raw or as a form"),
     responses(
@@ -277,7 +279,7 @@ pub async fn remove(
         ("id" = Uuid, Path, description = "The recording's id"),
     ),
     responses(
-        (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The stored file (sealed, or the audio when stored in plaintext)", content_type = "application/octet-stream", body = inline(Binary)),
         (status = 404, description = "No such recording in this tenant"),
         (status = 500, description = "The recording is damaged: its stored bytes are missing (`callvault check` lists such recordings)"),
         (status = 503, description = "The object store is not available"),
@@ -342,10 +344,13 @@ pub async fn stored_file(
         TenantPath,
         ("id" = Uuid, Path, description = "The recording's id"),
         AudioQuery,
+        ("Range" = Option<String>, Header, description = "One range of RFC 9110, as `bytes=first-last`, `bytes=first-` or `bytes=-suffix`, answered 206; several ranges or a malformed header get the whole audio"),
     ),
     responses(
-        (status = 200, description = "The whole audio", content_type = "audio/*", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "audio/*", body = Vec<u8>),
+        (status = 200, description = "The whole audio", content_type = "audio/*", body = inline(Binary),
+            headers(("Accept-Ranges" = String, description = "`bytes`: a `Range` may be asked for"))),
+        (status = 206, description = "The requested range", content_type = "audio/*", body = inline(Binary),
+            headers(("Content-Range" = String, description = "`bytes first-last/length` of the range served"))),
         (status = 403, description = "The role does not allow it, no grant on the key, or a tenant-held key"),
         (status = 404, description = "No such recording in this tenant"),
         (status = 410, description = "Unrecoverable: its key was destroyed"),

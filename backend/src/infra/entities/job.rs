@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant_id: Uuid,
-    pub kind: String,
+    pub kind: callvault_shared::api::JobKind,
     pub state: callvault_shared::api::JobState,
     pub done: i64,
     pub total: i64,
