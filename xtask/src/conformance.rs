@@ -3,14 +3,12 @@
 //! answer the document does not describe, an invalid request the server accepts, or a
 //! request without credentials that is not refused.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
+use crate::fresh_server::{FreshServer, quietly};
 use crate::shell;
 
 /// The checks that must all pass. `positive_data_acceptance` is left out on purpose (see
@@ -28,70 +26,25 @@ pub const CI_SEED: u64 = 20_261_129;
 /// own login attempts will not lock out.
 const USER: &str = "conformance";
 
-/// Stops the server however the run ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
     let root = shell::root();
     let st = schemathesis(&root)?;
-    let binary = shell::build_server()?;
-    let work = root.join("target/conformance/run");
-    if work.exists() {
-        std::fs::remove_dir_all(&work)?;
-    }
-    std::fs::create_dir_all(&work)?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let url = format!("http://127.0.0.1:{port}");
+    let mut server = FreshServer::prepare(&root.join("target/conformance/run"))?;
+    let (work, url) = (server.work.clone(), server.url.clone());
     let password = crate::secrets::random_hex(18)?;
-    let environment = [
-        ("CALLVAULT_DATA_DIR", work.join("data").into_os_string()),
-        ("CALLVAULT_BIND", format!("127.0.0.1:{port}").into()),
-        (
-            "CALLVAULT_ROOT_PASSWORD",
-            crate::secrets::random_hex(18)?.into(),
-        ),
-        (
-            "CALLVAULT_WEB_DIR",
-            work.join("no-web-app").into_os_string(),
-        ),
-        ("RUST_LOG", "warn".into()),
-    ];
-    let callvault = |args: &[&str]| {
-        let mut command = Command::new(&binary);
-        command
-            .args(args)
-            .envs(environment.clone())
-            .current_dir(&work);
-        command
-    };
 
     // A tenant with users, a key, encryption on and recordings; and the run's own user.
-    quietly(callvault(&["demo"]).stdout(Stdio::null())).context("seeding the demo tenant")?;
+    quietly(server.command(&["demo"]).stdout(Stdio::null())).context("seeding the demo tenant")?;
     let password_file = work.join("password");
     std::fs::write(&password_file, format!("{password}\n"))?;
     quietly(
-        callvault(&["admin", "create-user", "--username", USER, "--role", "root"])
+        server
+            .command(&["admin", "create-user", "--username", USER, "--role", "root"])
             .arg("--password-file")
             .arg(&password_file),
     )
     .context("creating the run's user")?;
-
-    let log = std::fs::File::create(work.join("server.log"))?;
-    let _server = Server(
-        callvault(&["serve"])
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("starting the server")?,
-    );
-    wait_until_up(port)?;
+    server.serve()?;
 
     let mut run = Command::new(st);
     run.current_dir(&root)
@@ -120,52 +73,9 @@ pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
 /// schemathesis in a virtual environment of its own under `target/`, installed from PyPI
 /// at the version `conformance/requirements.txt` pins, once.
 fn schemathesis(root: &Path) -> anyhow::Result<PathBuf> {
-    let venv = root.join("target/conformance/venv");
-    let st = venv.join("bin/st");
-    let requirements = root.join("conformance/requirements.txt");
-    let installed = venv.join("installed-requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)?;
-    if st.is_file() && std::fs::read_to_string(&installed).ok().as_deref() == Some(&wanted) {
-        return Ok(st);
-    }
-    shell::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-        .context("the conformance run needs python3 with venv")?;
-    shell::run(
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&requirements),
+    let venv = crate::python::venv(
+        &root.join("target/conformance/venv"),
+        &root.join("conformance/requirements.txt"),
     )?;
-    std::fs::write(installed, wanted)?;
-    Ok(st)
-}
-
-/// Runs `command`; on failure, shows what it printed to standard error.
-fn quietly(command: &mut Command) -> anyhow::Result<()> {
-    let output = command.stderr(Stdio::piped()).output()?;
-    if !output.status.success() {
-        bail!(
-            "{} failed: {}",
-            command.get_program().to_string_lossy(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(())
-}
-
-/// Until `GET /healthz` answers 200, for at most a minute.
-fn wait_until_up(port: u16) -> anyhow::Result<()> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        let answered = TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
-            stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
-            let mut head = [0u8; 12];
-            stream.read_exact(&mut head)?;
-            Ok(head.ends_with(b"200"))
-        });
-        if answered.unwrap_or(false) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    bail!("the server did not come up on port {port}")
+    Ok(venv.join("bin/st"))
 }

@@ -8,10 +8,13 @@
 mod bench_format;
 mod bench_load;
 mod bench_playback;
+mod clients;
 mod conformance;
+mod fresh_server;
 mod fuzz;
 mod garage;
 mod openapi;
+mod python;
 mod run;
 mod secrets;
 mod shell;
@@ -57,6 +60,9 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Generate the Python client and the TypeScript types from openapi/openapi.json, run the
+    /// integrator's journey with the client against a fresh server, type-check the TypeScript one.
+    Clients,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
     /// Fuzz sealed-file parsing and opening for a while (cargo-fuzz, nightly).
@@ -111,6 +117,7 @@ fn main() -> ExitCode {
         Command::Web => web::build().map(drop),
         Command::SupplyChain => supply_chain::check(),
         Command::Conformance { seed } => conformance::conformance(seed),
+        Command::Clients => clients::generated_clients(),
         Command::Openapi => openapi::write(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::BenchFormat { size_mib } => bench_format::bench_format(size_mib),

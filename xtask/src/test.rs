@@ -89,6 +89,10 @@ pub fn test() -> anyhow::Result<()> {
     step("API conformance (schemathesis)", &mut || {
         crate::conformance::conformance(Some(crate::conformance::CI_SEED))
     });
+    step(
+        "generated clients (openapi-python-client, openapi-typescript)",
+        &mut || crate::clients::generated_clients(),
+    );
     let mut web_dir = None;
     step("web app build (wasm32)", &mut || {
         web_dir = Some(web::build()?);
