@@ -639,7 +639,11 @@ async fn rotation_then_rewrap_moves_every_recording_and_resumes_after_a_restart(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let finished = finished.expect("polled");
-    assert_eq!(finished.state, callvault_shared::api::JobState::Done, "{finished:?}");
+    assert_eq!(
+        finished.state,
+        callvault_shared::api::JobState::Done,
+        "{finished:?}"
+    );
     assert_eq!((finished.done, finished.failed), (3, 0));
 
     // Every recording is on the new key, and plays byte for byte as before.
