@@ -168,7 +168,7 @@ pub fn RecordingsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
                     Ok(page) => {
-                        let next = page.next_cursor.clone();
+                        let next = page.next_cursor;
                         view! {
                             <table id="recordings">
                                 <thead><tr><th>"Select"</th><th>"Started"</th><th>"Caller"</th><th>"Callee"</th><th>"Agent"</th><th>"Length"</th><th>"Sealed"</th><th>"Play"</th></tr></thead>
