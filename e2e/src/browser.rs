@@ -121,6 +121,61 @@ impl Browser {
         anyhow::bail!("no download ending in {suffix}")
     }
 
+    /// Runs axe-core in the page and fails on any serious or critical violation, naming each
+    /// with the elements it found. `CALLVAULT_E2E_AXE` is the path of `axe.min.js`, which
+    /// `cargo xtask test` installs.
+    pub async fn check_accessibility(&self, screen: &str) -> anyhow::Result<()> {
+        let path = std::env::var_os("CALLVAULT_E2E_AXE").context(
+            "CALLVAULT_E2E_AXE is not set: run the browser tests with `cargo xtask test`",
+        )?;
+        let script = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", std::path::Path::new(&path).display()))?;
+        self.client.execute(&script, vec![]).await?;
+        let found = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, { resultTypes: ["violations"] }).then(
+                    (results) => done(results.violations
+                        .filter((v) => v.impact === "serious" || v.impact === "critical")
+                        .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)),
+                    (error) => done([`axe failed: ${error}`]));"#,
+                vec![],
+            )
+            .await?;
+        let violations: Vec<String> = serde_json::from_value(found)?;
+        anyhow::ensure!(
+            violations.is_empty(),
+            "{screen}: {} serious or critical accessibility violations:\n{}",
+            violations.len(),
+            violations.join("\n")
+        );
+        Ok(())
+    }
+
+    /// Fails when the page is wider than the window, i.e. scrolls sideways.
+    pub async fn check_no_sideways_scroll(&self, screen: &str) -> anyhow::Result<()> {
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        let [content, window]: [u64; 2] = serde_json::from_value(widths)?;
+        anyhow::ensure!(
+            content <= window,
+            "{screen} scrolls sideways: {content} px of content in a {window} px window"
+        );
+        Ok(())
+    }
+
+    /// Resizes the window to `width` × `height` CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client.set_window_size(width, height).await?;
+        Ok(())
+    }
+
     pub async fn close(self) -> anyhow::Result<()> {
         self.client
             .close()

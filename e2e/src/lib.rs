@@ -7,9 +7,11 @@
 mod browser;
 mod process;
 mod recording_proxy;
+mod seed;
 mod server;
 pub mod steps;
 
 pub use browser::Browser;
 pub use recording_proxy::RecordingProxy;
+pub use seed::Seed;
 pub use server::{ROOT_PASSWORD, Server};

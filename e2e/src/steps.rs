@@ -29,16 +29,54 @@ pub async fn sign_in(
     browser.fill("#login-username", username).await?;
     browser.fill("#login-password", password).await?;
     browser.click("#login-form button[type=submit]").await?;
-    let heading = browser.find("#home-title").await?;
-    anyhow::ensure!(heading.text().await? == format!("Signed in as {username}"));
-    Ok(())
+    // The frame's user menu names whoever is signed in, once the landing screen is chosen.
+    let landed = until(
+        browser,
+        &format!(
+            "return document.getElementById('user-menu')?.textContent.trim() === '{username}' && location.pathname !== '/' && location.pathname !== '/login';"
+        ),
+    )
+    .await;
+    if landed.is_err() {
+        browser.screenshot("failure-sign-in").await?;
+    }
+    landed
 }
 
+/// Signs out through the user menu.
 pub async fn sign_out(browser: &Browser, server: &Server) -> anyhow::Result<()> {
-    browser.client.goto(&format!("{}/", server.url)).await?;
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.click("#user-menu").await?;
     browser.click("#sign-out").await?;
     browser.find("#login-title").await?;
     Ok(())
+}
+
+/// Opens the folded section (`<details>`) around the element `css`.
+pub async fn unfold(browser: &Browser, css: &str) -> anyhow::Result<()> {
+    browser.find(css).await?;
+    browser
+        .client
+        .execute(
+            "document.querySelector(arguments[0]).closest('details').open = true; return true;",
+            vec![serde_json::json!(css)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Confirms the dialog a far-reaching action opened.
+pub async fn confirm(browser: &Browser) -> anyhow::Result<()> {
+    browser.click("dialog[open] .confirm-ok").await
+}
+
+/// Clicks `css`, a button that asks first, and confirms.
+pub async fn click_and_confirm(browser: &Browser, css: &str) -> anyhow::Result<()> {
+    browser.click(css).await?;
+    confirm(browser).await
 }
 
 pub async fn create_user(
@@ -52,6 +90,7 @@ pub async fn create_user(
         .client
         .goto(&format!("{}/t/{tenant}/users", server.url))
         .await?;
+    unfold(browser, "#new-user").await?;
     browser.fill("#user-name", name).await?;
     browser.fill("#user-password", PASSWORD).await?;
     browser

@@ -3,7 +3,7 @@
 
 use callvault_e2e::steps::{
     EXPORT_PASSPHRASE, PASSWORD, create_key, create_tenant, create_user, grant_key,
-    play_first_recording, sign_in, sign_out, until, wav,
+    play_first_recording, sign_in, sign_out, unfold, until, wav,
 };
 use callvault_e2e::{Browser, ROOT_PASSWORD, Server};
 use fantoccini::Locator;
@@ -151,7 +151,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         "return document.querySelectorAll('tr.recording').length === 1;",
     )
     .await?;
-    browser.find("tr.recording a.download").await?;
+    browser.find("tr.recording button.download").await?;
     browser
         .client
         .goto(&format!("{}/account", server.url))
@@ -161,7 +161,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         .wait()
         .at_most(std::time::Duration::from_secs(20))
         .for_element(Locator::XPath(
-            "//table[@id='sessions']//span[text()='this one']",
+            "//table[@id='sessions']//span[text()='This session']",
         ))
         .await?;
     browser.screenshot("06b-account").await?;
@@ -187,6 +187,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         .client
         .goto(&format!("{}/t/acme/recordings", own.url))
         .await?;
+    unfold(&browser, "#import-archive").await?;
     browser
         .find("#archive-file")
         .await?
@@ -199,6 +200,7 @@ async fn from_first_sign_in_to_playback_here_and_in_the_tenants_own_instance() -
         .client
         .goto(&format!("{}/t/acme/keys", own.url))
         .await?;
+    unfold(&browser, "#import-key").await?;
     browser
         .find("#key-file")
         .await?

@@ -1,12 +1,13 @@
 //! Journey 3: a tenant that holds its own keys. The key pair is made in the browser, the
-//! provider's staff cannot play what it seals (and the page says why), the tenant plays it in
+//! provider's staff are not offered playback on the server, which cannot open what it seals, the tenant plays it in
 //! the page with its key file, rotates to a new key pair signing the change with the old key
 //! file, the provider's root is refused the same change, and no private key byte crosses the
 //! network.
 
 use base64::Engine;
 use callvault_e2e::steps::{
-    PASSWORD, create_key, create_tenant, create_user, sign_in, sign_out, until, wav,
+    PASSWORD, click_and_confirm, confirm, create_key, create_tenant, create_user, sign_in,
+    sign_out, until, wav,
 };
 use callvault_e2e::{Browser, ROOT_PASSWORD, RecordingProxy, Server};
 use callvault_shared::crypto::RustCrypto;
@@ -38,10 +39,21 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .client
         .goto(&format!("{}/t/vault", server.url))
         .await?;
-    browser.click("#toggle-mode").await?;
+    // The switch says what it means before it happens.
+    browser.click("button.toggle-mode").await?;
+    let consequence = browser
+        .find("dialog[open] .confirm-consequence")
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        consequence.contains("nobody at the provider can listen"),
+        "{consequence}"
+    );
+    confirm(&browser).await?;
     until(
         &browser,
-        "return document.getElementById('key-mode').textContent.includes('the tenant itself');",
+        "return document.getElementById('key-mode').textContent.includes('The tenant holds its own keys');",
     )
     .await?;
     browser
@@ -89,15 +101,21 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .await?;
     anyhow::ensure!(uploaded["sealed"] == true, "{uploaded}");
 
-    // The provider's root cannot play it, and is told why.
+    // The provider's root is not offered playing or downloading on the server, which cannot
+    // open it: only playing in the page, with the tenant's key file.
     sign_in(&browser, &server, "root", ROOT_PASSWORD).await?;
     browser
         .client
         .goto(&format!("{}/t/vault/recordings", server.url))
         .await?;
-    browser.click("tr.recording button.play").await?;
-    let said = browser.find(".player [role=alert]").await?.text().await?;
-    anyhow::ensure!(said.contains("tenant-held"), "{said}");
+    browser.find("tr.recording button.play-here").await?;
+    let offered = browser
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "tr.recording button.play, tr.recording .download",
+        ))
+        .await?;
+    anyhow::ensure!(offered.is_empty(), "root is offered server playback");
     browser.screenshot("10-provider-cannot-play").await?;
     sign_out(&browser, &server).await?;
 
@@ -150,7 +168,7 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .client
         .goto(&format!("{}/t/vault/keys", server.url))
         .await?;
-    browser.click("article.key button.retire").await?;
+    click_and_confirm(&browser, "article.key button.retire").await?;
     let refused = browser
         .find("article.key [role=alert]")
         .await?

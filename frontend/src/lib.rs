@@ -6,6 +6,7 @@ mod app;
 mod components;
 mod hooks;
 mod pages;
+mod session;
 
 pub use app::App;
 

@@ -17,6 +17,32 @@ use crate::shell;
 const NODE: &str = "/usr/bin/node";
 const NPM: &str = "/usr/bin/npm";
 
+/// `axe-core` (pinned in `e2e/axe/package.json` and its lock file), installed for the
+/// browser tests to inject into pages: the path of its script.
+pub fn axe_core() -> anyhow::Result<std::path::PathBuf> {
+    let work = npm_install(&shell::root(), "e2e/axe", &[])?;
+    Ok(work.join("node_modules/axe-core/axe.min.js"))
+}
+
+/// `npm ci` of the package in `dir` (with `extra` files beside its manifest and lock), in a
+/// copy under `target/` so that `node_modules` never lands in the tree: the copy's path.
+fn npm_install(root: &Path, dir: &str, extra: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    crate::test::ensure_packages(&[(NODE, "nodejs"), (NPM, "npm")])?;
+    let sources = root.join(dir);
+    let work = root.join("target").join(dir);
+    std::fs::create_dir_all(&work)?;
+    for file in ["package.json", "package-lock.json"].iter().chain(extra) {
+        std::fs::copy(sources.join(file), work.join(file))
+            .with_context(|| format!("copying {dir}/{file}"))?;
+    }
+    shell::run(
+        Command::new(NPM)
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&work),
+    )?;
+    Ok(work)
+}
+
 pub fn generated_clients() -> anyhow::Result<()> {
     let root = shell::root();
     python(&root).context("the generated Python client")?;
@@ -57,25 +83,10 @@ fn python(root: &Path) -> anyhow::Result<()> {
 }
 
 fn typescript(root: &Path) -> anyhow::Result<()> {
-    crate::test::ensure_packages(&[(NODE, "nodejs"), (NPM, "npm")])?;
-    let sources = root.join("clients/typescript");
-    let work = root.join("target/clients/typescript");
-    std::fs::create_dir_all(&work)?;
-    // npm works in a copy under target/, so that node_modules never lands in the tree.
-    for file in [
-        "package.json",
-        "package-lock.json",
-        "generate.mjs",
-        "tsconfig.json",
-        "journey.ts",
-    ] {
-        std::fs::copy(sources.join(file), work.join(file))
-            .with_context(|| format!("copying clients/typescript/{file}"))?;
-    }
-    shell::run(
-        Command::new(NPM)
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&work),
+    let work = npm_install(
+        root,
+        "clients/typescript",
+        &["generate.mjs", "tsconfig.json", "journey.ts"],
     )?;
     shell::run(
         Command::new(NODE)

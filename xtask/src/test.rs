@@ -103,12 +103,14 @@ pub fn test() -> anyhow::Result<()> {
             bail!("skipped: the web app did not build");
         };
         ensure_packages(&[(BROWSER, "chromium"), (WEBDRIVER, "chromium-driver")])?;
+        let axe = crate::clients::axe_core()?;
         let server = shell::build_server()?;
         shell::run(
             test_runner()
                 .args(["--package", "callvault-e2e"])
                 .env("CALLVAULT_E2E_SERVER", server)
-                .env("CALLVAULT_E2E_WEB_DIR", web_dir),
+                .env("CALLVAULT_E2E_WEB_DIR", web_dir)
+                .env("CALLVAULT_E2E_AXE", axe),
         )
     });
 

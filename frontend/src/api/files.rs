@@ -61,6 +61,18 @@ pub fn save(bytes: &[u8], name: &str, media_type: &str) -> Result<(), String> {
         .map_err(|_| "the browser cannot hold the file".to_owned())?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)
         .map_err(|_| "the browser cannot offer the file".to_owned())?;
+    let clicked = click_download(&url, name);
+    let _ = web_sys::Url::revoke_object_url(&url);
+    clicked
+}
+
+/// Lets the browser fetch `url` as a download (the server names the file).
+pub fn open(url: &str) -> Result<(), String> {
+    click_download(url, "")
+}
+
+/// Clicks a download link to `href`; an empty `name` keeps the server's.
+fn click_download(href: &str, name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|window| window.document())
         .ok_or("no document")?;
@@ -69,9 +81,8 @@ pub fn save(bytes: &[u8], name: &str, media_type: &str) -> Result<(), String> {
         .map_err(|_| "no link")?
         .dyn_into()
         .map_err(|_| "no link")?;
-    link.set_href(&url);
+    link.set_href(href);
     link.set_download(name);
     link.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
 }

@@ -4,18 +4,20 @@
 
 mod error;
 pub mod files;
+mod upload;
 
 use std::cell::RefCell;
 
 pub use error::ApiError;
+pub use upload::{UploadMetadata, upload_recording};
 
 use callvault_shared::api::{
     ApiToken, AudioQuery, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey,
     EncryptionSettings, EncryptionUpdate, ExportRequest, FailedSignIn, ImportOutcome, Job,
-    KeyChain, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewApiToken, NewGrant, NewKey,
-    NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome,
-    Problem, RecordingPage, RecordingQuery, SIGNATURE_HEADER, STATEMENT_HEADER, SessionInfo,
-    StatementRequest, StatementToSign, Tenant, User, UserUpdate,
+    KeyChain, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me,
+    NewApiToken, NewGrant, NewKey, NewTenant, NewUser, PasswordChange, PasswordChanged,
+    PasswordReset, PasswordResetOutcome, Problem, RecordingPage, RecordingQuery, SIGNATURE_HEADER,
+    STATEMENT_HEADER, SessionInfo, StatementRequest, StatementToSign, Tenant, User, UserUpdate,
 };
 use callvault_shared::key_chain::SignedStatement;
 use gloo_net::http::{Method, Request, RequestBuilder, Response};
@@ -34,13 +36,18 @@ fn remember_csrf(token: &str) {
     CSRF.with(|csrf| *csrf.borrow_mut() = token.to_owned());
 }
 
-/// The request with the session's CSRF token; after a reload the page asks for it once.
-async fn with_csrf(request: RequestBuilder) -> Result<RequestBuilder, ApiError> {
-    let mut token = CSRF.with(|csrf| csrf.borrow().clone());
+/// The session's CSRF token; after a reload the page asks for it once.
+async fn csrf_token() -> Result<String, ApiError> {
+    let token = CSRF.with(|csrf| csrf.borrow().clone());
     if token.is_empty() {
-        token = me().await?.csrf_token;
+        return Ok(me().await?.csrf_token);
     }
-    Ok(request.header(CSRF_HEADER, &token))
+    Ok(token)
+}
+
+/// The request with the session's CSRF token.
+async fn with_csrf(request: RequestBuilder) -> Result<RequestBuilder, ApiError> {
+    Ok(request.header(CSRF_HEADER, &csrf_token().await?))
 }
 
 fn url(path: &str) -> String {
@@ -281,6 +288,20 @@ pub async fn key_action(
     Ok(ensure_success(response).await?.json().await?)
 }
 
+/// Destroys a key (crypto-shredding); in a tenant that holds its own keys, with its
+/// signature.
+pub async fn destroy_key(
+    tenant: &str,
+    key: &str,
+    signed: Option<&SignedStatement>,
+) -> Result<KeyDestroyed, ApiError> {
+    let path = format!("/tenants/{tenant}/keys/{key}/destroy");
+    let confirmed = KeyDestroy {
+        recordings_become_unrecoverable: true,
+    };
+    send_signed(Method::POST, &path, &confirmed, signed).await
+}
+
 pub async fn encryption(tenant: &str) -> Result<EncryptionSettings, ApiError> {
     get(&format!("/tenants/{tenant}/encryption")).await
 }
@@ -363,6 +384,12 @@ pub async fn import_recordings(
 /// A page of the audit log; `query` holds its filters as name and value pairs.
 pub async fn audit(tenant: &str, query: &[(&str, String)]) -> Result<AuditPage, ApiError> {
     get(&with_query(&format!("/tenants/{tenant}/audit"), &query)?).await
+}
+
+/// Where a link downloads the audit log as JSON Lines, with the filters `query` gives.
+pub fn audit_export_url(tenant: &str, query: &[(&str, String)]) -> String {
+    let path = format!("/tenants/{tenant}/audit/export");
+    url(&with_query(&path, &query).unwrap_or(path))
 }
 
 pub async fn verify_audit(tenant: &str) -> Result<AuditVerification, ApiError> {

@@ -1,7 +1,11 @@
 //! Pieces shared by several screens.
 
 pub mod archive_import;
+pub mod badge;
 pub mod browser_keygen;
+pub mod confirm;
+pub mod copy_button;
+pub mod device;
 pub mod key_import;
 pub mod key_rotation;
 pub mod keys;
@@ -13,3 +17,6 @@ pub mod problem;
 pub mod rewrap;
 pub mod tenant_key;
 pub mod tenant_nav;
+pub mod tenant_switcher;
+pub mod upload;
+pub mod user_menu;

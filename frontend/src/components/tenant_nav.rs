@@ -1,18 +1,32 @@
+use callvault_shared::api::Permission;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The screens of one tenant.
+use crate::session::use_session;
+
+/// The screens of one tenant that the signed-in user's role may use.
 #[component]
 pub fn TenantNav(tenant: String) -> impl IntoView {
+    let session = use_session();
     let base = format!("/t/{tenant}");
+    let screens = [
+        ("", "Encryption", Permission::KeysRead),
+        ("/recordings", "Recordings", Permission::RecordingsRead),
+        ("/keys", "Keys", Permission::KeysRead),
+        ("/users", "Users", Permission::UsersRead),
+        ("/tokens", "API tokens", Permission::TokensManage),
+        ("/audit", "Audit log", Permission::AuditRead),
+    ];
     view! {
         <nav class="tenant-nav" aria-label="Tenant">
-            <A href=base.clone() exact=true>"Encryption"</A>
-            <A href=format!("{base}/users")>"Users"</A>
-            <A href=format!("{base}/keys")>"Keys"</A>
-            <A href=format!("{base}/recordings")>"Recordings"</A>
-            <A href=format!("{base}/tokens")>"API tokens"</A>
-            <A href=format!("{base}/audit")>"Audit log"</A>
+            {screens.into_iter().map(|(path, name, permission)| {
+                let href = format!("{base}{path}");
+                view! {
+                    <Show when=move || session.can(permission)>
+                        <A href=href.clone() exact=true>{name}</A>
+                    </Show>
+                }
+            }).collect_view()}
         </nav>
     }
 }

@@ -1,64 +1,69 @@
+use callvault_shared::api::{Me, Role};
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiError};
+use crate::session::use_session;
 
-/// The start screen after signing in: who you are, where to go, and the way out.
+/// Where the app opens: provider staff on their tenants; a tenant administrator on the
+/// encryption check-list until it is complete, then on the recordings; everyone else on the
+/// screen their role is for. Signed out, the sign-in screen.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let me = LocalResource::new(api::me);
+    let session = use_session();
     let navigate = use_navigate();
-    let sign_out = Action::new_local(move |_: &()| api::logout());
-    let query = leptos_router::hooks::use_query_map();
-    let failed_since_last = move || {
-        query
-            .read()
-            .get("failed")
-            .and_then(|count| count.parse::<u32>().ok())
-            .filter(|count| *count > 0)
-    };
-    Effect::new(move |_| {
-        if sign_out.value().get().is_some() {
-            navigate("/login", Default::default());
+    let landing = LocalResource::new(move || {
+        let state = session.state();
+        async move {
+            match state? {
+                Ok(me) => Some(landing(&me).await),
+                Err(ApiError::SignedOut(_)) => Some("/login".to_owned()),
+                Err(_) => None,
+            }
         }
     });
-
+    Effect::new(move |_| {
+        if let Some(Some(path)) = landing.get() {
+            let replace = NavigateOptions {
+                replace: true,
+                ..Default::default()
+            };
+            navigate(&path, replace);
+        }
+    });
     view! {
-        <Suspense fallback=|| view! { <p class="panel">"Loading…"</p> }>
-            {move || me.get().map(|result| match result {
-                Ok(me) => {
-                    let staff = me.user.role.is_provider_staff();
-                    let own = format!("/t/{}", me.tenant.slug);
-                    view! {
-                        <section class="panel" aria-labelledby="home-title">
-                            <h1 id="home-title">{format!("Signed in as {}", me.user.username)}</h1>
-                            {move || failed_since_last().map(|count| view! {
-                                <p class="warning" role="status" id="failed-since-last">
-                                    {format!("{count} wrong password{} tried on your account since you last signed in. ", if count == 1 { " was" } else { "s were" })}
-                                    <A href="/account" attr:id="see-failed-sign-ins">"See when and from where"</A>
-                                    "; if it was not you, change your password."
-                                </p>
-                            })}
-                            <p>
-                                {format!("Role {} in {} ({}).", me.user.role, me.tenant.name, me.tenant.slug)}
-                            </p>
-                            <ul class="links">
-                                <Show when=move || staff>
-                                    <li><A href="/tenants" attr:id="go-tenants">"Tenants"</A></li>
-                                </Show>
-                                <li><A href=own attr:id="go-own-tenant">{format!("{}: encryption, users, keys, recordings", me.tenant.name)}</A></li>
-                            </ul>
-                            <button id="sign-out" type="button" on:click=move |_| { sign_out.dispatch(()); }>
-                                "Sign out"
-                            </button>
-                        </section>
-                    }
-                    .into_any()
-                }
-                Err(ApiError::SignedOut(_)) => view! { <Redirect path="/login" /> }.into_any(),
-                Err(error) => view! { <p class="panel error" role="alert">{error.to_string()}</p> }.into_any(),
-            })}
-        </Suspense>
+        {move || match session.state() {
+            Some(Err(error)) if !matches!(error, ApiError::SignedOut(_)) => {
+                view! { <p class="panel error" role="alert">{error.to_string()}</p> }.into_any()
+            }
+            _ => view! { <p class="panel" aria-busy="true">"Loading…"</p> }.into_any(),
+        }}
+    }
+}
+
+/// The screen `me` starts on.
+async fn landing(me: &Me) -> String {
+    let own = format!("/t/{}", me.tenant.slug);
+    match me.user.role {
+        Role::Root | Role::ProviderAdmin => "/tenants".to_owned(),
+        Role::TenantAdmin => {
+            let complete = api::encryption(&me.tenant.slug)
+                .await
+                .is_ok_and(|settings| {
+                    let list = settings.checklist;
+                    list.key_present
+                        && list.key_exported
+                        && list.grants_present
+                        && list.encryption_on
+                });
+            if complete {
+                format!("{own}/recordings")
+            } else {
+                own
+            }
+        }
+        Role::Supervisor | Role::User => format!("{own}/recordings"),
+        Role::Auditor => format!("{own}/audit"),
     }
 }

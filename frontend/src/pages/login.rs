@@ -4,12 +4,20 @@ use leptos_router::hooks::use_navigate;
 use web_sys::SubmitEvent;
 
 use crate::api;
+use crate::session::use_session;
 
 /// Sign-in: username and password, with what went wrong said in words.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let (username, set_username) = signal(String::new());
     let (password, set_password) = signal(String::new());
+    // The name is what a person types first.
+    let username_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(field) = username_field.get() {
+            let _ = field.focus();
+        }
+    });
     let sign_in = Action::new_local(|request: &LoginRequest| {
         let request = request.clone();
         async move { api::login(&request).await }
@@ -17,17 +25,24 @@ pub fn LoginPage() -> impl IntoView {
     let pending = sign_in.pending();
     let failure = move || sign_in.value().get().and_then(Result::err);
     let navigate = use_navigate();
+    let session = use_session();
     let query = leptos_router::hooks::use_query_map();
     let ended = move || query.read().get("ended").is_some();
     Effect::new(move |_| {
-        // Wrong passwords tried on this account since the last sign-in are news: the start
-        // screen says how many, and the account screen lists them.
+        // Wrong passwords tried on this account since the last sign-in are news: the account
+        // screen says how many, and lists when and from where.
         match sign_in.value().get() {
-            Some(Ok(login)) if login.failed_sign_ins_since_last > 0 => navigate(
-                &format!("/?failed={}", login.failed_sign_ins_since_last),
-                Default::default(),
-            ),
-            Some(Ok(_)) => navigate("/", Default::default()),
+            Some(Ok(login)) if login.failed_sign_ins_since_last > 0 => {
+                session.refresh();
+                navigate(
+                    &format!("/account?failed={}", login.failed_sign_ins_since_last),
+                    Default::default(),
+                )
+            }
+            Some(Ok(_)) => {
+                session.refresh();
+                navigate("/", Default::default())
+            }
             _ => {}
         }
     });
@@ -56,6 +71,8 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="username"
                     autocapitalize="none"
                     spellcheck="false"
+                    autofocus
+                    node_ref=username_field
                     required
                     prop:value=username
                     on:input=move |event| set_username.set(event_target_value(&event))

@@ -1,18 +1,24 @@
-use callvault_shared::api::{EncryptionSettings, EncryptionUpdate, KeyChainAction, KeyMode};
+use callvault_shared::api::{
+    EncryptionSettings, EncryptionUpdate, KeyChainAction, KeyMode, Permission,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::badge::KeyModeBadge;
+use crate::components::confirm::ConfirmButton;
 use crate::components::problem::Problem;
 use crate::components::tenant_key::{TenantKey, TenantKeyFile};
-use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::components::tenant_nav::tenant_param;
 use crate::hooks::Reload;
+use crate::session::{tenant_title, use_session};
 
 /// A tenant's encryption at a glance: the original product's four steps, each with its state
 /// and the way to it.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let tenant = tenant_param();
+    let session = use_session();
     let reload = Reload::new();
     let settings = LocalResource::new(move || {
         reload.track();
@@ -61,6 +67,7 @@ pub fn OverviewPage() -> impl IntoView {
         }
     });
 
+    let manage = move || session.can(Permission::KeysManage);
     let steps = move |settings: EncryptionSettings| {
         let tenant = tenant.get();
         let tenant_held = settings.mode == KeyMode::TenantHeld;
@@ -73,46 +80,128 @@ pub fn OverviewPage() -> impl IntoView {
         let list = settings.checklist;
         let keys = format!("/t/{tenant}/keys");
         let step = |id: &'static str,
-                    done: bool,
+                    done: Option<bool>,
                     text: &'static str,
-                    link: String,
-                    action: &'static str| {
+                    link: Option<(String, &'static str)>| {
+            let (class, state) = match done {
+                Some(true) => ("step done", "Done"),
+                Some(false) => ("step", "To do"),
+                None => ("step not-needed", "Not needed"),
+            };
             view! {
-                <li id=id class=if done { "step done" } else { "step" }>
-                    <span class="state">{if done { "Done" } else { "To do" }}</span>
+                <li id=id class=class>
+                    <span class="state">{state}</span>
                     " " {text} " "
-                    <A href=link>{action}</A>
+                    {link.map(|(href, action)| view! { <A href=href>{action}</A> })}
                 </li>
             }
         };
+        // A tenant that holds its own keys exports nothing from the server and grants
+        // nobody: its key file is with it, and playback happens in its browser.
+        let (key_step, export_step, grant_step) = if tenant_held {
+            (
+                step(
+                    "step-key",
+                    Some(list.key_present),
+                    "1. A public key of the tenant is on the server (made in the browser, or imported).",
+                    Some((keys.clone(), "Keys")),
+                ),
+                step(
+                    "step-export",
+                    None,
+                    "2. Export: the private key file is yours already, the server never had it.",
+                    None,
+                ),
+                step(
+                    "step-grant",
+                    None,
+                    "3. Grants: recordings are played in the browser with your key file.",
+                    None,
+                ),
+            )
+        } else {
+            (
+                step(
+                    "step-key",
+                    Some(list.key_present),
+                    "1. An encryption key is created or imported.",
+                    Some((keys.clone(), "Keys")),
+                ),
+                step(
+                    "step-export",
+                    Some(list.key_exported),
+                    "2. The key is exported for safekeeping.",
+                    Some((keys.clone(), "Export it")),
+                ),
+                step(
+                    "step-grant",
+                    Some(list.grants_present),
+                    "3. The key is granted to whoever plays recordings.",
+                    Some((keys.clone(), "Grants")),
+                ),
+            )
+        };
+        let enabled = settings.enabled;
         view! {
+            <p class="mode-line"><KeyModeBadge mode=settings.mode /></p>
             <ol class="checklist" aria-label="Encryption check-list">
-                {step("step-key", list.key_present, "1. An encryption key is created or imported.", keys.clone(), "Keys")}
-                {step("step-export", list.key_exported, "2. The key is exported for safekeeping.", keys.clone(), "Export it")}
-                {step("step-grant", list.grants_present, "3. The key is granted to whoever plays recordings.", keys, "Grants")}
+                {key_step}
+                {export_step}
+                {grant_step}
                 <li id="step-encryption" class=if list.encryption_on { "step done" } else { "step" }>
                     <span class="state">{if list.encryption_on { "Done" } else { "To do" }}</span>
                     " 4. Encryption is on: every new recording is sealed. "
-                    <button id="toggle-encryption" type="button" disabled=switch.pending()
-                        on:click=move |_| { switch.dispatch(!settings.enabled); }>
-                        {if settings.enabled { "Switch encryption off" } else { "Switch encryption on" }}
-                    </button>
+                    <Show when=manage>
+                        {if enabled {
+                            view! {
+                                <ConfirmButton label="Switch encryption off" class="secondary" aria_label="Switch encryption off"
+                                    title="Switch encryption off?"
+                                    consequence="Recordings uploaded from now on are stored in plaintext: anyone with access to the storage can listen to them. Recordings already sealed stay sealed."
+                                    confirm="Switch off" on_confirm=move || { switch.dispatch(false); } />
+                            }.into_any()
+                        } else {
+                            view! {
+                                <button id="toggle-encryption" type="button" disabled=switch.pending()
+                                    on:click=move |_| { switch.dispatch(true); }>"Switch encryption on"</button>
+                            }.into_any()
+                        }}
+                    </Show>
                 </li>
             </ol>
             {sealing}
-            <p id="key-mode">{format!("Keys are held by {}.", if tenant_held { "the tenant itself (the server has public keys only)" } else { "the provider, as grants to users" })}</p>
-            <button id="toggle-mode" type="button" class="secondary" disabled=switch_mode.pending()
-                on:click=move |_| { switch_mode.dispatch(if tenant_held { KeyMode::ProviderHeld } else { KeyMode::TenantHeld }); }>
-                {if tenant_held { "Let the provider hold keys" } else { "Hold our own keys (the provider gets public keys only)" }}
-            </button>
+            <h2>"Who holds the keys"</h2>
+            <p id="key-mode">{if tenant_held {
+                "The tenant holds its own keys. The server has public keys only: it seals recordings and can never open them, and nobody at the provider can listen. Playback happens in your browser with your key file. Changes that lower protection need your key's signature."
+            } else {
+                "The provider holds the keys, sealed for the users they are granted to: granted users play recordings in the browser straight from the server."
+            }}</p>
+            <Show when=manage>
+                {if tenant_held {
+                    view! {
+                        <ConfirmButton label="Let the provider hold keys" class="secondary toggle-mode"
+                            title="Let the provider hold keys again?"
+                            consequence="The server may hold private keys from now on, so provider staff with access could come to play new recordings. The chain of signed key changes ends here, and needs your key file's signature."
+                            confirm="Let the provider hold keys" on_confirm=move || { switch_mode.dispatch(KeyMode::ProviderHeld); } />
+                    }.into_any()
+                } else {
+                    view! {
+                        <ConfirmButton label="Hold our own keys" class="secondary toggle-mode"
+                            title="Hold your own keys?"
+                            consequence="From now on the server keeps public keys only, and nobody at the provider can listen to new recordings. Playback needs your private key file in the browser: lose it and its passphrase, and those recordings are lost. Lowering this protection later needs the key's signature."
+                            confirm="Hold our own keys" on_confirm=move || { switch_mode.dispatch(KeyMode::TenantHeld); } />
+                    }.into_any()
+                }}
+            </Show>
         }
     };
 
+    let title = tenant_title("Encryption");
     view! {
         <section class="panel" aria-labelledby="overview-title">
-            <h1 id="overview-title">{move || format!("Encryption of {}", tenant.get())}</h1>
-            <TenantNav tenant=tenant.get_untracked() />
-            <TenantKeyFile key=signer />
+            <h1 id="overview-title">{title}</h1>
+            <Show when=manage>
+                <TenantKeyFile key=signer />
+            </Show>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || settings.get().map(|result| match result {
                     Ok(settings) => steps(settings).into_any(),

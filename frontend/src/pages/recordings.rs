@@ -1,35 +1,41 @@
 use std::collections::BTreeSet;
 
-use callvault_shared::api::{Direction, ExportRequest, RecordingQuery};
+use callvault_shared::api::{
+    Direction, ExportRequest, KeyMode, Permission, Recording, RecordingQuery,
+};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use leptos::prelude::*;
+use web_sys::SubmitEvent;
 
 use crate::api::{self, ApiError, files};
 use crate::components::archive_import::ArchiveImport;
 use crate::components::local_player::LocalPlayer;
 use crate::components::player::Player;
 use crate::components::problem::Problem;
-use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::components::tenant_nav::tenant_param;
+use crate::components::upload::Upload;
 use crate::hooks::Reload;
+use crate::session::{tenant_title, use_session};
 
 /// Recordings per page.
 const PAGE_SIZE: u32 = 25;
 
-/// The filters as typed (empty when unset), and the page, as the catalogue's query.
+/// The filters as typed (empty when unset).
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Filters {
     caller: String,
     callee: String,
     agent: String,
     direction: String,
-    /// Days from the date inputs (`YYYY-MM-DD`).
+    /// Days from the date inputs (`YYYY-MM-DD`), in UTC.
     from: String,
     to: String,
-    cursor: Option<String>,
 }
 
 impl Filters {
-    fn query(self) -> Result<RecordingQuery, ApiError> {
-        let text = |value: String| (!value.is_empty()).then_some(value);
+    /// The catalogue's query for these filters, from `cursor` on.
+    fn query(&self, cursor: Option<String>) -> Result<RecordingQuery, ApiError> {
+        let text = |value: &String| (!value.is_empty()).then(|| value.clone());
         let direction = match self.direction.as_str() {
             "" => None,
             name => Some(Direction::from_name(name).ok_or_else(|| {
@@ -41,7 +47,7 @@ impl Filters {
         // The dates as the start and end of those days in UTC.
         let start = NaiveTime::MIN;
         let end = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
-        let cursor = match self.cursor {
+        let cursor = match cursor {
             None => None,
             Some(cursor) => Some(cursor.parse().map_err(|_| {
                 ApiError::local("The next page cannot be found: search again from the first.")
@@ -50,9 +56,9 @@ impl Filters {
         Ok(RecordingQuery {
             from: day(&self.from, start)?,
             to: day(&self.to, end)?,
-            caller: text(self.caller),
-            callee: text(self.callee),
-            agent: text(self.agent),
+            caller: text(&self.caller),
+            callee: text(&self.callee),
+            agent: text(&self.agent),
             direction,
             cursor,
             limit: Some(PAGE_SIZE),
@@ -71,36 +77,40 @@ fn day(date: &str, time: NaiveTime) -> Result<Option<DateTime<Utc>>, ApiError> {
     Ok(Some(date.and_time(time).and_utc()))
 }
 
-/// A tenant's recordings: search, pages, playback, and sealed downloads of a selection.
+/// A call's length as m:ss.
+fn length(ms: u64) -> String {
+    format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
+}
+
+/// A tenant's recordings: search, pages, playback, upload, and sealed downloads of a
+/// selection that stays as it is across filters and pages.
 #[component]
 pub fn RecordingsPage() -> impl IntoView {
     let tenant = tenant_param();
-    let (caller, set_caller) = signal(String::new());
-    let (callee, set_callee) = signal(String::new());
-    let (agent, set_agent) = signal(String::new());
-    let (direction, set_direction) = signal(String::new());
-    let (from, set_from) = signal(String::new());
-    let (to, set_to) = signal(String::new());
-    let (cursor, set_cursor) = signal(Option::<String>::None);
+    let session = use_session();
+    let draft = RwSignal::new(Filters::default());
+    let (applied, set_applied) = signal(Filters::default());
+    // The cursors of the pages before this one, and this page's.
+    let (pages, set_pages) = signal(Vec::<String>::new());
     let reload = Reload::new();
     let page = LocalResource::new(move || {
         reload.track();
         let tenant = tenant.get();
-        // Every signal is read before any can fail, so that each change searches again.
-        let query = Filters {
-            caller: caller.get(),
-            callee: callee.get(),
-            agent: agent.get(),
-            direction: direction.get(),
-            from: from.get(),
-            to: to.get(),
-            cursor: cursor.get(),
-        }
-        .query();
+        let query = applied.get().query(pages.get().last().cloned());
         async move { api::recordings(&tenant, &query?).await }
     });
+    let settings = LocalResource::new(move || {
+        let tenant = tenant.get();
+        async move { api::encryption(&tenant).await.ok() }
+    });
+    let tenant_held = move || {
+        settings
+            .get()
+            .flatten()
+            .is_some_and(|settings| settings.mode == KeyMode::TenantHeld)
+    };
     let selected = RwSignal::new(BTreeSet::<String>::new());
-    let (playing, set_playing) = signal(Option::<String>::None);
+    let (playing, set_playing) = signal(Option::<Recording>::None);
     let (local, set_local) = signal(Option::<String>::None);
     let download = Action::new_local(move |ids: &Vec<String>| {
         let (tenant, ids) = (tenant.get_untracked(), ids.clone());
@@ -112,6 +122,7 @@ pub fn RecordingsPage() -> impl IntoView {
                 .map_err(|_| {
                     ApiError::local("The selection holds an unknown recording: reload the page.")
                 })?;
+            let count = ids.len();
             let request = ExportRequest {
                 ids: Some(ids),
                 filter: None,
@@ -123,91 +134,185 @@ pub fn RecordingsPage() -> impl IntoView {
                 "application/zip",
             )
             .map_err(ApiError::local)?;
-            Ok::<_, ApiError>(archive.len())
+            Ok::<_, ApiError>((count, archive.len()))
         }
     });
+    // Asks the server first, so that a refusal is said on the page rather than ending in a
+    // failed download.
+    let download_audio = Action::new_local(move |id: &String| {
+        let (tenant, id) = (tenant.get_untracked(), id.clone());
+        async move {
+            api::probe_audio(&tenant, &id).await?;
+            files::open(&api::audio_download_url(&tenant, &id)).map_err(ApiError::local)
+        }
+    });
+    let search = move |event: SubmitEvent| {
+        event.prevent_default();
+        set_pages.set(Vec::new());
+        set_applied.set(draft.get_untracked());
+    };
+    let clear = move |_| {
+        draft.set(Filters::default());
+        set_pages.set(Vec::new());
+        set_applied.set(Filters::default());
+    };
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      get: fn(&Filters) -> &String,
+                      set: fn(&mut Filters, String)| {
+        view! {
+            <label for=id>{label}
+                <input id=id type=kind prop:value=move || get(&draft.read()).clone()
+                    on:input=move |event| { let value = event_target_value(&event); draft.update(|filters| set(filters, value)); } />
+            </label>
+        }
+    };
+    let title = tenant_title("Recordings");
+    let can_play = move || session.can(Permission::RecordingsPlay);
+
+    let row = move |recording: Recording| {
+        let id = recording.id.to_string();
+        let (check_id, checked_id, local_id, download_id) =
+            (id.clone(), id.clone(), id.clone(), id.clone());
+        let label = format!(
+            "Select the call of {} from {} to {}",
+            recording
+                .started_at
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+            recording.caller.clone().unwrap_or_default(),
+            recording.callee.clone().unwrap_or_default()
+        );
+        let row_uuid = recording.id;
+        let is_playing = Memo::new(move |_| {
+            playing
+                .read()
+                .as_ref()
+                .is_some_and(|now| now.id == row_uuid)
+        });
+        let to_play = recording.clone();
+        view! {
+            <tr class="recording" class:playing=move || is_playing.get() data-id=id.clone()
+                aria-current=move || is_playing.get().then_some("true")>
+                <td data-label="Select"><input type="checkbox" class="select" aria-label=label
+                    prop:checked=move || selected.read().contains(&checked_id)
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        selected.update(|set| { if on { set.insert(check_id.clone()); } else { set.remove(&check_id); } });
+                    } /></td>
+                <td data-label="Started (UTC)">{recording.started_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}</td>
+                <td data-label="Caller">{recording.caller.clone().unwrap_or_default()}</td>
+                <td data-label="Callee">{recording.callee.clone().unwrap_or_default()}</td>
+                <td data-label="Agent">{recording.agent.clone().unwrap_or_default()}</td>
+                <td data-label="Length">{recording.duration_ms.map(length).unwrap_or_else(|| "–".to_owned())}</td>
+                <td data-label="Sealed">{if recording.sealed { "Sealed" } else { "Plaintext" }}</td>
+                <td data-label="Play" class="row-actions">
+                    {move || can_play().then(|| if tenant_held() {
+                        let id = local_id.clone();
+                        view! { <button type="button" class="play-here" on:click=move |_| set_local.set(Some(id.clone()))>"Play here"</button> }.into_any()
+                    } else {
+                        let (to_play, download_id) = (to_play.clone(), download_id.clone());
+                        view! {
+                            <button type="button" class="play" on:click=move |_| set_playing.set(Some(to_play.clone()))>"Play"</button>
+                            <button type="button" class="secondary download"
+                                title="Saves the audio decrypted, as a plain audio file"
+                                on:click=move |_| { download_audio.dispatch(download_id.clone()); }>"Download decrypted"</button>
+                        }.into_any()
+                    })}
+                </td>
+            </tr>
+        }
+    };
 
     view! {
         <section class="panel" aria-labelledby="recordings-title">
-            <h1 id="recordings-title">{move || format!("Recordings of {}", tenant.get())}</h1>
-            <TenantNav tenant=tenant.get_untracked() />
-            <div class="toolbar">
-                <label for="filter-caller">"Caller"</label>
-                <input id="filter-caller" type="search" prop:value=caller
-                    on:change=move |event| { set_cursor.set(None); set_caller.set(event_target_value(&event)); } />
-                <label for="filter-callee">"Callee"</label>
-                <input id="filter-callee" type="search" prop:value=callee
-                    on:change=move |event| { set_cursor.set(None); set_callee.set(event_target_value(&event)); } />
-                <label for="filter-agent">"Agent"</label>
-                <input id="filter-agent" type="search" prop:value=agent
-                    on:change=move |event| { set_cursor.set(None); set_agent.set(event_target_value(&event)); } />
-                <label for="filter-direction">"Direction"</label>
-                <select id="filter-direction" on:change=move |event| { set_cursor.set(None); set_direction.set(event_target_value(&event)); }>
-                    <option value="">"Any"</option>
-                    <option value="inbound">"Inbound"</option>
-                    <option value="outbound">"Outbound"</option>
-                    <option value="internal">"Internal"</option>
-                </select>
-                <label for="filter-from">"From"</label>
-                <input id="filter-from" type="date" on:change=move |event| { set_cursor.set(None); set_from.set(event_target_value(&event)); } />
-                <label for="filter-to">"To"</label>
-                <input id="filter-to" type="date" on:change=move |event| { set_cursor.set(None); set_to.set(event_target_value(&event)); } />
-                <button id="download-selected" type="button"
-                    disabled=move || selected.get().is_empty() || download.pending().get()
-                    on:click=move |_| { download.dispatch(selected.get_untracked().into_iter().collect()); }>
-                    {move || if download.pending().get() { "Preparing…".to_owned() } else { format!("Download {} as encrypted ZIP", selected.get().len()) }}
-                </button>
-                {move || download.value().get().map(|result| match result {
-                    Ok(bytes) => view! { <p role="status" id="download-done">{format!("Downloaded {bytes} bytes, still sealed.")}</p> }.into_any(),
-                    Err(error) => view! { <Problem error /> }.into_any(),
-                })}
-            </div>
-            <ArchiveImport tenant reload />
-            <LocalPlayer tenant recording=local />
-            {move || playing.get().map(|id| view! { <Player tenant=tenant.get_untracked() recording=id /> })}
+            <h1 id="recordings-title">{title}</h1>
+            <form id="recording-filters" class="toolbar filters" on:submit=search role="search">
+                {field("filter-caller", "Caller", "search", |f| &f.caller, |f, v| f.caller = v)}
+                {field("filter-callee", "Callee", "search", |f| &f.callee, |f, v| f.callee = v)}
+                {field("filter-agent", "Agent", "search", |f| &f.agent, |f, v| f.agent = v)}
+                <label for="filter-direction">"Direction"
+                    <select id="filter-direction" prop:value=move || draft.read().direction.clone()
+                        on:change=move |event| { let value = event_target_value(&event); draft.update(|f| f.direction = value); }>
+                        <option value="">"Any"</option>
+                        <option value="inbound">"Inbound"</option>
+                        <option value="outbound">"Outbound"</option>
+                        <option value="internal">"Internal"</option>
+                    </select>
+                </label>
+                {field("filter-from", "From (UTC)", "date", |f| &f.from, |f, v| f.from = v)}
+                {field("filter-to", "To (UTC)", "date", |f| &f.to, |f, v| f.to = v)}
+                <div class="filter-actions">
+                    <button type="submit" id="search">"Search"</button>
+                    <button type="button" class="secondary" id="clear-filters" on:click=clear>"Clear"</button>
+                </div>
+            </form>
+            <Show when=move || !selected.read().is_empty()>
+                <div class="selection-bar" role="region" aria-label="Selection">
+                    <span id="selection-count">{move || format!("{} selected", selected.read().len())}</span>
+                    " · "
+                    <button type="button" class="link" id="clear-selection" on:click=move |_| selected.set(BTreeSet::new())>"Clear"</button>
+                    <Show when=move || session.can(Permission::RecordingsExport)>
+                        <button id="download-selected" type="button"
+                            disabled=move || download.pending().get()
+                            on:click=move |_| { download.dispatch(selected.get_untracked().into_iter().collect()); }>
+                            {move || if download.pending().get() { "Preparing…".to_owned() } else { format!("Download {} as encrypted ZIP", selected.read().len()) }}
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+            {move || download.value().get().map(|result| match result {
+                Ok((count, bytes)) => view! { <p role="status" id="download-done">{format!("Downloaded {count} recordings ({bytes} bytes), still sealed.")}</p> }.into_any(),
+                Err(error) => view! { <Problem error /> }.into_any(),
+            })}
+            {move || download_audio.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
+            <Show when=tenant_held>
+                <LocalPlayer tenant recording=local />
+            </Show>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
+                    Ok(page) if page.recordings.is_empty() && pages.read().is_empty() => view! {
+                        <p id="no-recordings" class="empty">{if *applied.read() == Filters::default() {
+                            "No recordings yet. Recorders upload them with an API token (see API tokens), or upload files here."
+                        } else {
+                            "No recording matches these filters. Clear them to see every recording."
+                        }}</p>
+                    }.into_any(),
                     Ok(page) => {
                         let next = page.next_cursor;
+                        let number = pages.read().len() + 1;
                         view! {
-                            <table id="recordings">
-                                <thead><tr><th>"Select"</th><th>"Started"</th><th>"Caller"</th><th>"Callee"</th><th>"Agent"</th><th>"Length"</th><th>"Sealed"</th><th>"Play"</th></tr></thead>
-                                <tbody>
-                                    {page.recordings.into_iter().map(|recording| {
-                                        let id = recording.id.to_string();
-                                        let (check_id, play_id, local_id) = (id.clone(), id.clone(), id.clone());
-                                        let label = format!("Select recording {id}");
-                                        view! {
-                                            <tr class="recording" data-id=id.clone()>
-                                                <td><input type="checkbox" class="select" aria-label=label
-                                                    on:change=move |event| {
-                                                        let on = event_target_checked(&event);
-                                                        selected.update(|set| { if on { set.insert(check_id.clone()); } else { set.remove(&check_id); } });
-                                                    } /></td>
-                                                <td>{recording.started_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}</td>
-                                                <td>{recording.caller.unwrap_or_default()}</td>
-                                                <td>{recording.callee.unwrap_or_default()}</td>
-                                                <td>{recording.agent.unwrap_or_default()}</td>
-                                                <td>{recording.duration_ms.map(|ms| format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)).unwrap_or_default()}</td>
-                                                <td>{if recording.sealed { "yes" } else { "no" }}</td>
-                                                <td>
-                                                    <button type="button" class="play" on:click=move |_| set_playing.set(Some(play_id.clone()))>"Play"</button>
-                                                    <button type="button" class="secondary play-here" on:click=move |_| set_local.set(Some(local_id.clone()))>"Play here"</button>
-                                                    <a class="download" href=api::audio_download_url(&tenant.get_untracked(), &id) download="">"Download"</a>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            {next.map(|next| view! {
-                                <button type="button" class="secondary" id="next-page" on:click=move |_| set_cursor.set(Some(next.to_string()))>"Next page"</button>
-                            })}
+                            <div class="table-wrap">
+                                <table id="recordings" class="cards-on-phone">
+                                    <caption class="visually-hidden">"Recordings, newest upload first; times in UTC"</caption>
+                                    <thead><tr><th>"Select"</th><th>"Started (UTC)"</th><th>"Caller"</th><th>"Callee"</th><th>"Agent"</th><th>"Length"</th><th>"Stored"</th><th>"Play"</th></tr></thead>
+                                    <tbody>{page.recordings.into_iter().map(row).collect_view()}</tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="Pages">
+                                <button type="button" class="secondary" id="previous-page" disabled=move || pages.read().is_empty()
+                                    on:click=move |_| set_pages.update(|pages| { pages.pop(); })>"Previous"</button>
+                                <span id="page-number">{format!("Page {number}")}</span>
+                                <button type="button" class="secondary" id="next-page" disabled=next.is_none()
+                                    on:click=move |_| if let Some(next) = next { set_pages.update(|pages| pages.push(next.to_string())) }>"Next"</button>
+                            </nav>
                         }.into_any()
                     }
                     Err(error) => view! { <Problem error /> }.into_any(),
                 })}
             </Suspense>
+            <Show when=move || session.can(Permission::RecordingsUpload)>
+                <details class="fold">
+                    <summary class="button-like">"Upload recordings"</summary>
+                    <Upload tenant reload />
+                </details>
+                <details class="fold">
+                    <summary class="button-like">"Import an archive"</summary>
+                    <ArchiveImport tenant reload />
+                </details>
+            </Show>
+            {move || playing.get().map(|recording| view! { <Player tenant=tenant.get_untracked() recording /> })}
         </section>
     }
 }

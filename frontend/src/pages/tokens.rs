@@ -4,9 +4,12 @@ use wasm_bindgen::JsCast;
 use web_sys::SubmitEvent;
 
 use crate::api;
+use crate::components::confirm::ConfirmButton;
+use crate::components::copy_button::CopyButton;
 use crate::components::problem::Problem;
-use crate::components::tenant_nav::{TenantNav, tenant_param};
+use crate::components::tenant_nav::tenant_param;
 use crate::hooks::Reload;
+use crate::session::tenant_title;
 
 /// What each scope means, in the words a tenant administrator chooses by.
 fn explain(scope: TokenScope) -> &'static str {
@@ -54,32 +57,31 @@ pub fn TokensPage() -> impl IntoView {
 
     view! {
         <section class="panel" aria-labelledby="tokens-title">
-            <h1 id="tokens-title">{move || format!("API tokens of {}", tenant.get())}</h1>
-            <TenantNav tenant=tenant.get_untracked() />
+            <h1 id="tokens-title">{tenant_title("API tokens")}</h1>
             <p>"A token acts as you, in this tenant only, limited to its scopes and to what your role allows. Recorders and CRMs send it as "<code>"Authorization: Bearer …"</code>"; the API is described at "<a href="/api/docs" rel="external">"/api/docs"</a>"."</p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || tokens.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p id="no-tokens">"No tokens yet."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p id="no-tokens" class="empty">"No tokens yet. A recorder or CRM needs one: create it below, with only the scopes it needs."</p> }.into_any(),
                     Ok(list) => view! {
-                        <table id="tokens">
-                            <thead><tr><th>"Name"</th><th>"Scopes"</th><th>"Acts as"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
+                        <table id="tokens" class="cards-on-phone">
+                            <thead><tr><th>"Name"</th><th>"Scopes"</th><th>"Acts as"</th><th>"Expires (UTC)"</th><th>"Last used (UTC)"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|token| {
                                     let id = token.id.to_string();
                                     let scopes = token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
                                     view! {
                                         <tr>
-                                            <td>{token.name.clone()}</td>
-                                            <td>{scopes}</td>
-                                            <td>{token.username.clone()}</td>
-                                            <td>{token.expires_at.format("%Y-%m-%d").to_string()}</td>
-                                            <td>{token.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
+                                            <td data-label="Name">{token.name.clone()}</td>
+                                            <td data-label="Scopes">{scopes}</td>
+                                            <td data-label="Acts as">{token.username.clone()}</td>
+                                            <td data-label="Expires (UTC)">{token.expires_at.format("%Y-%m-%d").to_string()}</td>
+                                            <td data-label="Last used (UTC)">{token.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
                                             <td>
-                                                <button type="button" class="secondary"
-                                                    aria-label=format!("Revoke {}", token.name)
-                                                    on:click=move |_| { revoke.dispatch(id.clone()); }>
-                                                    "Revoke"
-                                                </button>
+                                                <ConfirmButton label="Revoke" class="secondary revoke-token"
+                                                    aria_label=format!("Revoke {}", token.name)
+                                                    title=format!("Revoke the token {}?", token.name)
+                                                    consequence=format!("Whatever uses it ({}) is refused from its next request on, and cannot get it back: it needs a new token.", token.name)
+                                                    confirm="Revoke" on_confirm=move || { revoke.dispatch(id.clone()); } />
                                             </td>
                                         </tr>
                                     }
@@ -94,15 +96,19 @@ pub fn TokensPage() -> impl IntoView {
             {move || create.value().get().and_then(Result::ok).map(|created| view! {
                 <div class="notice" role="status">
                     <p>{format!("The token {} is ready. Copy its secret now: it is not shown again.", created.token.name)}</p>
-                    <input id="token-secret" readonly class="secret" prop:value=created.secret
-                        on:focus=move |event| {
-                            if let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                input.select();
-                            }
-                        } />
+                    <div class="secret-line">
+                        <input id="token-secret" readonly class="secret" aria-label="The token's secret" prop:value=created.secret.clone()
+                            on:focus=move |event| {
+                                if let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                    input.select();
+                                }
+                            } />
+                        <CopyButton text=created.secret what="the token's secret" />
+                    </div>
                 </div>
             })}
-            <h2>"New token"</h2>
+            <details class="fold" open=true>
+            <summary class="button-like">"New token"</summary>
             <form id="new-token" class="form" on:submit=on_submit>
                 <label for="token-name">"What it is for"</label>
                 <input id="token-name" required maxlength="100" autocomplete="off" placeholder="recorder pbx-01"
@@ -130,6 +136,7 @@ pub fn TokensPage() -> impl IntoView {
                 <button type="submit" disabled=move || create.pending().get() || scopes.read().is_empty()>"Create token"</button>
                 {move || create.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
             </form>
+            </details>
         </section>
     }
 }

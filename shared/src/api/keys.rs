@@ -21,6 +21,9 @@ pub struct EncryptionKey {
     pub exported_at: Option<DateTime<Utc>>,
     /// Users who hold a grant on it.
     pub holders: Vec<KeyHolder>,
+    /// Recordings sealed with it: what its holders can play, and what a destroy makes
+    /// unrecoverable here.
+    pub recordings: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -52,6 +52,18 @@ impl Role {
         }
     }
 
+    /// The role's name for people, as screens show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Root => "Root",
+            Role::ProviderAdmin => "Provider administrator",
+            Role::TenantAdmin => "Tenant administrator",
+            Role::Supervisor => "Supervisor",
+            Role::User => "User (uploads)",
+            Role::Auditor => "Auditor",
+        }
+    }
+
     /// Roles of the provider's staff, who may act in any tenant.
     pub fn is_provider_staff(self) -> bool {
         matches!(self, Role::Root | Role::ProviderAdmin)

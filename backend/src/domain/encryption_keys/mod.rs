@@ -150,6 +150,11 @@ pub async fn to_api(
             });
         }
     }
+    let recordings = crate::infra::entities::recording::Entity::find()
+        .filter(crate::infra::entities::recording::Column::TenantId.eq(tenant.id))
+        .filter(crate::infra::entities::recording::Column::KeyId.eq(key.id))
+        .count(db)
+        .await?;
     Ok(EncryptionKey {
         id: key.id,
         tenant_id: key.tenant_id,
@@ -161,5 +166,6 @@ pub async fn to_api(
         created_at: key.created_at,
         exported_at: key.exported_at,
         holders,
+        recordings,
     })
 }

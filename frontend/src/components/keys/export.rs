@@ -34,6 +34,13 @@ pub fn ExportForm(tenant: String, key_id: String, short: String) -> impl IntoVie
             Ok::<_, ApiError>(())
         }
     });
+    // Once the file is saved, the passphrase has no business staying on the screen.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = export.value().get() {
+            set_passphrase.set(String::new());
+            set_again.set(String::new());
+        }
+    });
     let mismatch = move || !again.get().is_empty() && passphrase.get() != again.get();
     let strength = move || match passphrase.get().chars().count() {
         0 => "",
@@ -50,7 +57,7 @@ pub fn ExportForm(tenant: String, key_id: String, short: String) -> impl IntoVie
     view! {
         <form class="form export" on:submit=on_export>
             <h3>"Export for safekeeping"</h3>
-            <label>"Passphrase for the file"
+            <label>{format!("Passphrase for the file (at least {MIN_EXPORT_PASSPHRASE} characters)")}
                 <input type="password" class="export-passphrase" autocomplete="new-password" prop:value=passphrase
                     on:input=move |event| set_passphrase.set(event_target_value(&event)) />
             </label>
