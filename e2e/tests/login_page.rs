@@ -161,3 +161,36 @@ async fn the_sign_in_page_says_how_long_to_wait_and_the_account_lists_failures()
 
     browser.close().await
 }
+
+/// The whole web app, as a browser downloads it (brotli, as Chromium asks for it), stays at or
+/// under 700 KB.
+#[tokio::test]
+async fn the_web_app_downloads_in_at_most_700_kb() -> anyhow::Result<()> {
+    let server = Server::start().await?;
+    let http = reqwest::Client::new();
+    let mut total = 0;
+    for file in [
+        "/",
+        "/boot.js",
+        "/style.css",
+        "/callvault_frontend.js",
+        "/callvault_frontend_bg.wasm",
+    ] {
+        let response = http
+            .get(format!("{}{file}", server.url))
+            .header("accept-encoding", "br, gzip")
+            .send()
+            .await?
+            .error_for_status()?;
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|value| value.to_str().unwrap_or_default().to_owned());
+        let bytes = response.bytes().await?.len();
+        eprintln!("{file}: {bytes} bytes ({encoding:?})");
+        total += bytes;
+    }
+    eprintln!("the web app: {total} bytes compressed");
+    anyhow::ensure!(total <= 700_000, "the web app is {total} bytes compressed");
+    Ok(())
+}

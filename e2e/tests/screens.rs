@@ -273,20 +273,50 @@ async fn a_supervisor_sees_only_what_a_supervisor_may_do_and_plays_from_a_kept_s
         "upload offered"
     );
 
-    // D8: pages of 25, with previous and next; empty filters say so.
+    // D8: newest call first, pages of 25 with a total, previous and next, page numbers, a
+    // page size; every column sorts on the server, both ways.
     until(
         &browser,
         "return document.querySelectorAll('tr.recording').length === 25;",
     )
     .await?;
-    anyhow::ensure!(text(&browser, "#page-number").await? == "Page 1");
+    anyhow::ensure!(text(&browser, "#page-summary").await? == "1–25 of 30");
+    let first_started = text(&browser, "tr.recording td[data-label='Started (UTC)']").await?;
+    anyhow::ensure!(first_started == "2026-11-28 09:27", "{first_started}");
     browser.click("#next-page").await?;
-    until(
+    let second = until(
         &browser,
         "return document.querySelectorAll('tr.recording').length === 5;",
     )
+    .await;
+    if second.is_err() {
+        browser.screenshot("failure-second-page").await?;
+    }
+    second?;
+    anyhow::ensure!(text(&browser, "#page-summary").await? == "26–30 of 30");
+    browser
+        .click("button.page-link[aria-label='Page 1']")
+        .await?;
+    until(
+        &browser,
+        "return document.querySelectorAll('tr.recording').length === 25;",
+    )
     .await?;
-    browser.click("#previous-page").await?;
+    browser.click("button.sort[data-column=Caller]").await?;
+    until(&browser, "return document.querySelector('tr.recording td[data-label=Caller]')?.textContent === '+4930111000';").await?;
+    browser
+        .find("th[aria-sort=ascending] button[data-column=Caller]")
+        .await?;
+    browser.click("button.sort[data-column=Caller]").await?;
+    until(&browser, "return document.querySelector('tr.recording td[data-label=Caller]')?.textContent === '+4930111029';").await?;
+    browser.click("#page-size option[value='50']").await?;
+    until(
+        &browser,
+        "return document.querySelectorAll('tr.recording').length === 30;",
+    )
+    .await?;
+    browser.screenshot("23-sorted-by-caller").await?;
+    browser.click("#page-size option[value='25']").await?;
     until(
         &browser,
         "return document.querySelectorAll('tr.recording').length === 25;",

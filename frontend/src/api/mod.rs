@@ -9,14 +9,14 @@ mod upload;
 use std::cell::RefCell;
 
 pub use error::ApiError;
-pub use upload::{UploadMetadata, upload_recording};
+pub use upload::{UploadMetadata, import_recordings, upload_recording};
 
 use callvault_shared::api::{
     ApiToken, AudioQuery, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey,
-    EncryptionSettings, EncryptionUpdate, ExportRequest, FailedSignIn, ImportOutcome, Job,
-    KeyChain, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me,
-    NewApiToken, NewGrant, NewKey, NewTenant, NewUser, PasswordChange, PasswordChanged,
-    PasswordReset, PasswordResetOutcome, Problem, RecordingPage, RecordingQuery, SIGNATURE_HEADER,
+    EncryptionSettings, EncryptionUpdate, ExportRequest, FailedSignIn, Job, KeyChain, KeyDestroy,
+    KeyDestroyed, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewApiToken, NewGrant,
+    NewKey, NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset,
+    PasswordResetOutcome, Problem, RecordingPage, RecordingQuery, SIGNATURE_HEADER,
     STATEMENT_HEADER, SessionInfo, StatementRequest, StatementToSign, Tenant, User, UserUpdate,
 };
 use callvault_shared::key_chain::SignedStatement;
@@ -364,21 +364,6 @@ pub async fn export_recordings(tenant: &str, request: &ExportRequest) -> Result<
         .send()
         .await?;
     Ok(ensure_success(response).await?.binary().await?)
-}
-
-/// Sends an archive file as it is (the browser streams it).
-pub async fn import_recordings(
-    tenant: &str,
-    archive: &web_sys::File,
-) -> Result<ImportOutcome, ApiError> {
-    let path = format!("/tenants/{tenant}/recordings/import");
-    let response = with_csrf(Request::post(&url(&path)))
-        .await?
-        .header("Content-Type", "application/zip")
-        .body(archive.clone())?
-        .send()
-        .await?;
-    Ok(ensure_success(response).await?.json().await?)
 }
 
 /// A page of the audit log; `query` holds its filters as name and value pairs.

@@ -1,9 +1,10 @@
-//! Uploading a recording from the page, with progress: `fetch` reports none for what it
-//! sends, so this one request goes through `XMLHttpRequest` and its upload events.
+//! Sending files from the page with progress (recordings, archives): `fetch` reports none for
+//! what it sends, so these requests go through `XMLHttpRequest` and its upload events.
 
-use callvault_shared::api::{Direction, Problem, Recording};
+use callvault_shared::api::{Direction, ImportOutcome, Problem, Recording};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -36,20 +37,42 @@ pub async fn upload_recording(
     progress: impl Fn(f64) + 'static,
 ) -> Result<Recording, ApiError> {
     let path = with_query(&format!("/tenants/{tenant}/recordings"), metadata)?;
-    let token = csrf_token().await?;
-    let request = web_sys::XmlHttpRequest::new()
-        .map_err(|_| ApiError::local("This browser cannot upload files."))?;
-    let unsent = |_| ApiError::local("The upload could not be started.");
-    request.open("POST", &url(&path)).map_err(unsent)?;
-    request
-        .set_request_header(CSRF_HEADER, &token)
-        .map_err(unsent)?;
     let media_type = match file.type_() {
         declared if declared.starts_with("audio/") => declared,
         _ => "application/octet-stream".to_owned(),
     };
+    send_file(&path, file, &media_type, progress).await
+}
+
+/// Imports a sealed archive as it is (an archive can be larger than the page's memory),
+/// with progress as [`upload_recording`].
+pub async fn import_recordings(
+    tenant: &str,
+    archive: &web_sys::File,
+    progress: impl Fn(f64) + 'static,
+) -> Result<ImportOutcome, ApiError> {
+    let path = format!("/tenants/{tenant}/recordings/import");
+    send_file(&path, archive, "application/zip", progress).await
+}
+
+/// POSTs `file` to `path` as a body of `media_type`, with the session's CSRF token, reporting
+/// the fraction sent; the answer as `T`, or the problem the server described.
+async fn send_file<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+    media_type: &str,
+    progress: impl Fn(f64) + 'static,
+) -> Result<T, ApiError> {
+    let token = csrf_token().await?;
+    let request = web_sys::XmlHttpRequest::new()
+        .map_err(|_| ApiError::local("This browser cannot upload files."))?;
+    let unsent = |_| ApiError::local("The upload could not be started.");
+    request.open("POST", &url(path)).map_err(unsent)?;
     request
-        .set_request_header("Content-Type", &media_type)
+        .set_request_header(CSRF_HEADER, &token)
+        .map_err(unsent)?;
+    request
+        .set_request_header("Content-Type", media_type)
         .map_err(unsent)?;
     let on_progress =
         Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
@@ -74,7 +97,7 @@ pub async fn upload_recording(
     }
     if !(200..300).contains(&status) {
         let problem = serde_json::from_str::<Problem>(&body).unwrap_or_else(|_| {
-            Problem::new(status, &request.status_text().unwrap_or_default(), None)
+            Problem::new(status, request.status_text().unwrap_or_default(), None)
         });
         return Err(ApiError::Problem(problem));
     }

@@ -9,11 +9,15 @@ use crate::hooks::Reload;
 #[component]
 pub fn ArchiveImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
     let file = NodeRef::<leptos::html::Input>::new();
+    let sent = RwSignal::new(0.0);
     let import = reload.action(move |_: &()| {
         let tenant = tenant.get_untracked();
         // Sent as it is, not read into the page: an archive can be larger than memory allows.
         let chosen = files::chosen(file, "Choose the archive (.zip) to import.");
-        async move { api::import_recordings(&tenant, &chosen?).await }
+        sent.set(0.0);
+        async move {
+            api::import_recordings(&tenant, &chosen?, move |fraction| sent.set(fraction)).await
+        }
     });
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -25,7 +29,14 @@ pub fn ArchiveImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
             <input id="archive-file" type="file" accept=".zip,application/zip" node_ref=file />
             <button type="submit" disabled=import.pending()>"Import archive"</button>
             <Show when=move || import.pending().get()>
-                <progress aria-label="Importing the archive"></progress>
+                <p role="status">
+                    <progress max="1" value=move || sent.get() aria-label="Sending the archive"></progress>
+                    {move || if sent.get() < 1.0 {
+                        format!(" Sending… {:.0} %", sent.get() * 100.0)
+                    } else {
+                        " Sent; the server is checking and storing the recordings…".to_owned()
+                    }}
+                </p>
             </Show>
             {move || import.value().get().map(|result| match result {
                 Ok(outcome) => view! {

@@ -45,3 +45,12 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="content" class="app-main">{children()}</main>
     }
 }
+
+/// Whether the window is wider than a phone's (the width the style sheet folds at).
+pub fn wide_screen() -> bool {
+    window()
+        .inner_width()
+        .ok()
+        .and_then(|width| width.as_f64())
+        .is_some_and(|width| width > 640.0)
+}

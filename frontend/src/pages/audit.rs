@@ -108,6 +108,9 @@ pub fn AuditPage() -> impl IntoView {
                 <button id="verify-chain" type="button" class="secondary" on:click=move |_| verdict.refetch()>"Check again"</button>
                 <a id="audit-export" class="button-like" href=export_href download="">"Export as JSON Lines"</a>
             </div>
+            // On a phone the filters fold away behind one button, so the list comes first.
+            <details class="fold filters-fold" open=crate::components::layout::wide_screen()>
+                <summary class="button-like">"Filters"</summary>
             <form id="audit-filters" class="toolbar filters" role="search" on:submit=search>
                 {field("audit-actor", "Who (username)", "search", |f| &f.actor, |f, v| f.actor = v)}
                 {field("audit-action", "Action (e.g. key.grant)", "search", |f| &f.action, |f, v| f.action = v)}
@@ -118,6 +121,7 @@ pub fn AuditPage() -> impl IntoView {
                     <button type="button" class="secondary" on:click=clear>"Clear"</button>
                 </div>
             </form>
+            </details>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || events.get().map(|result| match result {
                     Ok(page) if page.events.is_empty() => view! { <p class="empty" id="no-audit">"No record matches these filters."</p> }.into_any(),

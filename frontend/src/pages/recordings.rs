@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use callvault_shared::api::{
-    Direction, ExportRequest, KeyMode, Permission, Recording, RecordingQuery,
+    Direction, ExportRequest, KeyMode, OrderBy, Permission, Recording, RecordingQuery, Sort,
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use leptos::prelude::*;
@@ -17,8 +17,43 @@ use crate::components::upload::Upload;
 use crate::hooks::Reload;
 use crate::session::{tenant_title, use_session};
 
-/// Recordings per page.
-const PAGE_SIZE: u32 = 25;
+/// Recordings per page to choose from; the first is the default.
+const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+
+/// How the list is ordered and which page of it is shown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct View {
+    order_by: OrderBy,
+    ascending: bool,
+    page: u32,
+    size: u32,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        Self {
+            order_by: OrderBy::StartedAt,
+            ascending: false,
+            page: 1,
+            size: PAGE_SIZES[0],
+        }
+    }
+}
+
+/// The pages to offer a link to: the first, the last, and two either side of `current`;
+/// `None` marks a gap.
+fn page_links(current: u32, last: u32) -> Vec<Option<u32>> {
+    let mut links = Vec::new();
+    for page in 1..=last {
+        let near = page.abs_diff(current) <= 2;
+        if page == 1 || page == last || near {
+            links.push(Some(page));
+        } else if links.last() != Some(&None) {
+            links.push(None);
+        }
+    }
+    links
+}
 
 /// The filters as typed (empty when unset).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,8 +68,8 @@ struct Filters {
 }
 
 impl Filters {
-    /// The catalogue's query for these filters, from `cursor` on.
-    fn query(&self, cursor: Option<String>) -> Result<RecordingQuery, ApiError> {
+    /// The catalogue's query for these filters, in `view`'s order and page.
+    fn query(&self, view: View) -> Result<RecordingQuery, ApiError> {
         let text = |value: &String| (!value.is_empty()).then(|| value.clone());
         let direction = match self.direction.as_str() {
             "" => None,
@@ -47,12 +82,6 @@ impl Filters {
         // The dates as the start and end of those days in UTC.
         let start = NaiveTime::MIN;
         let end = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
-        let cursor = match cursor {
-            None => None,
-            Some(cursor) => Some(cursor.parse().map_err(|_| {
-                ApiError::local("The next page cannot be found: search again from the first.")
-            })?),
-        };
         Ok(RecordingQuery {
             from: day(&self.from, start)?,
             to: day(&self.to, end)?,
@@ -60,8 +89,14 @@ impl Filters {
             callee: text(&self.callee),
             agent: text(&self.agent),
             direction,
-            cursor,
-            limit: Some(PAGE_SIZE),
+            order_by: Some(view.order_by),
+            sort: Some(if view.ascending {
+                Sort::Oldest
+            } else {
+                Sort::Newest
+            }),
+            page: Some(view.page),
+            limit: Some(view.size),
             ..RecordingQuery::default()
         })
     }
@@ -90,13 +125,12 @@ pub fn RecordingsPage() -> impl IntoView {
     let session = use_session();
     let draft = RwSignal::new(Filters::default());
     let (applied, set_applied) = signal(Filters::default());
-    // The cursors of the pages before this one, and this page's.
-    let (pages, set_pages) = signal(Vec::<String>::new());
+    let view = RwSignal::new(View::default());
     let reload = Reload::new();
     let page = LocalResource::new(move || {
         reload.track();
         let tenant = tenant.get();
-        let query = applied.get().query(pages.get().last().cloned());
+        let query = applied.get().query(view.get());
         async move { api::recordings(&tenant, &query?).await }
     });
     let settings = LocalResource::new(move || {
@@ -146,15 +180,44 @@ pub fn RecordingsPage() -> impl IntoView {
             files::open(&api::audio_download_url(&tenant, &id)).map_err(ApiError::local)
         }
     });
+    let first_page = move || view.update(|view| view.page = 1);
     let search = move |event: SubmitEvent| {
         event.prevent_default();
-        set_pages.set(Vec::new());
+        first_page();
         set_applied.set(draft.get_untracked());
     };
     let clear = move |_| {
         draft.set(Filters::default());
-        set_pages.set(Vec::new());
+        first_page();
         set_applied.set(Filters::default());
+    };
+    // A column heading orders by its column, ascending; again, the other way.
+    let heading = move |label: &'static str, column: OrderBy| {
+        let sorted = move || {
+            let now = view.get();
+            (now.order_by == column).then_some(if now.ascending {
+                "ascending"
+            } else {
+                "descending"
+            })
+        };
+        view! {
+            <th aria-sort=move || sorted().unwrap_or("none")>
+                <button type="button" class="sort" data-column=format!("{column:?}")
+                    on:click=move |_| view.update(|view| {
+                        view.ascending = view.order_by != column || !view.ascending;
+                        view.order_by = column;
+                        view.page = 1;
+                    })>
+                    {label}
+                    <span aria-hidden="true" class="sort-mark">{move || match sorted() {
+                        Some("ascending") => " ▲",
+                        Some(_) => " ▼",
+                        None => "",
+                    }}</span>
+                </button>
+            </th>
+        }
     };
     let field = move |id: &'static str,
                       label: &'static str,
@@ -228,6 +291,9 @@ pub fn RecordingsPage() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="recordings-title">
             <h1 id="recordings-title">{title}</h1>
+            // On a phone the filters fold away behind one button, so the list comes first.
+            <details class="fold filters-fold" open=crate::components::layout::wide_screen()>
+                <summary class="button-like">"Filters"</summary>
             <form id="recording-filters" class="toolbar filters" on:submit=search role="search">
                 {field("filter-caller", "Caller", "search", |f| &f.caller, |f, v| f.caller = v)}
                 {field("filter-callee", "Callee", "search", |f| &f.callee, |f, v| f.callee = v)}
@@ -248,6 +314,7 @@ pub fn RecordingsPage() -> impl IntoView {
                     <button type="button" class="secondary" id="clear-filters" on:click=clear>"Clear"</button>
                 </div>
             </form>
+            </details>
             <Show when=move || !selected.read().is_empty()>
                 <div class="selection-bar" role="region" aria-label="Selection">
                     <span id="selection-count">{move || format!("{} selected", selected.read().len())}</span>
@@ -272,7 +339,7 @@ pub fn RecordingsPage() -> impl IntoView {
             </Show>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
-                    Ok(page) if page.recordings.is_empty() && pages.read().is_empty() => view! {
+                    Ok(page) if page.total == 0 => view! {
                         <p id="no-recordings" class="empty">{if *applied.read() == Filters::default() {
                             "No recordings yet. Recorders upload them with an API token (see API tokens), or upload files here."
                         } else {
@@ -280,22 +347,52 @@ pub fn RecordingsPage() -> impl IntoView {
                         }}</p>
                     }.into_any(),
                     Ok(page) => {
-                        let next = page.next_cursor;
-                        let number = pages.read().len() + 1;
+                        let now = view.get_untracked();
+                        let last = u32::try_from(page.total.div_ceil(u64::from(now.size))).unwrap_or(u32::MAX).max(1);
+                        let first_shown = u64::from(now.page - 1) * u64::from(now.size) + 1;
+                        let last_shown = first_shown + page.recordings.len() as u64 - 1;
                         view! {
                             <div class="table-wrap">
                                 <table id="recordings" class="cards-on-phone">
-                                    <caption class="visually-hidden">"Recordings, newest upload first; times in UTC"</caption>
-                                    <thead><tr><th>"Select"</th><th>"Started (UTC)"</th><th>"Caller"</th><th>"Callee"</th><th>"Agent"</th><th>"Length"</th><th>"Stored"</th><th>"Play"</th></tr></thead>
+                                    <caption class="visually-hidden">"Recordings; times in UTC"</caption>
+                                    <thead><tr>
+                                        <th>"Select"</th>
+                                        {heading("Started (UTC)", OrderBy::StartedAt)}
+                                        {heading("Caller", OrderBy::Caller)}
+                                        {heading("Callee", OrderBy::Callee)}
+                                        {heading("Agent", OrderBy::Agent)}
+                                        {heading("Length", OrderBy::Duration)}
+                                        <th>"Stored"</th><th>"Play"</th>
+                                    </tr></thead>
                                     <tbody>{page.recordings.into_iter().map(row).collect_view()}</tbody>
                                 </table>
                             </div>
                             <nav class="pager" aria-label="Pages">
-                                <button type="button" class="secondary" id="previous-page" disabled=move || pages.read().is_empty()
-                                    on:click=move |_| set_pages.update(|pages| { pages.pop(); })>"Previous"</button>
-                                <span id="page-number">{format!("Page {number}")}</span>
-                                <button type="button" class="secondary" id="next-page" disabled=next.is_none()
-                                    on:click=move |_| if let Some(next) = next { set_pages.update(|pages| pages.push(next.to_string())) }>"Next"</button>
+                                <span id="page-summary">{format!("{first_shown}–{last_shown} of {}", page.total)}</span>
+                                <button type="button" class="secondary" id="previous-page" disabled={now.page <= 1}
+                                    on:click=move |_| view.update(|view| view.page -= 1)>"Previous"</button>
+                                {page_links(now.page, last).into_iter().map(|link| match link {
+                                    Some(number) => view! {
+                                        <button type="button" class="page-link" class:secondary=number != now.page
+                                            aria-current=(number == now.page).then_some("page")
+                                            aria-label=format!("Page {number}")
+                                            on:click=move |_| view.update(|view| view.page = number)>{number}</button>
+                                    }.into_any(),
+                                    None => view! { <span class="gap">"…"</span> }.into_any(),
+                                }).collect_view()}
+                                <button type="button" class="secondary" id="next-page" disabled={now.page >= last}
+                                    on:click=move |_| view.update(|view| view.page += 1)>"Next"</button>
+                                <label class="page-size">"Per page"
+                                    <select id="page-size" on:change=move |event| {
+                                        if let Ok(size) = event_target_value(&event).parse() {
+                                            view.update(|view| { view.size = size; view.page = 1; });
+                                        }
+                                    }>
+                                        {PAGE_SIZES.into_iter().map(|size| view! {
+                                            <option value=size.to_string() selected=size == now.size>{size}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
                             </nav>
                         }.into_any()
                     }

@@ -37,7 +37,7 @@ pub use keys::{
 pub use permission::Permission;
 pub use problem::Problem;
 pub use recording::{
-    AudioQuery, Direction, Recording, RecordingPage, RecordingQuery, RecordingUpdate, Sort,
+    AudioQuery, Direction, OrderBy, Recording, RecordingPage, RecordingQuery, RecordingUpdate, Sort,
 };
 pub use role::Role;
 pub use tenant::{NewTenant, Tenant, TenantUpdate};

@@ -71,8 +71,10 @@ impl Direction {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordingPage {
     pub recordings: Vec<Recording>,
-    /// Pass as `cursor` for the next page; null on the last one.
+    /// Pass as `cursor` for the next page; null on the last one, and when paging by `page`.
     pub next_cursor: Option<Uuid>,
+    /// How many recordings pass the filters, on every page together.
+    pub total: u64,
 }
 
 /// Filters of the catalogue; all optional, combined with "and".
@@ -110,10 +112,18 @@ pub struct RecordingQuery {
         schema(value_type = Option<u64>, maximum = 4294967295u64)
     )]
     pub max_duration_ms: Option<u32>,
-    /// Newest (the default) or oldest first, by upload.
+    /// Newest (the default) or oldest first, by upload. With `order_by`, `newest` is
+    /// descending and `oldest` ascending.
     pub sort: Option<Sort>,
-    /// The `next_cursor` of the previous page.
+    /// The column to order by; by upload when absent. Any other order pages by `page`.
+    pub order_by: Option<OrderBy>,
+    /// The `next_cursor` of the previous page (upload order only).
     pub cursor: Option<Uuid>,
+    /// The page to return, from 1, of `limit` recordings each: for any order, with page
+    /// numbers; not together with `cursor`.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
+    pub page: Option<u32>,
     /// Recordings per page (default 50).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 500))]
@@ -126,6 +136,33 @@ pub struct RecordingQuery {
 pub enum Sort {
     Newest,
     Oldest,
+}
+
+/// The column a page of recordings is ordered by; recordings that lack the value come last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderBy {
+    /// When it was uploaded (the default).
+    Uploaded,
+    /// When the call started.
+    StartedAt,
+    Caller,
+    Callee,
+    Agent,
+    /// The call's length.
+    Duration,
+}
+
+impl OrderBy {
+    pub const ALL: [OrderBy; 6] = [
+        OrderBy::Uploaded,
+        OrderBy::StartedAt,
+        OrderBy::Caller,
+        OrderBy::Callee,
+        OrderBy::Agent,
+        OrderBy::Duration,
+    ];
 }
 
 /// The fields of a recording that may change after upload.

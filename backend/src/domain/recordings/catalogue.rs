@@ -1,11 +1,12 @@
 //! The catalogue: searching a tenant's recordings, changing their metadata, deleting them.
 
-use callvault_shared::api::{RecordingPage, RecordingQuery, RecordingUpdate, Sort};
+use callvault_shared::api::{OrderBy, RecordingPage, RecordingQuery, RecordingUpdate, Sort};
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
+use sea_orm::sea_query::{NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -59,7 +60,14 @@ pub fn select(
     Ok(select)
 }
 
-/// One page of the tenant's recordings, newest first unless the query says otherwise.
+/// The highest page number a query may ask for: deep offsets are slow, and nobody reads
+/// that far by page; the cursor goes further.
+const MAX_PAGE_NUMBER: u32 = 1_000_000;
+
+/// One page of the tenant's recordings, newest upload first unless the query says otherwise,
+/// with how many pass the filters. In upload order it pages by cursor (or by page number);
+/// ordered by any other column, by page number, with the id as the tie-breaker so that pages
+/// neither repeat nor skip a recording.
 pub async fn search(
     db: &DatabaseConnection,
     tenant_id: Uuid,
@@ -71,27 +79,65 @@ pub async fn search(
             "limit must be 1 to {MAX_PAGE}"
         )));
     }
-    let oldest_first = query.sort == Some(Sort::Oldest);
-    let mut select = select(query, tenant_id)?;
+    let order_by = query.order_by.unwrap_or(OrderBy::Uploaded);
+    let page = match (query.page, query.cursor) {
+        (Some(_), Some(_)) => {
+            return Err(DomainError::Invalid(
+                "page and cursor do not go together: page by one or the other".into(),
+            ));
+        }
+        (None, Some(_)) if order_by != OrderBy::Uploaded => {
+            return Err(DomainError::Invalid(
+                "a cursor pages in upload order only: ordered by another column, page by page"
+                    .into(),
+            ));
+        }
+        (Some(page), None) if !(1..=MAX_PAGE_NUMBER).contains(&page) => {
+            return Err(DomainError::Invalid(format!(
+                "page must be 1 to {MAX_PAGE_NUMBER}"
+            )));
+        }
+        (page, _) => page,
+    };
+    let ascending = query.sort == Some(Sort::Oldest);
+    let filtered = select(query, tenant_id)?;
+    let total = filtered.clone().count(db).await?;
+    let mut select = filtered;
     if let Some(cursor) = query.cursor {
-        select = if oldest_first {
+        select = if ascending {
             select.filter(recording::Column::Id.gt(cursor))
         } else {
             select.filter(recording::Column::Id.lt(cursor))
         };
     }
-    select = if oldest_first {
-        select.order_by_asc(recording::Column::Id)
-    } else {
-        select.order_by_desc(recording::Column::Id)
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    let column = match order_by {
+        // Ids are UUIDv7: their order is the order of upload.
+        OrderBy::Uploaded => None,
+        OrderBy::StartedAt => Some(recording::Column::StartedAt),
+        OrderBy::Caller => Some(recording::Column::Caller),
+        OrderBy::Callee => Some(recording::Column::Callee),
+        OrderBy::Agent => Some(recording::Column::Agent),
+        OrderBy::Duration => Some(recording::Column::DurationMs),
     };
+    if let Some(column) = column {
+        // SQLite and PostgreSQL put NULLs at opposite ends unless told.
+        select = select.order_by_with_nulls(column, order.clone(), NullOrdering::Last);
+    }
+    select = select.order_by(recording::Column::Id, order);
+    if let Some(page) = page {
+        select = select.offset(u64::from(page - 1) * u64::from(limit));
+    }
     let mut rows = select.limit(u64::from(limit) + 1).all(db).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = more.then(|| rows.last().map(|row| row.id)).flatten();
+    let next_cursor = (more && page.is_none())
+        .then(|| rows.last().map(|row| row.id))
+        .flatten();
     Ok(RecordingPage {
         recordings: rows.into_iter().map(super::to_api).collect(),
         next_cursor,
+        total,
     })
 }
 

@@ -27,13 +27,11 @@ pub fn HolderList(
         let (tenant, id, user) = (tenant.clone(), key_id.clone(), user.clone());
         async move { api::revoke(&tenant, &id, &user).await }
     });
-    let summary = if names.is_empty() {
-        "Held by nobody on this server.".to_owned()
-    } else {
-        format!("Held by: {}", names.join(", "))
-    };
+    let nobody = names.is_empty();
     view! {
-        <p class="holders">{summary}</p>
+        <div class="holders">
+        <span>"Held by"</span>
+        {nobody.then(|| view! { <span class="muted">"nobody on this server"</span> })}
         <ul class="holder-list" aria-label="Holders">
             {holders.into_iter().map(|holder| {
                 let user = holder.user_id.to_string();
@@ -60,6 +58,7 @@ pub fn HolderList(
                 }
             }).collect_view()}
         </ul>
+        </div>
         {move || revoke.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
     }
 }
