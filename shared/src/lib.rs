@@ -12,4 +12,5 @@ pub mod key_chain;
 pub mod keys;
 pub mod sealed;
 pub mod stored_secrets;
+pub mod synthetic;
 pub mod wav;

@@ -551,3 +551,40 @@ async fn a_stalled_upload_is_cut_off_and_leaves_nothing() {
     assert_eq!(app.object_count("recordings").await, 0);
     assert_eq!(app.upload(&root, "acme", &audio).await.status(), 201);
 }
+
+/// MP3 and Ogg/Opus say their length nowhere in a header: it is read from their packets as
+/// the plaintext streams in to be sealed, and the sealed recording plays back byte for byte.
+#[tokio::test]
+async fn compressed_calls_get_their_length_from_the_stream_while_sealed() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    crate::fixtures::system_key(&app, &root).await;
+    let acme = crate::fixtures::encrypted_tenant(&app, &root, "acme").await;
+    for (audio, content_type, length_ms) in [
+        (callvault_shared::synthetic::mp3(250), "audio/mpeg", 6531),
+        (
+            callvault_shared::synthetic::ogg_opus(150),
+            "audio/ogg",
+            3000,
+        ),
+    ] {
+        let response = app
+            .client
+            .post(format!("{}/api/v1/tenants/acme/recordings", app.address))
+            .bearer_auth(&acme.admin.token)
+            .header("content-type", content_type)
+            .body(audio.clone())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201);
+        let recording: Recording = response.json().await.expect("JSON");
+        assert!(recording.sealed);
+        assert_eq!(recording.content_type, content_type);
+        assert_eq!(recording.duration_ms, Some(length_ms), "{content_type}");
+        let played = app
+            .play(&acme.admin, "acme", &recording.id.to_string())
+            .await;
+        assert_eq!(played, audio);
+    }
+}

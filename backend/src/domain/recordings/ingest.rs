@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::length::LengthReader;
 use super::{metadata, sniff};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
@@ -147,7 +148,29 @@ pub async fn ingest(
     let location = ObjectPath::from(object_key.as_str());
     let rest = futures_util::stream::iter([Ok(Bytes::from(head))])
         .chain(futures_util::stream::iter((!ended).then_some(body)).flatten());
-    let written = write_object(store, &location, sealer, Box::pin(rest), max_bytes).await?;
+    // The length is read from the plaintext on its way to the sealer, never from a copy.
+    let length = LengthReader::start(content_type);
+    let rest: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, DomainError>>>> = match &length {
+        Some(reader) => {
+            let feeder = reader.feeder();
+            Box::pin(rest.then(move |chunk| {
+                let feeder = feeder.clone();
+                async move {
+                    if let Ok(bytes) = &chunk {
+                        // A reader that gave up takes nothing more; the upload goes on.
+                        let _ = feeder.send(bytes.clone()).await;
+                    }
+                    chunk
+                }
+            }))
+        }
+        None => Box::pin(rest),
+    };
+    let written = write_object(store, &location, sealer, rest, max_bytes).await?;
+    let duration_ms = match length {
+        Some(reader) => reader.finish().await.or(duration_ms),
+        None => duration_ms,
+    };
 
     // Keys are per user; the command line, which has none, sends no key.
     let pending = idempotency_key.zip(uploader.id).map(|(key, user_id)| {
@@ -206,8 +229,8 @@ fn non_empty(head: Vec<u8>) -> Result<Vec<u8>, DomainError> {
     Ok(head)
 }
 
-/// The audio's type from its first bytes, and its length: what the container says, where it
-/// says it; else what the uploader said.
+/// The audio's type from its first bytes, and its length: what the header says, where it
+/// says it (WAV, FLAC); else what the uploader said, until the stream is measured.
 fn recognise(
     head: &[u8],
     declared_ms: Option<u32>,

@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod check;
 pub mod ingest;
+mod length;
 pub mod metadata;
 pub mod opened;
 pub mod playback;
