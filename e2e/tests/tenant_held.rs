@@ -78,6 +78,23 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .goto(&format!("{}/t/vault", server.url))
         .await?;
     browser.find("#step-encryption.done").await?;
+    // The key file is the tenant's: export and grants are not steps here, and the server
+    // offers no key pair of its own making.
+    browser.find("#step-export.not-needed").await?;
+    browser.find("#step-grant.not-needed").await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/keys", server.url))
+        .await?;
+    browser.find("article.key").await?;
+    anyhow::ensure!(
+        browser
+            .client
+            .find_all(fantoccini::Locator::Css("#new-key"))
+            .await?
+            .is_empty(),
+        "a tenant-held tenant is offered a server-made key"
+    );
     sign_out(&browser, &server).await?;
 
     // A recorder uploads a call.
@@ -125,6 +142,28 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .client
         .goto(&format!("{}/t/vault/recordings", server.url))
         .await?;
+    // Mistakes the page finds itself are said as they are: no key file, a wrong passphrase.
+    browser.click("tr.recording button.play-here").await?;
+    let said = browser
+        .find(".local-player [role=alert]")
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(said.starts_with("Choose your private key file"), "{said}");
+    browser
+        .find("#local-key-file")
+        .await?
+        .send_keys(&key_file.to_string_lossy())
+        .await?;
+    browser
+        .fill("#local-key-passphrase", "not the passphrase")
+        .await?;
+    browser.click("tr.recording button.play-here").await?;
+    until(
+        &browser,
+        "return document.querySelector('.local-player [role=alert]')?.textContent.startsWith('Wrong passphrase') === true;",
+    )
+    .await?;
     browser
         .find("#local-key-file")
         .await?
