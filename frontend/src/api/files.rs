@@ -17,6 +17,12 @@ pub fn chosen(input: NodeRef<Input>, missing: &str) -> Result<web_sys::File, Api
         .ok_or_else(|| ApiError::local(missing))
 }
 
+/// Every file of a list (chosen or dropped); none without one.
+pub fn all(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default()
+}
+
 /// The bytes of a chosen file.
 pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, ApiError> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())

@@ -6,6 +6,7 @@ pub mod browser_keygen;
 pub mod confirm;
 pub mod copy_button;
 pub mod device;
+pub mod filter_field;
 pub mod key_import;
 pub mod key_rotation;
 pub mod keys;

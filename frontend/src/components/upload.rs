@@ -4,7 +4,8 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
-use crate::api::{self, ApiError, UploadMetadata};
+use crate::api::{self, ApiError, UploadMetadata, files};
+use crate::components::filter_field::direction_options;
 use crate::hooks::Reload;
 
 /// One file on its way: its name, how much is sent, and how it ended.
@@ -68,17 +69,7 @@ pub fn Upload(tenant: Memo<String>, reload: Reload) -> impl IntoView {
             });
         }
     };
-    let chosen = move || {
-        input
-            .get_untracked()
-            .and_then(|input| input.files())
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.get(i))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    };
+    let chosen = move || files::all(input.get_untracked().and_then(|input| input.files()));
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         let files = chosen();
@@ -94,15 +85,7 @@ pub fn Upload(tenant: Memo<String>, reload: Reload) -> impl IntoView {
     let on_drop = move |event: web_sys::DragEvent| {
         event.prevent_default();
         set_over.set(false);
-        let files = event
-            .data_transfer()
-            .and_then(|transfer| transfer.files())
-            .map(|list| {
-                (0..list.length())
-                    .filter_map(|i| list.get(i))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
+        let files = files::all(event.data_transfer().and_then(|transfer| transfer.files()));
         if !files.is_empty() {
             send(files);
         }
@@ -137,10 +120,7 @@ pub fn Upload(tenant: Memo<String>, reload: Reload) -> impl IntoView {
                         let direction = Direction::from_name(&event_target_value(&event));
                         metadata.update(|m| m.direction = direction);
                     }>
-                        <option value="">"Not said"</option>
-                        <option value="inbound">"Inbound"</option>
-                        <option value="outbound">"Outbound"</option>
-                        <option value="internal">"Internal"</option>
+                        {direction_options("Not said")}
                     </select>
                 </label>
                 {text("upload-caller", "Caller", |m, v| m.caller = v)}

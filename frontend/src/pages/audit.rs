@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
 use crate::api::{self, ApiError};
+use crate::components::filter_field::filter_field;
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::tenant_param;
 use crate::session::tenant_title;
@@ -83,18 +84,6 @@ pub fn AuditPage() -> impl IntoView {
         set_pages.set(Vec::new());
         set_applied.set(Filters::default());
     };
-    let field = move |id: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      get: fn(&Filters) -> &String,
-                      set: fn(&mut Filters, String)| {
-        view! {
-            <label for=id>{label}
-                <input id=id type=kind prop:value=move || get(&draft.read()).clone()
-                    on:input=move |event| { let value = event_target_value(&event); draft.update(|filters| set(filters, value)); } />
-            </label>
-        }
-    };
     let title = tenant_title("Audit log");
     view! {
         <section class="panel" aria-labelledby="audit-title">
@@ -112,10 +101,10 @@ pub fn AuditPage() -> impl IntoView {
             <details class="fold filters-fold" open=crate::components::layout::wide_screen()>
                 <summary class="button-like">"Filters"</summary>
             <form id="audit-filters" class="toolbar filters" role="search" on:submit=search>
-                {field("audit-actor", "Who (username)", "search", |f| &f.actor, |f, v| f.actor = v)}
-                {field("audit-action", "Action (e.g. key.grant)", "search", |f| &f.action, |f, v| f.action = v)}
-                {field("audit-since", "From (UTC)", "date", |f| &f.since, |f, v| f.since = v)}
-                {field("audit-until", "To (UTC)", "date", |f| &f.until, |f, v| f.until = v)}
+                {filter_field(draft, "audit-actor", "Who (username)", "search", |f| &f.actor, |f, v| f.actor = v)}
+                {filter_field(draft, "audit-action", "Action (e.g. key.grant)", "search", |f| &f.action, |f, v| f.action = v)}
+                {filter_field(draft, "audit-since", "From (UTC)", "date", |f| &f.since, |f, v| f.since = v)}
+                {filter_field(draft, "audit-until", "To (UTC)", "date", |f| &f.until, |f, v| f.until = v)}
                 <div class="filter-actions">
                     <button type="submit">"Search"</button>
                     <button type="button" class="secondary" on:click=clear>"Clear"</button>

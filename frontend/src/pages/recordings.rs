@@ -9,6 +9,7 @@ use web_sys::SubmitEvent;
 
 use crate::api::{self, ApiError, files};
 use crate::components::archive_import::ArchiveImport;
+use crate::components::filter_field::{direction_options, filter_field};
 use crate::components::local_player::LocalPlayer;
 use crate::components::player::Player;
 use crate::components::problem::Problem;
@@ -219,18 +220,6 @@ pub fn RecordingsPage() -> impl IntoView {
             </th>
         }
     };
-    let field = move |id: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      get: fn(&Filters) -> &String,
-                      set: fn(&mut Filters, String)| {
-        view! {
-            <label for=id>{label}
-                <input id=id type=kind prop:value=move || get(&draft.read()).clone()
-                    on:input=move |event| { let value = event_target_value(&event); draft.update(|filters| set(filters, value)); } />
-            </label>
-        }
-    };
     let title = tenant_title("Recordings");
     let can_play = move || session.can(Permission::RecordingsPlay);
 
@@ -295,20 +284,17 @@ pub fn RecordingsPage() -> impl IntoView {
             <details class="fold filters-fold" open=crate::components::layout::wide_screen()>
                 <summary class="button-like">"Filters"</summary>
             <form id="recording-filters" class="toolbar filters" on:submit=search role="search">
-                {field("filter-caller", "Caller", "search", |f| &f.caller, |f, v| f.caller = v)}
-                {field("filter-callee", "Callee", "search", |f| &f.callee, |f, v| f.callee = v)}
-                {field("filter-agent", "Agent", "search", |f| &f.agent, |f, v| f.agent = v)}
+                {filter_field(draft, "filter-caller", "Caller", "search", |f| &f.caller, |f, v| f.caller = v)}
+                {filter_field(draft, "filter-callee", "Callee", "search", |f| &f.callee, |f, v| f.callee = v)}
+                {filter_field(draft, "filter-agent", "Agent", "search", |f| &f.agent, |f, v| f.agent = v)}
                 <label for="filter-direction">"Direction"
                     <select id="filter-direction" prop:value=move || draft.read().direction.clone()
                         on:change=move |event| { let value = event_target_value(&event); draft.update(|f| f.direction = value); }>
-                        <option value="">"Any"</option>
-                        <option value="inbound">"Inbound"</option>
-                        <option value="outbound">"Outbound"</option>
-                        <option value="internal">"Internal"</option>
+                        {direction_options("Any")}
                     </select>
                 </label>
-                {field("filter-from", "From (UTC)", "date", |f| &f.from, |f, v| f.from = v)}
-                {field("filter-to", "To (UTC)", "date", |f| &f.to, |f, v| f.to = v)}
+                {filter_field(draft, "filter-from", "From (UTC)", "date", |f| &f.from, |f, v| f.from = v)}
+                {filter_field(draft, "filter-to", "To (UTC)", "date", |f| &f.to, |f, v| f.to = v)}
                 <div class="filter-actions">
                     <button type="submit" id="search">"Search"</button>
                     <button type="button" class="secondary" id="clear-filters" on:click=clear>"Clear"</button>

@@ -51,6 +51,17 @@ pub enum Direction {
 }
 
 impl Direction {
+    pub const ALL: [Direction; 3] = [Direction::Inbound, Direction::Outbound, Direction::Internal];
+
+    /// The direction's name for people, as screens show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Inbound => "Inbound",
+            Direction::Outbound => "Outbound",
+            Direction::Internal => "Internal",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::Inbound => "inbound",
@@ -60,7 +71,7 @@ impl Direction {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Direction::Inbound, Direction::Outbound, Direction::Internal]
+        Self::ALL
             .into_iter()
             .find(|direction| direction.as_str() == name)
     }
@@ -152,17 +163,6 @@ pub enum OrderBy {
     Agent,
     /// The call's length.
     Duration,
-}
-
-impl OrderBy {
-    pub const ALL: [OrderBy; 6] = [
-        OrderBy::Uploaded,
-        OrderBy::StartedAt,
-        OrderBy::Caller,
-        OrderBy::Callee,
-        OrderBy::Agent,
-        OrderBy::Duration,
-    ];
 }
 
 /// The fields of a recording that may change after upload.
