@@ -20,7 +20,14 @@ pub fn respond(
     download: bool,
 ) -> HttpResponse {
     let total = u64::try_from(row.size_bytes).unwrap_or_default();
-    let body = pieces.map(|piece| piece.map_err(ApiError::from));
+    // Counted as the pieces leave, so that a player that stops early is not counted whole.
+    let played = crate::infra::metrics::played_bytes(row.sealed, row.tenant_id);
+    let body = pieces.map(move |piece| {
+        if let Ok(bytes) = &piece {
+            played.increment(bytes.len() as u64);
+        }
+        piece.map_err(ApiError::from)
+    });
     let mut response = match &range {
         Some(range) => {
             let mut response = HttpResponse::PartialContent();

@@ -51,9 +51,9 @@ pub enum ApiError {
     /// open: retrying cannot help, restoring it from a backup can. A 500 whose detail says so.
     #[error("{0}")]
     Damaged(String),
-    /// The database or the object store cannot be reached: the client may retry.
-    #[error("{0}")]
-    Unavailable(String),
+    /// The database or the object store (named) cannot be reached: the client may retry.
+    #[error("the {0} is not available; try again later")]
+    Unavailable(&'static str),
     #[error(transparent)]
     Internal(anyhow::Error),
 }
@@ -76,7 +76,34 @@ impl ApiError {
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         error.into().into()
     }
+
+    /// The kind of failure, as the metrics count it: a few fixed words, never a detail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::RequestTimeout(_) => "stalled",
+            ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::Gone(_) => "gone",
+            ApiError::RangeNotSatisfiable(_) => "range_not_satisfiable",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Damaged(_) => "damaged",
+            ApiError::Unavailable("database") => "database_unavailable",
+            ApiError::Unavailable(_) => "store_unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
 }
+
+/// The kind of an error answer ([`ApiError::kind`]), left on the response for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorKind(pub &'static str);
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
@@ -94,9 +121,10 @@ impl From<anyhow::Error> for ApiError {
                     error = format!("{error:#}"),
                     "{dependency} is unreachable; answering 503"
                 );
-                ApiError::Unavailable(format!(
-                    "the {dependency} is not available; try again later"
-                ))
+                if crate::infra::outage::pool_timed_out(&error) {
+                    crate::infra::metrics::pool_timed_out();
+                }
+                ApiError::Unavailable(dependency)
             }
             None => ApiError::Internal(error),
         }
@@ -171,6 +199,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = problem_response(&self.problem());
+        response.extensions_mut().insert(ErrorKind(self.kind()));
         let headers = response.headers_mut();
         match self {
             ApiError::Unauthorized(_) => {

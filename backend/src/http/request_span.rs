@@ -5,29 +5,23 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::web::Data;
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
 use crate::http::client_address;
+use crate::http::request_id::RequestId;
 use crate::http::route_table::RouteTable;
 
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        // The documented template, found without the router's patterns; the router is asked
-        // only for what the document does not describe (the web app, the probes).
-        let route = request
-            .app_data::<Data<RouteTable>>()
-            .and_then(|table| table.template_of(request.path()).map(str::to_owned))
-            .or_else(|| request.match_pattern())
-            .unwrap_or_else(|| "default".to_owned());
+        let route = RouteTable::template_of_request(request);
         let request_id = request
             .extensions()
             .get::<RequestId>()
-            .map(ToString::to_string)
+            .map(|id| id.0.clone())
             .unwrap_or_default();
         tracing::info_span!(
             "HTTP request",

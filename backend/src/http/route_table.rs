@@ -154,6 +154,17 @@ impl RouteTable {
             .unwrap_or_default()
     }
 
+    /// The template to log and count `request` under: the documented one, found without the
+    /// router's patterns; the router is asked only for what the document does not describe
+    /// (the web app, the probes). Never the concrete path, which holds ids.
+    pub fn template_of_request(request: &actix_web::dev::ServiceRequest) -> String {
+        request
+            .app_data::<Data<RouteTable>>()
+            .and_then(|table| table.template_of(request.path()).map(str::to_owned))
+            .or_else(|| request.match_pattern())
+            .unwrap_or_else(|| "default".to_owned())
+    }
+
     /// Whether `request` is to a public operation of the table the application was built with.
     pub fn is_public_request(request: &HttpRequest) -> bool {
         request

@@ -17,6 +17,7 @@ use crate::domain::auth::{self, Auth};
 use crate::domain::bootstrap::{self, FirstStart};
 use crate::domain::recordings::playback_log::PlaybackLog;
 use crate::http::api_docs;
+use crate::http::metrics_endpoint::MetricsServer;
 use crate::http::openapi;
 use crate::http::request_span::RequestSpan;
 use crate::http::route_table::RouteTable;
@@ -31,6 +32,7 @@ pub struct Application {
     /// Written out when the server stops.
     playbacks: Arc<PlaybackLog>,
     db: sea_orm::DatabaseConnection,
+    metrics: Option<MetricsServer>,
 }
 
 impl Application {
@@ -57,6 +59,16 @@ impl Application {
             .context("listener has no address")?
             .port();
 
+        // Before anything counts: without a listener the recorder is never installed, and
+        // every count is a no-op.
+        let metrics = match config.metrics {
+            Some(settings) => Some(MetricsServer::start(
+                settings.bind,
+                crate::infra::metrics::install(settings.tenant_label),
+                db.clone(),
+            )?),
+            None => None,
+        };
         let signing_key = auth::signing_key::load_or_create(&db).await?;
         let auth = Arc::new(Auth {
             policy: config.auth,
@@ -109,6 +121,7 @@ impl Application {
             .is_some_and(|url| url.starts_with("https://"));
         let route_table = web::Data::new(RouteTable::from_document(&openapi::document()));
         let trusted_proxies = web::Data::new(config.trusted_proxies);
+        let trust_request_id = config.trust_request_id;
         let server = HttpServer::new(move || {
             let security_headers = web_app::SecurityHeaders::new(strict_transport);
             App::new()
@@ -122,6 +135,10 @@ impl Application {
                 ))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(crate::http::access_log::observe))
+                .wrap(from_fn(move |request, next| {
+                    crate::http::request_id::assign(request, next, trust_request_id)
+                }))
                 // Last, so outermost: every answer passes it, the middleware's refusals too.
                 .wrap_fn(move |request, service| security_headers.apply(request, service))
                 .app_data(state.clone())
@@ -142,11 +159,17 @@ impl Application {
             first_start,
             playbacks,
             db,
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when metrics are served.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|metrics| metrics.port)
     }
 
     /// What the first start created, for `main` to show the operator once.
@@ -159,6 +182,9 @@ impl Application {
         let served = self.server.await;
         // The tallies of playbacks still open, so that a stop loses none.
         self.playbacks.close(&self.db, true).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.stop().await;
+        }
         served
     }
 }

@@ -57,6 +57,14 @@ pub struct Settings {
     /// diagnosis only: the count shows what this instance had read lately, which a client
     /// should not learn.
     pub server_timing: bool,
+    /// Where Prometheus scrapes `/metrics` (`127.0.0.1:9464`): a listener of its own, never the
+    /// public one. Unset: no metrics are served.
+    pub metrics_bind: Option<String>,
+    /// Label the byte counters by tenant id too: one series per tenant, so off by default.
+    pub metrics_tenant_label: bool,
+    /// Keep the `X-Request-Id` a trusted proxy sends (see `trusted_proxies`) as the request's
+    /// id; from anyone else, and when this is off, the server makes its own.
+    pub trust_request_id: bool,
 }
 
 impl Default for Settings {
@@ -80,6 +88,9 @@ impl Default for Settings {
             public_url: None,
             trusted_proxies: String::new(),
             server_timing: false,
+            metrics_bind: None,
+            metrics_tenant_label: false,
+            trust_request_id: false,
         }
     }
 }
@@ -109,6 +120,15 @@ pub struct Config {
     pub public_url: Option<String>,
     pub trusted_proxies: TrustedProxies,
     pub server_timing: bool,
+    pub metrics: Option<MetricsSettings>,
+    pub trust_request_id: bool,
+}
+
+/// Where metrics are served, and whether byte counters carry tenant ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsSettings {
+    pub bind: SocketAddr,
+    pub tenant_label: bool,
 }
 
 /// How long logins last and what passwords must be.
@@ -154,6 +174,8 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("server_timing", &self.server_timing)
+            .field("metrics", &self.metrics)
+            .field("trust_request_id", &self.trust_request_id)
             .finish()
     }
 }
@@ -212,11 +234,12 @@ pub const PLAYBACK_IDLE_SECONDS: &str = "CALLVAULT_PLAYBACK_IDLE_SECONDS";
 pub const AUDIT_SIGNING_KEY_FILE: &str = "CALLVAULT_AUDIT_SIGNING_KEY_FILE";
 pub const PUBLIC_URL: &str = "CALLVAULT_PUBLIC_URL";
 pub const TRUSTED_PROXIES: &str = "CALLVAULT_TRUSTED_PROXIES";
+pub const METRICS_BIND: &str = "CALLVAULT_METRICS_BIND";
 pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 18] = [
+const SETTING_KEYS: [&str; 21] = [
     "max_upload_mib",
     "upload_idle_seconds",
     "playback_idle_seconds",
@@ -235,6 +258,9 @@ const SETTING_KEYS: [&str; 18] = [
     "public_url",
     "trusted_proxies",
     "server_timing",
+    "metrics_bind",
+    "metrics_tenant_label",
+    "trust_request_id",
 ];
 
 impl Settings {
@@ -277,15 +303,23 @@ impl Settings {
                 format!("{} is out of range (1 to 3600)", self.playback_idle_seconds),
             ));
         }
-        let bind: SocketAddr = self.bind.trim().parse().map_err(|_| {
-            ConfigError::new(
-                BIND,
-                format!(
-                    "{:?} is not an address to listen on (expected host:port, e.g. 127.0.0.1:8080)",
-                    self.bind
-                ),
-            )
-        })?;
+        let bind = parse_bind(BIND, &self.bind, "127.0.0.1:8080")?;
+        let metrics = self
+            .metrics_bind
+            .as_deref()
+            .filter(|bind| !bind.trim().is_empty())
+            .map(|bind| parse_bind(METRICS_BIND, bind, "127.0.0.1:9464"))
+            .transpose()?
+            .map(|bind| MetricsSettings {
+                bind,
+                tenant_label: self.metrics_tenant_label,
+            });
+        if metrics.is_some_and(|metrics| metrics.bind == bind) {
+            return Err(ConfigError::new(
+                METRICS_BIND,
+                "must differ from CALLVAULT_BIND: metrics are never served on the public port",
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new(DATA_DIR, "must not be empty"));
         }
@@ -356,6 +390,8 @@ impl Settings {
             public_url,
             trusted_proxies,
             server_timing: self.server_timing,
+            metrics,
+            trust_request_id: self.trust_request_id,
         })
     }
 
@@ -393,6 +429,15 @@ impl Settings {
             access_token_lifetime: chrono::Duration::minutes(token_minutes),
         })
     }
+}
+
+fn parse_bind(setting: &'static str, text: &str, example: &str) -> Result<SocketAddr, ConfigError> {
+    text.trim().parse().map_err(|_| {
+        ConfigError::new(
+            setting,
+            format!("{text:?} is not an address to listen on (expected host:port, e.g. {example})"),
+        )
+    })
 }
 
 fn parse_s3_url(url: &str) -> Result<StorageLocation, ConfigError> {
@@ -573,6 +618,38 @@ mod tests {
             config.storage,
             StorageLocation::Directory(PathBuf::from("/srv/callvault/objects"))
         );
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_never_on_the_public_port() {
+        assert_eq!(settings().validate().expect("valid").metrics, None);
+        let metrics = Settings {
+            metrics_bind: Some("127.0.0.1:9464".into()),
+            ..settings()
+        }
+        .validate()
+        .expect("valid")
+        .metrics;
+        assert_eq!(
+            metrics.map(|metrics| metrics.bind),
+            Some("127.0.0.1:9464".parse().expect("address"))
+        );
+        let error = Settings {
+            metrics_bind: Some("127.0.0.1:8080".into()),
+            ..settings()
+        }
+        .validate()
+        .err()
+        .expect("refused");
+        assert_eq!(error.setting, METRICS_BIND);
+        let error = Settings {
+            metrics_bind: Some("9464".into()),
+            ..settings()
+        }
+        .validate()
+        .err()
+        .expect("refused");
+        assert_eq!(error.setting, METRICS_BIND);
     }
 
     #[test]

@@ -97,3 +97,30 @@ pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
+
+/// This instance's connections: in use, idle, and the most the pool opens.
+pub struct PoolCensus {
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+pub fn pool_census(db: &DatabaseConnection) -> Option<PoolCensus> {
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => return None,
+    };
+    let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+    Some(PoolCensus {
+        in_use: size - idle,
+        idle,
+        max: MAX_CONNECTIONS,
+    })
+}

@@ -4,6 +4,7 @@ pub mod audit_key;
 pub mod config;
 pub mod database;
 pub mod entities;
+pub mod metrics;
 pub mod outage;
 pub mod password;
 pub mod statement_count;

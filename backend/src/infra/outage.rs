@@ -20,6 +20,21 @@ pub fn dependency_down(error: &anyhow::Error) -> Option<&'static str> {
     })
 }
 
+/// Whether the pool ran out of connections and waited its whole acquire timeout for one.
+pub fn pool_timed_out(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<DbErr>(),
+            Some(DbErr::ConnectionAcquire(
+                sea_orm::error::ConnAcquireErr::Timeout
+            ))
+        ) || matches!(
+            cause.downcast_ref::<sqlx::Error>(),
+            Some(sqlx::Error::PoolTimedOut)
+        )
+    })
+}
+
 fn database_unreachable(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,

@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::infra::config::LogFormat;
 
@@ -13,9 +12,8 @@ pub fn init(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        // One line per request as its span closes (method, route, status, time): the access
-        // log. Spans carry no bodies and no credentials.
-        .with_span_events(FmtSpan::CLOSE)
+        // The access log is one event per request (`crate::http::access_log`); spans only give
+        // the request's context (route, request id) to what is logged while it runs.
         // Colours for a person at a terminal, none in files and collectors.
         .with_ansi(std::io::stderr().is_terminal());
     // A second call (tests build many apps in one process) keeps the first subscriber.

@@ -129,6 +129,8 @@ pub struct TestApp {
     pub storage_url: String,
     /// The server's own process, when it runs as one ([`TestApp::spawn_process`]).
     process: Option<std::process::Child>,
+    /// Where `/metrics` is served, when the test asked for metrics.
+    pub metrics_address: Option<String>,
     _database: TestDatabase,
 }
 
@@ -235,6 +237,9 @@ impl TestApp {
         let storage_url = storage_url(data_dir.path());
         let app = Application::build(config).await.expect("the server starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
@@ -243,6 +248,7 @@ impl TestApp {
             database_url: database.url.clone(),
             storage_url,
             process: None,
+            metrics_address,
             _database: database,
         }
     }
@@ -256,6 +262,15 @@ impl TestApp {
     /// [`TestApp::spawn_process`] on the PostgreSQL server `postgres` (an admin URL) or the
     /// object store `storage_url` that a test runs of its own, instead of the profile's.
     pub async fn spawn_process_on(postgres: Option<&str>, storage_url: Option<String>) -> Self {
+        Self::spawn_process_with(postgres, storage_url, &[]).await
+    }
+
+    /// [`TestApp::spawn_process_on`] with more settings in the server's environment.
+    pub async fn spawn_process_with(
+        postgres: Option<&str>,
+        storage_url: Option<String>,
+        environment: &[(&str, &str)],
+    ) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let database = match postgres {
             Some(admin_url) => TestDatabase::create_on(admin_url).await,
@@ -263,7 +278,8 @@ impl TestApp {
         };
         let storage_url = storage_url.unwrap_or_else(|| self::storage_url(data_dir.path()));
         write_web_app(&data_dir.path().join("web"));
-        let (process, address) = start_process(data_dir.path(), &database.url, &storage_url).await;
+        let (process, address) =
+            start_process_with(data_dir.path(), &database.url, &storage_url, environment).await;
         Self {
             address,
             client: test_client(),
@@ -271,6 +287,7 @@ impl TestApp {
             database_url: database.url.clone(),
             storage_url,
             process: Some(process),
+            metrics_address: None,
             _database: database,
         }
     }
@@ -682,6 +699,16 @@ pub async fn start_process(
     database_url: &str,
     storage_url: &str,
 ) -> (std::process::Child, String) {
+    start_process_with(data_dir, database_url, storage_url, &[]).await
+}
+
+/// [`start_process`] with more settings in the server's environment.
+pub async fn start_process_with(
+    data_dir: &Path,
+    database_url: &str,
+    storage_url: &str,
+    environment: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let log_path = data_dir.join(SERVER_LOG);
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -700,6 +727,7 @@ pub async fn start_process(
         .env("CALLVAULT_WEB_DIR", data_dir.join("web"))
         .env("CALLVAULT_ROOT_PASSWORD", ROOT_PASSWORD)
         .envs(storage_environment(storage_url))
+        .envs(environment.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
@@ -717,11 +745,16 @@ pub async fn wait_until_listening(
 ) -> (std::process::Child, String) {
     for _ in 0..400 {
         let text = std::fs::read_to_string(log_path).unwrap_or_default();
+        // `port=8080` in text, `"port":8080` in JSON.
         let port = text[from.min(text.len())..]
             .lines()
             .find(|line| line.contains("callvault is listening"))
-            .and_then(|line| line.split("port=").nth(1))
-            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|line| {
+                line.split("port=")
+                    .nth(1)
+                    .or(line.split("\"port\":").nth(1))
+            })
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|port| port.parse::<u16>().ok());
         if let Some(port) = port {
             return (process, format!("http://127.0.0.1:{port}"));

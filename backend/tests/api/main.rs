@@ -24,6 +24,7 @@ mod matrix;
 mod migrations;
 mod offline_cli;
 mod openapi;
+mod operations;
 mod outages;
 mod raw_zip;
 mod recordings;

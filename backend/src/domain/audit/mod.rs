@@ -90,6 +90,13 @@ impl AuditEntry {
 /// tenant's sequence first takes its row lock (PostgreSQL) or the write lock (SQLite), so
 /// appends to one chain are serialised.
 pub async fn record(db: &impl TransactionTrait, entry: AuditEntry) -> Result<(), sea_orm::DbErr> {
+    let started = std::time::Instant::now();
+    let appended = append(db, entry).await;
+    crate::infra::metrics::audit_appended(appended.is_ok(), started.elapsed());
+    appended
+}
+
+async fn append(db: &impl TransactionTrait, entry: AuditEntry) -> Result<(), sea_orm::DbErr> {
     let txn = crate::infra::database::begin_write(db).await?;
     tenant::Entity::update_many()
         .col_expr(

@@ -16,6 +16,7 @@ use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::error::DomainError;
 use crate::infra::database::begin_write;
 use crate::infra::entities::user;
+use crate::infra::metrics::{self, LoginOutcome};
 use crate::infra::password;
 
 /// How a sign-in ended, when it did not fail.
@@ -91,6 +92,7 @@ pub async fn sign_in(
 
     let reservation = match admit_waiting(db, subjects, log_tenant, &actor).await? {
         Admission::Wait => {
+            metrics::login(LoginOutcome::Throttled);
             return Ok(Login::Throttled {
                 detail: "many sign-ins from your network are being checked at this moment; \
                          try again in a few seconds"
@@ -100,7 +102,10 @@ pub async fn sign_in(
         }
         Admission::Refused {
             until, refused_by, ..
-        } => return Ok(throttled(&refused_by, until)),
+        } => {
+            metrics::login(LoginOutcome::Throttled);
+            return Ok(throttled(&refused_by, until));
+        }
         Admission::Admitted { reservation, .. } => reservation,
     };
 
@@ -120,6 +125,7 @@ pub async fn sign_in(
         )
         .await?;
         txn.commit().await?;
+        metrics::login(LoginOutcome::WrongCredentials);
         return Err(DomainError::SignedOut(WRONG_CREDENTIALS.into()));
     };
     throttle::succeeded(db, reservation).await?;
@@ -128,6 +134,7 @@ pub async fn sign_in(
     let (user, user_key) = unlock_user_key(db, user, password).await?;
     let mut signed_in = open_session(db, auth, user, &user_key, &actor, attempt.user_agent).await?;
     signed_in.response.failed_sign_ins_since_last = recent_failures;
+    metrics::login(LoginOutcome::SignedIn);
     Ok(Login::SignedIn(Box::new(signed_in)))
 }
 
@@ -155,6 +162,7 @@ async fn admit_waiting(
             Admission::Wait => {}
             Admission::Refused { locks_begun, .. } => {
                 for subject in locks_begun {
+                    metrics::login_locked(subject.kind());
                     let entry = lock_entry(log_tenant, actor, "auth.lock_began", subject);
                     audit::record(&txn, entry).await?;
                 }

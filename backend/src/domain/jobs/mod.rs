@@ -190,3 +190,32 @@ pub async fn queue(
     };
     Ok(row)
 }
+
+/// Jobs of one kind in one state, with their items, for the metrics.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub struct Census {
+    pub kind: JobKind,
+    pub state: JobState,
+    pub jobs: i64,
+    pub done: Option<i64>,
+    pub failed: Option<i64>,
+    pub total: Option<i64>,
+}
+
+/// Every instance's jobs, counted by kind and state in one query.
+pub async fn census(db: &impl ConnectionTrait) -> Result<Vec<Census>, sea_orm::DbErr> {
+    use sea_orm::QuerySelect;
+    job::Entity::find()
+        .select_only()
+        .column(job::Column::Kind)
+        .column(job::Column::State)
+        .column_as(job::Column::Id.count(), "jobs")
+        .column_as(job::Column::Done.sum(), "done")
+        .column_as(job::Column::Failed.sum(), "failed")
+        .column_as(job::Column::Total.sum(), "total")
+        .group_by(job::Column::Kind)
+        .group_by(job::Column::State)
+        .into_model::<Census>()
+        .all(db)
+        .await
+}

@@ -345,7 +345,11 @@ async fn settle(
     };
     let failure = match earlier {
         Ok(None) => match commit(db, row, uploader, pending.as_ref()).await {
-            Ok(row) => return Ok(Stored::New(row)),
+            Ok(row) => {
+                let size = u64::try_from(row.size_bytes).unwrap_or_default();
+                crate::infra::metrics::ingested(row.sealed, row.tenant_id, size);
+                return Ok(Stored::New(row));
+            }
             Err(failure) => failure,
         },
         // A retry of a request that was stored: these bytes are a second copy nobody names.

@@ -160,7 +160,9 @@ pub fn spawn(db: DatabaseConnection, store: Store, local_root: Option<PathBuf>) 
                     continue;
                 }
             }
-            if let Err(error) = sweep(&db, &store, local_root.as_deref(), GRACE).await {
+            let swept = sweep(&db, &store, local_root.as_deref(), GRACE).await;
+            crate::infra::metrics::swept(swept.as_ref().ok().map(|report| report.removed));
+            if let Err(error) = swept {
                 tracing::warn!(
                     error = format!("{error:#}"),
                     "a sweep failed; the next one retries"

@@ -38,10 +38,21 @@ const JOB: &str = "/api/v1/jobs/{id}";
 
 pub async fn require_session(
     mut request: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    match first_decision(&mut request).await {
+        Ok(()) => next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        // Answered here, with the request: the access log then knows who was refused.
+        Err(refusal) => Ok(request.error_response(refusal).map_into_right_body()),
+    }
+}
+
+async fn first_decision(request: &mut ServiceRequest) -> Result<(), ApiError> {
     let Some(table) = request.app_data::<Data<RouteTable>>().cloned() else {
-        return next.call(request).await;
+        return Ok(());
     };
     let path = request.path().to_owned();
     let method = request.method().as_str().to_owned();
@@ -53,8 +64,7 @@ pub async fn require_session(
         return Err(ApiError::MethodNotAllowed {
             detail: format!("{path} takes {}, not {method}", methods.join(", ")),
             allow: methods.join(", "),
-        }
-        .into());
+        });
     }
     let operation = route.and_then(|route| route.operation(&method));
     let guarded = match &operation {
@@ -82,7 +92,7 @@ pub async fn require_session(
             decide(http_request, &principal, &matched, &path, permission).await?;
         }
     }
-    next.call(request).await
+    Ok(())
 }
 
 /// Steps 3 and 4: the tenant the route acts in must be visible, then the permission allowed.
