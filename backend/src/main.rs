@@ -1,10 +1,9 @@
 //! `callvault`: the server and its command line.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use callvault::domain::bootstrap::{FirstStart, ROOT_USERNAME};
 use callvault::http::startup::Application;
 use callvault::infra::config::Settings;
 use callvault::{cli, http::openapi, infra::telemetry};
@@ -110,6 +109,10 @@ enum Command {
         /// A TOML file of settings; environment variables override it.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Succeed without seeding when the demo tenant exists already (for a start that seeds
+        /// only the first time, as `cargo xtask run --demo` does).
+        #[arg(long)]
+        if_absent: bool,
     },
     /// Show a sealed file's version, content type and key fingerprints; needs no key.
     Inspect { file: PathBuf },
@@ -286,7 +289,7 @@ fn main() -> ExitCode {
         } => cli::tenant_sign(&key, passphrase_file.as_deref(), &statement),
         Command::Admin { config, command } => admin(config.as_deref(), command),
         Command::Backup { config, command } => backup(config.as_deref(), command),
-        Command::Demo { config } => demo(config.as_deref()),
+        Command::Demo { config, if_absent } => demo(config.as_deref(), if_absent),
         Command::Check { config } => check(config.as_deref()),
         Command::Audit {
             command:
@@ -353,8 +356,8 @@ async fn check(config: Option<&Path>) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn demo(config: Option<&Path>) -> anyhow::Result<()> {
-    cli::demo::run(config).await
+async fn demo(config: Option<&Path>, if_absent: bool) -> anyhow::Result<()> {
+    cli::demo::run(config, if_absent).await
 }
 
 #[tokio::main]
@@ -363,38 +366,8 @@ async fn serve(config_file: Option<&Path>) -> anyhow::Result<()> {
     telemetry::init(config.log_format);
     let data_dir = config.data_dir.clone();
     let mut app = Application::build(config).await?;
-    if let FirstStart::CreatedWithPassword(password) = app.take_first_start() {
-        show_root_password(&password, &data_dir)?;
-    }
+    cli::first_start::show_root_password(app.take_first_start(), &data_dir)?;
     app.run_until_stopped().await?;
     tracing::info!("callvault stopped");
     Ok(())
-}
-
-/// The generated root password is shown once, on the terminal. When nobody is watching (a
-/// service manager capturing output into a log), it goes to a file only its owner can read.
-fn show_root_password(password: &str, data_dir: &Path) -> anyhow::Result<()> {
-    if std::io::stderr().is_terminal() {
-        eprintln!(
-            "\n  First start. Sign in as `{ROOT_USERNAME}` with this password, shown only this once:\n\n      {password}\n"
-        );
-        return Ok(());
-    }
-    let file = data_dir.join("initial-root-password");
-    write_private(&file, password)?;
-    eprintln!(
-        "First start. The password of `{ROOT_USERNAME}` is in {} (readable by its owner only); delete it after signing in.",
-        file.display()
-    );
-    Ok(())
-}
-
-fn write_private(file: &Path, contents: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(file)?
-        .write_all(format!("{contents}\n").as_bytes())
 }

@@ -368,23 +368,12 @@ fn ensure_same(expected: &Path, actual: &Path) -> anyhow::Result<()> {
 
 /// age and gpg are Debian packages, installed with apt when missing; so is GNU time.
 fn ensure_tools() -> anyhow::Result<()> {
-    let missing: Vec<&str> = [
-        ("age", "/usr/bin/age"),
-        ("gnupg", "/usr/bin/gpg"),
-        ("time", "/usr/bin/time"),
-    ]
-    .into_iter()
-    .filter(|(_, binary)| !Path::new(binary).exists())
-    .map(|(package, _)| package)
-    .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    shell::run(
-        Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "-qq"])
-            .args(&missing),
+    crate::test::ensure_packages(
+        &[
+            ("/usr/bin/age", "age"),
+            ("/usr/bin/gpg", "gnupg"),
+            ("/usr/bin/time", "time"),
+        ],
+        "to measure the format against age and gpg",
     )
 }

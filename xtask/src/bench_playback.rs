@@ -113,7 +113,10 @@ pub fn bench_playback(options: &Options) -> anyhow::Result<()> {
 
 /// nginx and wrk are Debian packages, installed with apt when missing.
 fn ensure_tools() -> anyhow::Result<()> {
-    crate::test::ensure_packages(&[(NGINX, "nginx-light"), ("/usr/bin/wrk", "wrk")])
+    crate::test::ensure_packages(
+        &[(NGINX, "nginx-light"), ("/usr/bin/wrk", "wrk")],
+        "to serve the same file as a reference and to drive the load",
+    )
 }
 
 /// A 32 MiB WAV file (PCM, 16-bit, mono, 8 kHz) of pseudo-random samples, the same at every

@@ -27,7 +27,10 @@ pub fn axe_core() -> anyhow::Result<std::path::PathBuf> {
 /// `npm ci` of the package in `dir` (with `extra` files beside its manifest and lock), in a
 /// copy under `target/` so that `node_modules` never lands in the tree: the copy's path.
 fn npm_install(root: &Path, dir: &str, extra: &[&str]) -> anyhow::Result<std::path::PathBuf> {
-    crate::test::ensure_packages(&[(NODE, "nodejs"), (NPM, "npm")])?;
+    crate::test::ensure_packages(
+        &[(NODE, "nodejs"), (NPM, "npm")],
+        "to type-check the generated TypeScript client",
+    )?;
     let sources = root.join(dir);
     let work = root.join("target").join(dir);
     std::fs::create_dir_all(&work)?;

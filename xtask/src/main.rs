@@ -5,6 +5,7 @@
     reason = "reports such as the benchmark tables are the build helper's output"
 )]
 
+mod apt;
 mod bench_format;
 mod bench_load;
 mod bench_playback;
@@ -36,8 +37,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the web app and the server, and start callvault at http://127.0.0.1:8080.
-    Run,
+    /// Build the web app and the server (release), and start callvault at
+    /// http://127.0.0.1:8080.
+    Run {
+        /// Seed the demo tenant first, when it does not exist yet (as `cargo xtask demo`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// `run --demo`: the same binary and settings, with a demo tenant of synthetic calls
+    /// seeded on the first start.
+    Demo,
     /// Everything CI checks: formatting, lints, supply chain, every test on SQLite, on
     /// PostgreSQL, and on PostgreSQL with an S3 store (Garage) with the fault tests, the API's
     /// conformance to its OpenAPI document, the web app build and the browser tests.
@@ -105,7 +114,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Run => run::run(),
+        Command::Run { demo } => run::run(demo),
+        Command::Demo => run::run(true),
         Command::Test {
             scale: false,
             filters: _,

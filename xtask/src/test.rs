@@ -19,6 +19,20 @@ const BROWSER: &str = "/usr/bin/chromium";
 const WEBDRIVER: &str = "/usr/bin/chromedriver";
 /// The durability test traces the system calls of an upload.
 const STRACE: &str = "/usr/bin/strace";
+/// The operations tests: Prometheus scrapes the metrics, promtool checks the exposition,
+/// systemd-analyze verifies the service unit.
+const OPERATIONS_TOOLS: [(&str, &str); 3] = [
+    ("/usr/bin/prometheus", "prometheus"),
+    ("/usr/bin/promtool", "prometheus"),
+    ("/usr/bin/systemd-analyze", "systemd"),
+];
+
+fn ensure_operations_tools() -> anyhow::Result<()> {
+    ensure_packages(
+        &OPERATIONS_TOOLS,
+        "for the operations tests (Prometheus, promtool, systemd-analyze)",
+    )
+}
 
 struct Outcome {
     step: &'static str,
@@ -64,7 +78,11 @@ pub fn test() -> anyhow::Result<()> {
         &mut || crate::supply_chain::check(),
     );
     step("unit and integration tests on SQLite", &mut || {
-        ensure_packages(&[(STRACE, "strace")])?;
+        ensure_packages(
+            &[(STRACE, "strace")],
+            "for the durability test's system-call trace",
+        )?;
+        ensure_operations_tools()?;
         shell::run(
             test_runner()
                 .args(["--workspace", "--exclude", "callvault-e2e"])
@@ -102,7 +120,10 @@ pub fn test() -> anyhow::Result<()> {
         let Some(web_dir) = &web_dir else {
             bail!("skipped: the web app did not build");
         };
-        ensure_packages(&[(BROWSER, "chromium"), (WEBDRIVER, "chromium-driver")])?;
+        ensure_packages(
+            &[(BROWSER, "chromium"), (WEBDRIVER, "chromium-driver")],
+            "for the browser tests",
+        )?;
         let axe = crate::clients::axe_core()?;
         let server = shell::build_server()?;
         shell::run(
@@ -146,6 +167,7 @@ pub fn scale(filters: &[String]) -> anyhow::Result<()> {
     if !postgres_reachable(&url) {
         bail!("no PostgreSQL answers at {url}; set {POSTGRES_URL_VAR} to one that does");
     }
+    ensure_operations_tools()?;
     let target = shell::root().join("target");
     let garage = crate::garage::start(&target.join("garage"), None)?;
     eprintln!("xtask: Garage is up; its bucket is {}", garage.storage_url);
@@ -217,29 +239,16 @@ pub fn postgres_reachable(url: &str) -> bool {
 }
 
 /// Debian's packages that provide `files` (file, package), installed with apt when a file is
-/// missing.
-pub fn ensure_packages(files: &[(&str, &str)]) -> anyhow::Result<()> {
-    let missing: Vec<&str> = files
+/// missing; `why` says what for.
+pub fn ensure_packages(files: &[(&str, &str)], why: &str) -> anyhow::Result<()> {
+    let mut missing: Vec<&str> = files
         .iter()
         .filter(|(file, _)| !Path::new(file).exists())
         .map(|(_, package)| *package)
         .collect();
+    missing.dedup();
     if missing.is_empty() {
         return Ok(());
     }
-    if !Path::new("/usr/bin/apt-get").exists() {
-        bail!(
-            "callvault's build helper needs Debian's {} (apt-get install {})",
-            missing.join(", "),
-            missing.join(" ")
-        );
-    }
-    eprintln!("xtask: installing {}", missing.join(", "));
-    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    shell::run(
-        Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "-qq"])
-            .args(&missing),
-    )
+    crate::apt::install(&missing, why)
 }

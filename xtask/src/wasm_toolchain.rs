@@ -33,11 +33,10 @@ impl WasmToolchain {
             return Ok(Self::Debian);
         }
         if Path::new("/usr/bin/apt-get").exists() {
-            eprintln!(
-                "xtask: no wasm32 toolchain yet; installing Debian's: {}",
-                DEBIAN_PACKAGES.join(" ")
-            );
-            install_debian_toolchain()?;
+            crate::apt::install(
+                &DEBIAN_PACKAGES,
+                "Debian's second Rust toolchain, to build the web app for wasm32",
+            )?;
             if debian_toolchain_present() {
                 return Ok(Self::Debian);
             }
@@ -95,14 +94,4 @@ fn debian_toolchain_present() -> bool {
         && Path::new(DEBIAN_CARGO).exists()
         && Path::new(DEBIAN_STD_SOURCE).is_dir()
         && shell::succeeds(Command::new("sh").args(["-c", "command -v rust-lld"]))
-}
-
-fn install_debian_toolchain() -> anyhow::Result<()> {
-    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    shell::run(
-        Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "-qq"])
-            .args(DEBIAN_PACKAGES),
-    )
 }

@@ -26,11 +26,12 @@ fn target_dir() -> PathBuf {
 
 pub fn build() -> anyhow::Result<PathBuf> {
     let toolchain = WasmToolchain::find()?;
-    shell::run(
+    shell::build_with_progress(
         toolchain
             .cargo_build()
             .args(["--package", PACKAGE, "--profile", PROFILE, "--target-dir"])
             .arg(target_dir()),
+        "the web app (wasm32)",
     )?;
     let wasm = target_dir()
         .join(TARGET)

@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 use crate::domain::accounts::users;
 use crate::domain::audit::{self, Actor, AuditEntry};
-use crate::domain::bootstrap::{self, FirstStart};
+use crate::domain::bootstrap;
 use crate::domain::encryption_keys::grants;
 use crate::domain::recordings::ingest::{self, Metadata};
 use crate::domain::tenants;
@@ -31,21 +31,23 @@ use crate::{infra::database, infra::password, infra::storage};
 const SLUG: &str = "demo";
 const RECORDINGS: usize = 36;
 
-pub async fn run(config_file: Option<&Path>) -> anyhow::Result<()> {
+/// Seeds the demo; with `if_absent`, a demo that exists already is left as it is.
+pub async fn run(config_file: Option<&Path>, if_absent: bool) -> anyhow::Result<()> {
     let config = Settings::load(config_file)?.validate()?;
     let db = database::open_configured(&config).await?;
     let store = storage::open(&config.storage).await?;
-    if let FirstStart::CreatedWithPassword(root_password) =
-        bootstrap::ensure_system_account(&db, config.root_password.clone()).await?
-    {
-        eprintln!("First start: root's password is {}", root_password.as_str());
-    }
+    let first_start = bootstrap::ensure_system_account(&db, config.root_password.clone()).await?;
+    crate::cli::first_start::show_root_password(first_start, &config.data_dir)?;
     if tenant::Entity::find()
         .filter(tenant::Column::Slug.eq(SLUG))
         .one(&db)
         .await?
         .is_some()
     {
+        if if_absent {
+            eprintln!("The demo tenant `{SLUG}` exists already: nothing to seed.");
+            return Ok(());
+        }
         bail!("the demo tenant exists already");
     }
     let system = find_tenant(&db, tenant::SYSTEM_SLUG).await?;

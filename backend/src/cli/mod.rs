@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backup;
 pub mod check;
 pub mod demo;
+pub mod first_start;
 mod inspect;
 mod key_file;
 mod keygen;

@@ -639,16 +639,14 @@ mod tests {
             ..settings()
         }
         .validate()
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert_eq!(error.setting, METRICS_BIND);
         let error = Settings {
             metrics_bind: Some("9464".into()),
             ..settings()
         }
         .validate()
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert_eq!(error.setting, METRICS_BIND);
     }
 

@@ -503,6 +503,15 @@ async fn the_demo_seeds_a_tenant_whose_calls_play_for_its_supervisor() {
     let again = demo();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    // What `cargo xtask run --demo` runs before every start: seeds once, then leaves it be.
+    let if_absent = app
+        .command()
+        .args(["demo", "--if-absent"])
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&if_absent.stderr);
+    assert!(if_absent.status.success(), "{said}");
+    assert!(said.contains("nothing to seed"), "{said}");
 }
 
 /// A client that stops sending in the middle of an upload is cut off with a 408 once the idle
