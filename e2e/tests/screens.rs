@@ -421,6 +421,28 @@ async fn a_supervisor_sees_only_what_a_supervisor_may_do_and_plays_from_a_kept_s
         "return document.getElementById('player').playbackRate === 1.5;",
     )
     .await?;
+    // The overview is drawn from the audio; a click three quarters along seeks there, and the
+    // bars up to there read as heard.
+    until(
+        &browser,
+        "return document.querySelectorAll('#waveform rect').length === 160;",
+    )
+    .await?;
+    browser
+        .client
+        .execute(
+            "const w = document.getElementById('waveform'); const r = w.getBoundingClientRect();
+             w.dispatchEvent(new MouseEvent('click', { clientX: r.left + r.width * 0.75, clientY: r.top + 2, bubbles: true }));",
+            vec![],
+        )
+        .await?;
+    until(
+        &browser,
+        "const p = document.getElementById('player'); return p.currentTime / p.duration > 0.7
+         && document.querySelectorAll('#waveform rect.heard').length >= 110;",
+    )
+    .await?;
+    browser.screenshot("22-player-waveform").await?;
 
     browser.close().await
 }

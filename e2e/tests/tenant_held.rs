@@ -10,8 +10,8 @@ use callvault_e2e::steps::{
     sign_out, until, wav,
 };
 use callvault_e2e::{Browser, ROOT_PASSWORD, RecordingProxy, Server};
-use callvault_shared::crypto::RustCrypto;
-use callvault_shared::keys::{KeyFile, import_key};
+use callvault_shared::crypto::{RsaBits, RustCrypto};
+use callvault_shared::keys::{KeyFile, RsaPrivateKey, import_key};
 use serde_json::{Value, json};
 
 const KEY_PASSPHRASE: &str = "the tenant's own key passphrase";
@@ -150,6 +150,30 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .text()
         .await?;
     anyhow::ensure!(said.starts_with("Choose your private key file"), "{said}");
+    // Another key's file (another tenant's, say) is named as not this recording's key.
+    let elsewhere = tempfile::tempdir()?;
+    let other_file = elsewhere.path().join("another-tenants-key.pem");
+    let other = RsaPrivateKey::<RustCrypto>::generate(RsaBits::Rsa2048)?;
+    std::fs::write(
+        &other_file,
+        other
+            .to_encrypted_pem(KEY_PASSPHRASE.as_bytes())?
+            .as_bytes(),
+    )?;
+    browser
+        .find("#local-key-file")
+        .await?
+        .send_keys(&other_file.to_string_lossy())
+        .await?;
+    browser
+        .fill("#local-key-passphrase", KEY_PASSPHRASE)
+        .await?;
+    browser.click("tr.recording button.play-here").await?;
+    until(
+        &browser,
+        "return document.querySelector('.local-player [role=alert]')?.textContent.startsWith('This key file is not this recording') === true;",
+    )
+    .await?;
     browser
         .find("#local-key-file")
         .await?
@@ -173,8 +197,14 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         .fill("#local-key-passphrase", KEY_PASSPHRASE)
         .await?;
     browser.click("tr.recording button.play-here").await?;
-    browser.find("#local-player").await?;
-    until(&browser, "const p = document.getElementById('local-player'); return !p.paused && p.currentTime > 0.5;").await?;
+    // The same docked player as the server's playback, with its overview, from memory.
+    browser.find("#player").await?;
+    until(&browser, "const p = document.getElementById('player'); return p.src.startsWith('blob:') && !p.paused && p.currentTime > 0.5;").await?;
+    until(
+        &browser,
+        "return document.querySelectorAll('#waveform rect').length === 160 && document.getElementById('player-caption').textContent.includes('→');",
+    )
+    .await?;
     browser.screenshot("11-played-in-the-browser").await?;
 
     // The tenant rotates to a new key pair made here; its current key file signs the change.

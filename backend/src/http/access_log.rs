@@ -54,14 +54,15 @@ pub async fn observe(
         metrics::request_failed(operation, kind);
     }
     let (tenant_id, principal_id) = match &outcome {
-        Ok(response) => who(response.request()),
+        Ok(response) => who(response.request(), route.contains("{tenant}")),
         Err(_) => (None, None),
     };
     tracing::info!(
         http.method = %method,
         http.route = %route,
         http.status_code = status.as_u16(),
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        // Microseconds are plenty, and keep the line short.
+        latency_ms = elapsed.as_micros() as f64 / 1000.0,
         request_id = %request_id,
         tenant_id = tenant_id.map(tracing::field::display),
         principal_id = principal_id.map(tracing::field::display),
@@ -85,13 +86,16 @@ fn route_of(request: &ServiceRequest, method: &str) -> (String, Operation) {
     (RouteTable::template_of_request(request), operation)
 }
 
-/// The tenant the request acted in and who made it, where the guards established them.
-fn who(request: &HttpRequest) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
+/// The tenant the request acted in and who made it, where the guards established them. On a
+/// route that names a tenant, only one the principal may see counts (a refused or missing one
+/// is not the principal's own); elsewhere the principal acts in their own.
+fn who(request: &HttpRequest, names_tenant: bool) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
     let extensions = request.extensions();
     let principal = extensions.get::<Principal>();
-    let tenant = extensions
-        .get::<SeenTenant>()
-        .map(|seen| seen.tenant.id)
-        .or_else(|| principal.map(|principal| principal.user().tenant_id));
+    let tenant = if names_tenant {
+        extensions.get::<SeenTenant>().map(|seen| seen.tenant.id)
+    } else {
+        principal.map(|principal| principal.user().tenant_id)
+    };
     (tenant, principal.map(|principal| principal.user().id))
 }

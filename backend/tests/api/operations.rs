@@ -277,6 +277,14 @@ async fn json_logs_name_each_request_and_never_hold_a_secret() {
     assert_ne!(request_id, "chosen-by-the-client");
     uuid::Uuid::parse_str(&request_id).expect("a UUID");
     assert_eq!(played.bytes().await.expect("audio"), audio);
+    let elsewhere = app
+        .get_as("/api/v1/tenants/elsewhere/recordings", &acme.admin)
+        .await;
+    assert_eq!(elsewhere.status(), 404);
+    let elsewhere_id = elsewhere.headers()["x-request-id"]
+        .to_str()
+        .expect("text")
+        .to_owned();
     app.kill();
 
     let log = std::fs::read_to_string(app.data_dir.path().join(SERVER_LOG)).expect("log");
@@ -359,6 +367,14 @@ async fn json_logs_name_each_request_and_never_hold_a_secret() {
         play["fields"]["tenant_id"], acme.admin.user["tenant_id"],
         "the tenant"
     );
+    // A tenant the principal may not see is no tenant of theirs: none is named.
+    let refused = answered
+        .iter()
+        .find(|line| line["fields"]["request_id"] == elsewhere_id.as_str())
+        .expect("the refusal's line");
+    assert_eq!(refused["fields"]["error.kind"], "not_found");
+    assert_eq!(refused["fields"]["principal_id"], acme.admin.user["id"]);
+    assert!(refused["fields"]["tenant_id"].is_null(), "{refused}");
 }
 
 /// The unencrypted PKCS#8 PEM inside an exported key file.

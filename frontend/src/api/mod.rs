@@ -339,6 +339,12 @@ pub fn audio_download_url(tenant: &str, recording: &str) -> String {
     format!("{}?{query}", audio_url(tenant, recording))
 }
 
+/// The whole audio, decrypted by the server, for the player's overview.
+pub async fn audio_bytes(tenant: &str, recording: &str) -> Result<Vec<u8>, ApiError> {
+    let response = Request::get(&audio_url(tenant, recording)).send().await?;
+    Ok(ensure_success(response).await?.binary().await?)
+}
+
 /// The recording's file as stored (sealed), for opening on the tenant's side.
 pub async fn stored_file(tenant: &str, recording: &str) -> Result<Vec<u8>, ApiError> {
     let path = format!("/tenants/{tenant}/recordings/{recording}/file");

@@ -1,25 +1,36 @@
+use std::sync::Arc;
+
+use callvault_shared::api::Recording;
 use callvault_shared::crypto::{KeyError, RustCrypto};
 use callvault_shared::keys::{KeyFile, RsaPrivateKey, import_key};
 use callvault_shared::sealed::{self, OpenError};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError, files};
+use crate::components::player::{AudioSource, Playing};
 use crate::components::problem::Problem;
 
-/// Plays a recording sealed with a tenant-held key: the key file is opened here, the sealed
-/// file fetched, and the audio decrypted in the page and played from memory. Nothing private
-/// is sent anywhere.
+/// Opens a recording sealed with a tenant-held key for the docked player: the key file is
+/// opened here, the sealed file fetched, and the audio decrypted in the page and played from
+/// memory. Nothing private is sent anywhere.
 #[component]
-pub fn LocalPlayer(tenant: Memo<String>, recording: ReadSignal<Option<String>>) -> impl IntoView {
+pub fn LocalPlayer(
+    tenant: Memo<String>,
+    /// The recording whose "Play here" was chosen last.
+    recording: ReadSignal<Option<Recording>>,
+    /// Where an opened recording goes: the page's player.
+    play: WriteSignal<Option<Playing>>,
+) -> impl IntoView {
     let file = NodeRef::<leptos::html::Input>::new();
     let (passphrase, set_passphrase) = signal(String::new());
-    let open = Action::new_local(move |id: &String| {
-        let (tenant, id, passphrase) = (
+    let open = Action::new_local(move |recording: &Recording| {
+        let (tenant, recording, passphrase) = (
             tenant.get_untracked(),
-            id.clone(),
+            recording.clone(),
             passphrase.get_untracked(),
         );
         async move {
+            let id = recording.id.to_string();
             let pem = files::read_chosen(
                 file,
                 "Choose your private key file above, then “Play here” again.",
@@ -32,12 +43,21 @@ pub fn LocalPlayer(tenant: Memo<String>, recording: ReadSignal<Option<String>>) 
             let mut audio = Vec::new();
             let opened = sealed::open(&key, sealed_file.as_slice(), &mut audio)
                 .map_err(|error| ApiError::local(cannot_open(error)))?;
-            files::object_url(&audio, &opened.header.content_type).map_err(ApiError::local)
+            let url =
+                files::object_url(&audio, &opened.header.content_type).map_err(ApiError::local)?;
+            play.set(Some(Playing {
+                recording,
+                source: AudioSource::Opened {
+                    url,
+                    audio: Arc::new(audio),
+                },
+            }));
+            Ok::<(), ApiError>(())
         }
     });
     Effect::new(move |_| {
-        if let Some(id) = recording.get() {
-            open.dispatch(id);
+        if let Some(recording) = recording.get() {
+            open.dispatch(recording);
         }
     });
     view! {
@@ -49,15 +69,12 @@ pub fn LocalPlayer(tenant: Memo<String>, recording: ReadSignal<Option<String>>) 
                 <label for="local-key-passphrase">"Its passphrase"</label>
                 <input id="local-key-passphrase" type="password" autocomplete="off" prop:value=passphrase
                     on:input=move |event| set_passphrase.set(event_target_value(&event)) />
-                <p>"Then choose “Play here” on a recording: it is opened in this page, never on the server."</p>
+                <p>"Then choose “Play here” on a recording: it is opened in this page, never on the server, and plays in the player below."</p>
             </div>
             <Show when=move || open.pending().get()>
                 <p role="status"><progress aria-label="Opening the recording"></progress>" Opening…"</p>
             </Show>
-            {move || open.value().get().map(|result| match result {
-                Ok(url) => view! { <audio id="local-player" controls autoplay src=url></audio> }.into_any(),
-                Err(error) => view! { <Problem error /> }.into_any(),
-            })}
+            {move || open.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
         </details>
     }
 }

@@ -21,3 +21,4 @@ pub mod tenant_nav;
 pub mod tenant_switcher;
 pub mod upload;
 pub mod user_menu;
+pub mod waveform;

@@ -11,7 +11,7 @@ use crate::api::{self, ApiError, files};
 use crate::components::archive_import::ArchiveImport;
 use crate::components::filter_field::{direction_options, filter_field};
 use crate::components::local_player::LocalPlayer;
-use crate::components::player::Player;
+use crate::components::player::{AudioSource, Player, Playing};
 use crate::components::problem::Problem;
 use crate::components::tenant_nav::tenant_param;
 use crate::components::upload::Upload;
@@ -145,8 +145,8 @@ pub fn RecordingsPage() -> impl IntoView {
             .is_some_and(|settings| settings.mode == KeyMode::TenantHeld)
     };
     let selected = RwSignal::new(BTreeSet::<String>::new());
-    let (playing, set_playing) = signal(Option::<Recording>::None);
-    let (local, set_local) = signal(Option::<String>::None);
+    let (playing, set_playing) = signal(Option::<Playing>::None);
+    let (local, set_local) = signal(Option::<Recording>::None);
     let download = Action::new_local(move |ids: &Vec<String>| {
         let (tenant, ids) = (tenant.get_untracked(), ids.clone());
         async move {
@@ -225,8 +225,7 @@ pub fn RecordingsPage() -> impl IntoView {
 
     let row = move |recording: Recording| {
         let id = recording.id.to_string();
-        let (check_id, checked_id, local_id, download_id) =
-            (id.clone(), id.clone(), id.clone(), id.clone());
+        let (check_id, checked_id, download_id) = (id.clone(), id.clone(), id.clone());
         let label = format!(
             "Select the call of {} from {} to {}",
             recording
@@ -241,7 +240,7 @@ pub fn RecordingsPage() -> impl IntoView {
             playing
                 .read()
                 .as_ref()
-                .is_some_and(|now| now.id == row_uuid)
+                .is_some_and(|now| now.recording.id == row_uuid)
         });
         let to_play = recording.clone();
         view! {
@@ -261,12 +260,15 @@ pub fn RecordingsPage() -> impl IntoView {
                 <td data-label="Sealed">{if recording.sealed { "Sealed" } else { "Plaintext" }}</td>
                 <td data-label="Play" class="row-actions">
                     {move || can_play().then(|| if tenant_held() {
-                        let id = local_id.clone();
-                        view! { <button type="button" class="play-here" on:click=move |_| set_local.set(Some(id.clone()))>"Play here"</button> }.into_any()
+                        let to_open = to_play.clone();
+                        view! { <button type="button" class="play-here" on:click=move |_| set_local.set(Some(to_open.clone()))>"Play here"</button> }.into_any()
                     } else {
                         let (to_play, download_id) = (to_play.clone(), download_id.clone());
                         view! {
-                            <button type="button" class="play" on:click=move |_| set_playing.set(Some(to_play.clone()))>"Play"</button>
+                            <button type="button" class="play" on:click=move |_| set_playing.set(Some(Playing {
+                                recording: to_play.clone(),
+                                source: AudioSource::Server { tenant: tenant.get_untracked() },
+                            }))>"Play"</button>
                             <button type="button" class="secondary download"
                                 title="Saves the audio decrypted, as a plain audio file"
                                 on:click=move |_| { download_audio.dispatch(download_id.clone()); }>"Download decrypted"</button>
@@ -321,7 +323,7 @@ pub fn RecordingsPage() -> impl IntoView {
             })}
             {move || download_audio.value().get().and_then(Result::err).map(|error| view! { <Problem error /> })}
             <Show when=tenant_held>
-                <LocalPlayer tenant recording=local />
+                <LocalPlayer tenant recording=local play=set_playing />
             </Show>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
@@ -395,7 +397,7 @@ pub fn RecordingsPage() -> impl IntoView {
                     <ArchiveImport tenant reload />
                 </details>
             </Show>
-            {move || playing.get().map(|recording| view! { <Player tenant=tenant.get_untracked() recording /> })}
+            {move || playing.get().map(|playing| view! { <Player playing /> })}
         </section>
     }
 }

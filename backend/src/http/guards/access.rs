@@ -191,8 +191,19 @@ impl<P: Needs + 'static> FromRequest for InTenant<P> {
             let tenant = match seen {
                 Some(tenant) => tenant,
                 None => {
-                    visible_tenant(&state.db, cache_for(&request, &state), &principal, selector)
-                        .await?
+                    let tenant = visible_tenant(
+                        &state.db,
+                        cache_for(&request, &state),
+                        &principal,
+                        selector,
+                    )
+                    .await?;
+                    // For the access log, and for a second guard in the same handler.
+                    request.extensions_mut().insert(SeenTenant {
+                        selector: selector.to_owned(),
+                        tenant: tenant.clone(),
+                    });
+                    tenant
                 }
             };
             require::<P>(&state, &principal, tenant.id, &request).await?;
