@@ -100,7 +100,9 @@ async fn a_deep_link_renders_the_app_and_unknown_pages_say_so() -> anyhow::Resul
 }
 
 /// Locked out, the sign-in page says for how long in words; signed in after someone else's
-/// wrong passwords, the account screen says how many and lists them.
+/// wrong passwords, the account screen says how many and lists them. D14: ten failures for an
+/// unknown name lock that name from this address, not a real user at the same address, who
+/// signs in from the same browser right after.
 #[tokio::test]
 async fn the_sign_in_page_says_how_long_to_wait_and_the_account_lists_failures()
 -> anyhow::Result<()> {
@@ -136,6 +138,7 @@ async fn the_sign_in_page_says_how_long_to_wait_and_the_account_lists_failures()
         "{text}"
     );
 
+    // The same address, a real account: not locked out by the intruder's failures.
     username.clear().await?;
     username.send_keys("root").await?;
     password.clear().await?;

@@ -164,6 +164,46 @@ async fn a_tenant_admin_lands_on_the_checklist_in_a_frame_and_confirms_what_reac
     anyhow::ensure!(!ok.is_enabled().await?, "destroy allowed before typing");
     browser.click("dialog[open] .confirm-cancel").await?;
 
+    // D12: a retired key offers no revoke (its grants only open what it sealed before).
+    callvault_e2e::steps::grant_key(&browser, "sam").await?;
+    browser
+        .find("article.key button.revoke[aria-label=\"Revoke sam's grant\"]")
+        .await?;
+    click_and_confirm(&browser, "article.key button.retire").await?;
+    until(
+        &browser,
+        "return document.querySelector('article.key .key-state')?.textContent.startsWith('Retired') === true;",
+    )
+    .await?;
+    anyhow::ensure!(count(&browser, "article.key button.revoke").await? == 0);
+
+    // D13: the audit log names what was acted on, checks its chain on top, filters by action
+    // and exports as JSON Lines.
+    browser
+        .client
+        .goto(&format!("{}/t/acme/audit", server.url))
+        .await?;
+    browser.find("#audit").await?;
+    let chain = text(&browser, "#chain-state .badge").await?;
+    anyhow::ensure!(chain.starts_with("Chain intact"), "{chain}");
+    browser.fill("#audit-action", "key.revoke").await?;
+    browser.click("#audit-filters button[type=submit]").await?;
+    until(
+        &browser,
+        "const rows = [...document.querySelectorAll('#audit tbody tr')];
+         return rows.length === 1 && rows[0].textContent.includes('key.revoke') && rows[0].textContent.includes('ada')
+             && rows[0].querySelector('td[data-label=On]').textContent.startsWith('key ');",
+    )
+    .await?;
+    let export = browser
+        .find("#audit-export")
+        .await?
+        .attr("href")
+        .await?
+        .unwrap_or_default();
+    anyhow::ensure!(export.contains("/audit/export"), "{export}");
+    browser.screenshot("25-audit-filtered").await?;
+
     // D4 and D7: a role changes only after a confirmation, and a tenant administrator is
     // offered no provider role.
     browser
@@ -442,7 +482,7 @@ async fn a_supervisor_sees_only_what_a_supervisor_may_do_and_plays_from_a_kept_s
          && document.querySelectorAll('#waveform rect.heard').length >= 110;",
     )
     .await?;
-    browser.screenshot("22-player-waveform").await?;
+    browser.screenshot("24-player-waveform").await?;
 
     browser.close().await
 }
