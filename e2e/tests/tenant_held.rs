@@ -207,6 +207,38 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
     .await?;
     browser.screenshot("11-played-in-the-browser").await?;
 
+    // D9: on a phone the key-file forms fold away behind their titles, and nothing scrolls
+    // sideways.
+    browser.resize(390, 844).await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/recordings", server.url))
+        .await?;
+    browser.find("tr.recording").await?;
+    until(
+        &browser,
+        "return document.querySelector('details.local-player')?.open === false;",
+    )
+    .await?;
+    browser
+        .check_no_sideways_scroll("tenant-held recordings at 390 px")
+        .await?;
+    browser.screenshot("11b-tenant-held-phone").await?;
+    browser
+        .client
+        .goto(&format!("{}/t/vault/keys", server.url))
+        .await?;
+    browser.find("article.key").await?;
+    until(
+        &browser,
+        "return document.getElementById('tenant-key')?.closest('details')?.open === false;",
+    )
+    .await?;
+    browser
+        .check_no_sideways_scroll("tenant-held keys at 390 px")
+        .await?;
+    browser.resize(1280, 900).await?;
+
     // The tenant rotates to a new key pair made here; its current key file signs the change.
     browser
         .client

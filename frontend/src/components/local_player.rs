@@ -61,7 +61,8 @@ pub fn LocalPlayer(
         }
     });
     view! {
-        <details class="local-player" open=true>
+        // Folded on a phone, so that the calls come first.
+        <details class="local-player" open=crate::components::layout::wide_screen()>
             <summary>"Play with your own key file (tenant-held keys)"</summary>
             <div class="form">
                 <label for="local-key-file">"Private key file"</label>

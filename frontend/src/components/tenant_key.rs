@@ -94,11 +94,14 @@ pub async fn sign(
         .map_err(|error| ApiError::local(error.to_string()))
 }
 
-/// Where the person chooses their key file and types its passphrase.
+/// Where the person chooses their key file and types its passphrase. On a phone it folds away
+/// behind its title, so that the keys come first.
 #[component]
 pub fn TenantKeyFile(key: TenantKey) -> impl IntoView {
     view! {
         <Show when=move || key.held.get()>
+            <details class="fold" open=crate::components::layout::wide_screen()>
+            <summary class="button-like">"Your key file"</summary>
             <fieldset id="tenant-key" class="form">
                 <legend>"Your key file"</legend>
                 <p>"This tenant holds its own keys: adding, activating, retiring or destroying a key, switching encryption off or back to provider-held keys needs your signature. It is made here, with your key file; the key never leaves this page."</p>
@@ -108,6 +111,7 @@ pub fn TenantKeyFile(key: TenantKey) -> impl IntoView {
                 <input id="signing-key-passphrase" type="password" autocomplete="off" prop:value=key.passphrase
                     on:input=move |event| key.passphrase.set(event_target_value(&event)) />
             </fieldset>
+            </details>
         </Show>
     }
 }
