@@ -139,6 +139,25 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Retention: what the tenants' policies delete (the server does it every ten minutes).
+    Retention {
+        /// A TOML file of settings; environment variables override it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Delete every recording whose retention has run out and that no hold covers, each with
+    /// its certificate in the audit log.
+    Run {
+        /// Only print what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -291,6 +310,10 @@ fn main() -> ExitCode {
         Command::Backup { config, command } => backup(config.as_deref(), command),
         Command::Demo { config, if_absent } => demo(config.as_deref(), if_absent),
         Command::Check { config } => check(config.as_deref()),
+        Command::Retention {
+            config,
+            command: RetentionCommand::Run { dry_run },
+        } => retention(config.as_deref(), dry_run),
         Command::Audit {
             command:
                 AuditCommand::Verify {
@@ -353,6 +376,11 @@ async fn backup(config: Option<&Path>, command: BackupCommand) -> anyhow::Result
 #[tokio::main]
 async fn check(config: Option<&Path>) -> anyhow::Result<()> {
     cli::check::run(config).await
+}
+
+#[tokio::main]
+async fn retention(config: Option<&Path>, dry_run: bool) -> anyhow::Result<()> {
+    cli::retention::run(config, dry_run).await
 }
 
 #[tokio::main]

@@ -17,6 +17,7 @@ mod m20261201_000001_idempotency_keys;
 mod m20261201_000002_key_chain;
 mod m20261202_000001_login_hardening;
 mod m20261203_000001_access_epoch;
+mod m20261206_000001_retention;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261201_000002_key_chain::Migration),
             atomic(m20261202_000001_login_hardening::Migration),
             atomic(m20261203_000001_access_epoch::Migration),
+            atomic(m20261206_000001_retention::Migration),
         ]
     }
 }

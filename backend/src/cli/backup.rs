@@ -183,8 +183,8 @@ pub async fn restore(
         Err(ArchiveError::Failed(error)) => return Err(error),
     };
     eprintln!(
-        "Restored {} recordings ({} were here already). They play once their keys are imported and granted.",
-        report.imported, report.already_present
+        "Restored {} recordings ({} were here already). {} were not brought back: deleted here before, or past their retention. They play once their keys are imported and granted.",
+        report.imported, report.already_present, report.skipped
     );
     Ok(())
 }

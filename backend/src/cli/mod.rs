@@ -14,6 +14,7 @@ mod keygen;
 mod open;
 mod output;
 mod passphrase;
+pub mod retention;
 mod seal;
 mod tenant_sign;
 mod verify;

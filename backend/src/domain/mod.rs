@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod lease;
 pub mod recordings;
+pub mod retention;
 pub mod tenant_held;
 pub mod tenants;
 

@@ -81,6 +81,7 @@ impl Application {
             crate::infra::config::StorageLocation::S3(_) => None,
         };
         crate::domain::recordings::sweeper::spawn(db.clone(), store.clone(), local_root);
+        crate::domain::retention::expiry::spawn(db.clone(), store.clone());
         // Sealing a tenant's plaintext needs no key from anyone: an instance that died in it
         // left the rest to whichever starts next.
         crate::domain::jobs::seal_plaintext::resume(crate::domain::jobs::Handles {

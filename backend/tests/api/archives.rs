@@ -109,7 +109,8 @@ async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is
         imported.json::<ImportOutcome>().await.expect("JSON"),
         ImportOutcome {
             imported: 2,
-            already_present: 0
+            already_present: 0,
+            skipped: 0,
         }
     );
     let again = import_archive(&second, &owner, "acme-own", archive).await;
@@ -117,7 +118,8 @@ async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is
         again.json::<ImportOutcome>().await.expect("JSON"),
         ImportOutcome {
             imported: 0,
-            already_present: 2
+            already_present: 2,
+            skipped: 0,
         }
     );
     assert_eq!(count(&second, &owner, "acme-own").await, 2);

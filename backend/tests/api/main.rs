@@ -29,6 +29,7 @@ mod outages;
 mod raw_zip;
 mod recordings;
 mod restore;
+mod retention;
 mod revocation_reaches_every_instance;
 mod rewrap_job;
 mod seeking;

@@ -41,8 +41,8 @@ pub fn ArchiveImport(tenant: Memo<String>, reload: Reload) -> impl IntoView {
             {move || import.value().get().map(|result| match result {
                 Ok(outcome) => view! {
                     <p role="status" id="archive-imported">{format!(
-                        "Imported {} recordings ({} were here already). They play once their key is here and granted.",
-                        outcome.imported, outcome.already_present
+                        "Imported {} recordings ({} were here already; {} past their retention were left out). They play once their key is here and granted.",
+                        outcome.imported, outcome.already_present, outcome.skipped
                     )}</p>
                 }.into_any(),
                 Err(error) => view! { <Problem error /> }.into_any(),

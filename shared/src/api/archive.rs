@@ -11,6 +11,10 @@ pub struct ImportOutcome {
     pub imported: u64,
     /// Recordings that were here already (importing the same archive twice adds nothing).
     pub already_present: u64,
+    /// Recordings left out because they are past their retention under this tenant's policy
+    /// (a restore also leaves out those deleted here before).
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// Which recordings to export: by id, or every one a filter finds.

@@ -9,6 +9,7 @@ mod keys;
 mod permission;
 mod problem;
 mod recording;
+mod retention;
 mod role;
 mod tenant;
 mod token;
@@ -38,6 +39,10 @@ pub use permission::Permission;
 pub use problem::Problem;
 pub use recording::{
     AudioQuery, Direction, OrderBy, Recording, RecordingPage, RecordingQuery, RecordingUpdate, Sort,
+};
+pub use retention::{
+    DEFAULT_GRACE_DAYS, HoldCriteria, HoldSearch, LONGEST_GRACE_DAYS, LONGEST_KEEP_DAYS, Retained,
+    RetentionPolicy, RetentionRule, Searched,
 };
 pub use role::Role;
 pub use tenant::{NewTenant, Tenant, TenantUpdate};

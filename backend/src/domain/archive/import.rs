@@ -74,9 +74,11 @@ pub async fn into_tenant(
         Ok(ImportReport {
             imported,
             already_present,
+            skipped,
         }) => Ok(Imported::New(ImportOutcome {
             imported,
             already_present,
+            skipped,
         })),
         Err(ArchiveError::Invalid(reason)) => {
             audit::record(

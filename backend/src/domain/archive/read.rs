@@ -29,7 +29,7 @@ use super::entry_reader::EntryReader;
 use super::{FORMAT, MANIFEST, METADATA, Manifest, ManifestEntry, VERSION};
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::idempotency::{self, Pending, Remembered};
-use crate::infra::entities::{encryption_key, recording, tenant};
+use crate::infra::entities::{deleted_recording, encryption_key, recording, tenant};
 use crate::infra::storage::Store;
 
 /// More entries than this is not an archive we wrote.
@@ -98,6 +98,8 @@ pub struct Witness {
 pub struct ImportReport {
     pub imported: u64,
     pub already_present: u64,
+    /// Deleted here before, or past their retention: never brought back.
+    pub skipped: u64,
 }
 
 /// Checks and imports the archive in `file`. Runs on a blocking thread.
@@ -135,12 +137,14 @@ pub fn import_archive(
     let present = already_here(handle, db, &manifest, destination)?;
     refuse_missing_keys(&manifest, &present, backup_keys)?;
     let manifest = open_metadata(&mut archive, &names, manifest, backup_keys)?;
-    let reopen = reopening(handle, db, &manifest, &present, destination, backup_keys)?;
+    let gone = gone_for_good(handle, db, &manifest, &present, destination)?;
+    let skip: HashSet<Uuid> = present.union(&gone).copied().collect();
+    let reopen = reopening(handle, db, &manifest, &skip, destination, backup_keys)?;
 
     let mut copied: Vec<(ManifestEntry, String)> = Vec::new();
     let outcome = (|| {
         for entry in &manifest.recordings {
-            if present.contains(&entry.id) {
+            if skip.contains(&entry.id) {
                 continue;
             }
             let scanned = names
@@ -167,20 +171,17 @@ pub fn import_archive(
         Ok::<_, ArchiveError>(())
     })();
     let already_present = present.len() as u64;
-    let registered = outcome.and_then(|()| {
-        handle.block_on(register(
-            db,
-            store,
-            &copied,
-            destination,
-            already_present,
-            witness,
-        ))
-    });
+    let left = Left {
+        already_present,
+        skipped: gone.len() as u64,
+    };
+    let registered = outcome
+        .and_then(|()| handle.block_on(register(db, store, &copied, destination, left, witness)));
     match registered {
         Ok(imported) => Ok(ImportReport {
             imported,
             already_present,
+            skipped: gone.len() as u64,
         }),
         Err(error) => {
             for (_, object_key) in &copied {
@@ -189,6 +190,99 @@ pub fn import_archive(
             Err(error)
         }
     }
+}
+
+/// The archive's recordings that must not come back: in a restore, those deleted here before
+/// (by their retention, or by a person while no hold covered them); in a restore or a tenant's
+/// import, those past their retention under the policy of the tenant they would go to, unless
+/// a hold there covers them. (A tenant may import again what it deleted itself: the archive is
+/// its own copy, which it could upload again anyway.)
+fn gone_for_good(
+    handle: &Handle,
+    db: &DatabaseConnection,
+    manifest: &Manifest,
+    present: &HashSet<Uuid>,
+    destination: &Destination,
+) -> Result<HashSet<Uuid>, ArchiveError> {
+    use crate::domain::retention::{holds, policy};
+    use callvault_shared::api::{Retained, RetentionPolicy, Searched};
+    use sea_orm::QuerySelect;
+
+    let mut gone = HashSet::new();
+    let ids: Vec<Uuid> = manifest
+        .recordings
+        .iter()
+        .map(|entry| entry.id)
+        .filter(|id| !present.contains(id))
+        .collect();
+    let restoring = matches!(destination, Destination::Origin);
+    for batch in ids.chunks(1000).filter(|_| restoring) {
+        let stones: Vec<Uuid> = handle
+            .block_on(
+                deleted_recording::Entity::find()
+                    .select_only()
+                    .column(deleted_recording::Column::Id)
+                    .filter(deleted_recording::Column::Id.is_in(batch.iter().copied()))
+                    .into_tuple()
+                    .all(db),
+            )
+            .map_err(anyhow::Error::from)?;
+        gone.extend(stones);
+    }
+    let now = Utc::now();
+    let mut rules: HashMap<String, Option<(RetentionPolicy, Vec<holds::Hold>)>> = HashMap::new();
+    for entry in &manifest.recordings {
+        if present.contains(&entry.id) || gone.contains(&entry.id) {
+            continue;
+        }
+        if !rules.contains_key(&entry.tenant_slug) {
+            let tenant = match destination {
+                Destination::Tenant(tenant) => Some(tenant.clone()),
+                Destination::Origin => handle
+                    .block_on(
+                        tenant::Entity::find()
+                            .filter(tenant::Column::Slug.eq(entry.tenant_slug.as_str()))
+                            .one(db),
+                    )
+                    .map_err(anyhow::Error::from)?,
+            };
+            let found = match tenant {
+                Some(tenant) => Some((
+                    handle
+                        .block_on(policy::show(db, tenant.id, now))
+                        .map_err(anyhow::Error::from)?
+                        .in_force,
+                    handle
+                        .block_on(holds::in_force(db, tenant.id))
+                        .map_err(anyhow::Error::from)?,
+                )),
+                None => None,
+            };
+            rules.insert(entry.tenant_slug.clone(), found);
+        }
+        let Some(Some((policy, holds_here))) = rules.get(&entry.tenant_slug) else {
+            continue;
+        };
+        let kept = Retained {
+            tags: &entry.tags,
+            direction: entry.direction,
+            since: entry.started_at.unwrap_or(entry.created_at),
+        };
+        let searched = Searched {
+            id: entry.id,
+            caller: entry.caller.as_deref(),
+            callee: entry.callee.as_deref(),
+            agent: entry.agent.as_deref(),
+            tags: &entry.tags,
+            started_at: entry.started_at,
+        };
+        if policy.expires_at(&kept).is_some_and(|end| end <= now)
+            && holds::covering_searched(holds_here, &searched).is_empty()
+        {
+            gone.insert(entry.id);
+        }
+    }
+    Ok(gone)
 }
 
 /// The scanned entries by name: every entry stored, never compressed, so none can expand
@@ -463,28 +557,26 @@ fn check_sealed_header(head: &[u8], entry: &ManifestEntry) -> Result<(), Archive
 
 /// Moves the copied files to their final names and writes every row in one transaction, with
 /// the witness's audit record and idempotency answer.
+/// What an import leaves out: recordings here already, and those never brought back.
+#[derive(Debug, Clone, Copy)]
+struct Left {
+    already_present: u64,
+    skipped: u64,
+}
+
 async fn register(
     db: &DatabaseConnection,
     store: &Store,
     copied: &[(ManifestEntry, String)],
     destination: &Destination,
-    already_present: u64,
+    left: Left,
     witness: Option<&Witness>,
 ) -> Result<u64, ArchiveError> {
     let txn = crate::infra::database::begin_write(db)
         .await
         .map_err(anyhow::Error::from)?;
     let mut placed = Vec::new();
-    let written = write_rows(
-        &txn,
-        store,
-        copied,
-        destination,
-        &mut placed,
-        already_present,
-        witness,
-    )
-    .await;
+    let written = write_rows(&txn, store, copied, destination, &mut placed, left, witness).await;
     if let Err(error) = written {
         // Rolled back for certain: the files moved into place so far are nobody's.
         for object_key in placed {
@@ -507,7 +599,7 @@ async fn write_rows(
     copied: &[(ManifestEntry, String)],
     destination: &Destination,
     placed: &mut Vec<String>,
-    already_present: u64,
+    left: Left,
     witness: Option<&Witness>,
 ) -> Result<(), ArchiveError> {
     let mut tenants: HashMap<String, tenant::Model> = HashMap::new();
@@ -555,7 +647,7 @@ async fn write_rows(
             .map_err(anyhow::Error::from)?;
     }
     if let Some(witness) = witness {
-        witness_import(txn, witness, copied.len() as u64, already_present).await?;
+        witness_import(txn, witness, copied.len() as u64, left).await?;
     }
     Ok(())
 }
@@ -595,17 +687,26 @@ async fn witness_import(
     txn: &sea_orm::DatabaseTransaction,
     witness: &Witness,
     imported: u64,
-    already_present: u64,
+    left: Left,
 ) -> anyhow::Result<()> {
+    let Left {
+        already_present,
+        skipped,
+    } = left;
     audit::record(
         txn,
         AuditEntry::new(witness.log_tenant_id, &witness.actor, witness.action).details(
             if witness.opened_with.is_empty() {
-                serde_json::json!({ "imported": imported, "already_present": already_present })
+                serde_json::json!({
+                    "imported": imported,
+                    "already_present": already_present,
+                    "skipped": skipped,
+                })
             } else {
                 serde_json::json!({
                     "imported": imported,
                     "already_present": already_present,
+                    "skipped": skipped,
                     "opened_with": witness.opened_with,
                 })
             },
@@ -618,6 +719,7 @@ async fn witness_import(
             response: serde_json::to_string(&ImportOutcome {
                 imported,
                 already_present,
+                skipped,
             })?,
         };
         idempotency::remember(txn, pending, &answer).await?;

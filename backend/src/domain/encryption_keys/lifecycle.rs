@@ -505,6 +505,20 @@ pub async fn destroy(
         .filter(recording::Column::KeyId.eq(key.id))
         .count(db)
         .await?;
+    if dependent > 0 {
+        let sealed = recording::Entity::find()
+            .filter(recording::Column::TenantId.eq(tenant.id))
+            .filter(recording::Column::KeyId.eq(key.id))
+            .all(db)
+            .await?;
+        crate::domain::retention::holds::refuse_if_held(
+            db,
+            tenant.id,
+            &sealed,
+            "destroy this key, which opens recordings under legal hold",
+        )
+        .await?;
+    }
     if dependent > 0 && !recordings_become_unrecoverable {
         return Err(DomainError::Conflict(format!(
             "{dependent} recordings are sealed with this key and would become unrecoverable here; re-wrap them to another key first, or confirm with {{\"recordings_become_unrecoverable\": true}}"

@@ -205,14 +205,19 @@ pub struct Census {
 /// Every instance's jobs, counted by kind and state in one query.
 pub async fn census(db: &impl ConnectionTrait) -> Result<Vec<Census>, sea_orm::DbErr> {
     use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Alias, Func, SimpleExpr};
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back, so that both databases answer integers.
+    let sum = |column: job::Column| -> SimpleExpr {
+        Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
+    };
     job::Entity::find()
         .select_only()
         .column(job::Column::Kind)
         .column(job::Column::State)
         .column_as(job::Column::Id.count(), "jobs")
-        .column_as(job::Column::Done.sum(), "done")
-        .column_as(job::Column::Failed.sum(), "failed")
-        .column_as(job::Column::Total.sum(), "total")
+        .column_as(sum(job::Column::Done), "done")
+        .column_as(sum(job::Column::Failed), "failed")
+        .column_as(sum(job::Column::Total), "total")
         .group_by(job::Column::Kind)
         .group_by(job::Column::State)
         .into_model::<Census>()

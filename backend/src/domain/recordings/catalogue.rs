@@ -192,6 +192,14 @@ pub async fn remove(
     let row = super::find_in_tenant(db, tenant, id).await?;
     let object_key = row.object_key.clone();
     let txn = begin_write(db).await?;
+    crate::domain::retention::holds::refuse_if_held(
+        &txn,
+        tenant.id,
+        std::slice::from_ref(&row),
+        "delete this recording",
+    )
+    .await?;
+    crate::domain::retention::tombstone(&txn, &row, "deleted", chrono::Utc::now()).await?;
     row.delete(&txn).await?;
     audit::record(
         &txn,

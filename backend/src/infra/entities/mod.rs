@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod deleted_recording;
 pub mod encryption_key;
 pub mod idempotency_key;
 pub mod job;
@@ -9,8 +10,10 @@ pub mod key_chain_link;
 pub mod key_change_nonce;
 pub mod key_grant;
 pub mod lease;
+pub mod legal_hold;
 pub mod login_throttle;
 pub mod recording;
+pub mod retention_policy;
 pub mod server_secret;
 pub mod session;
 pub mod tenant;

@@ -1,0 +1,190 @@
+//! Legal holds: placed and released by name, with a reason and who did it, audited. A hold in
+//! force keeps every recording it covers from deletion of any kind.
+
+use callvault_shared::api::{HoldCriteria, Searched};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::domain::error::DomainError;
+use crate::infra::database::begin_write;
+use crate::infra::entities::{legal_hold, recording, tenant};
+
+/// A hold in force, its criteria read.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub row: legal_hold::Model,
+    pub criteria: HoldCriteria,
+}
+
+/// What a new hold says.
+pub struct NewHold {
+    pub name: String,
+    pub reason: String,
+    pub criteria: HoldCriteria,
+}
+
+/// Places a hold; audited with what it covers.
+pub async fn place(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    new: NewHold,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<legal_hold::Model, DomainError> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(DomainError::Invalid(
+            "a hold's name is 1 to 200 characters".into(),
+        ));
+    }
+    if new.reason.trim().is_empty() || new.reason.chars().count() > 2000 {
+        return Err(DomainError::Invalid(
+            "a hold's reason is 1 to 2000 characters".into(),
+        ));
+    }
+    if let Some(problem) = new.criteria.problem() {
+        return Err(DomainError::Invalid(problem));
+    }
+    let criteria = serde_json::to_string(&new.criteria).map_err(DomainError::internal)?;
+    let txn = begin_write(db).await?;
+    let hold = legal_hold::Model {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.id,
+        name: name.to_owned(),
+        reason: new.reason.trim().to_owned(),
+        criteria,
+        placed_by: actor.name.clone(),
+        placed_at: now,
+        released_by: None,
+        released_at: None,
+    }
+    .into_active_model()
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant.id, actor, "hold.place")
+            .object("hold", hold.id)
+            .details(serde_json::json!({
+                "name": hold.name,
+                "reason": hold.reason,
+                "criteria": new.criteria,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(hold)
+}
+
+/// Releases a hold in force; audited. The hold stays on record.
+pub async fn release(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    id: Uuid,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<legal_hold::Model, DomainError> {
+    let txn = begin_write(db).await?;
+    let hold = legal_hold::Entity::find_by_id(id)
+        .filter(legal_hold::Column::TenantId.eq(tenant.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("no hold {id} in this tenant")))?;
+    if hold.released_at.is_some() {
+        return Err(DomainError::Conflict(
+            "this hold was released already".into(),
+        ));
+    }
+    let mut row = hold.into_active_model();
+    row.released_at = Set(Some(now));
+    row.released_by = Set(Some(actor.name.clone()));
+    let hold = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditEntry::new(tenant.id, actor, "hold.release")
+            .object("hold", hold.id)
+            .details(serde_json::json!({ "name": hold.name })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(hold)
+}
+
+/// Every hold of the tenant, newest first, released ones included.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Vec<legal_hold::Model>, DomainError> {
+    Ok(legal_hold::Entity::find()
+        .filter(legal_hold::Column::TenantId.eq(tenant_id))
+        .order_by_desc(legal_hold::Column::PlacedAt)
+        .all(db)
+        .await?)
+}
+
+/// The tenant's holds in force.
+pub async fn in_force(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Vec<Hold>, DomainError> {
+    legal_hold::Entity::find()
+        .filter(legal_hold::Column::TenantId.eq(tenant_id))
+        .filter(legal_hold::Column::ReleasedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let criteria = serde_json::from_str(&row.criteria).map_err(DomainError::internal)?;
+            Ok(Hold { row, criteria })
+        })
+        .collect()
+}
+
+/// The names of the holds among `holds` that cover `row`.
+pub fn covering<'a>(holds: &'a [Hold], row: &recording::Model) -> Vec<&'a str> {
+    let tags = super::tags_of(row);
+    covering_searched(holds, &super::searched(row, &tags))
+}
+
+/// The names of the holds among `holds` that cover a recording described by `searched` (one
+/// in an archive, say, before it is a row).
+pub fn covering_searched<'a>(holds: &'a [Hold], searched: &Searched<'_>) -> Vec<&'a str> {
+    holds
+        .iter()
+        .filter(|hold| hold.criteria.covers(searched))
+        .map(|hold| hold.row.name.as_str())
+        .collect()
+}
+
+/// Refuses (409) when a hold in force covers any of `rows`, naming the holds; `what` is the
+/// deletion refused ("delete this recording").
+pub async fn refuse_if_held(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    rows: &[recording::Model],
+    what: &str,
+) -> Result<(), DomainError> {
+    let holds = in_force(db, tenant_id).await?;
+    if holds.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = rows.iter().flat_map(|row| covering(&holds, row)).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::Conflict(format!(
+        "cannot {what}: held by {}; release the hold first",
+        names
+            .iter()
+            .map(|name| format!("“{name}”"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}

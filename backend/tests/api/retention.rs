@@ -1,0 +1,527 @@
+//! Retention and legal hold, with a clock the tests move: recordings expire exactly when their
+//! tenant's policy says, a shortened policy waits out its grace, holds keep recordings from
+//! every kind of deletion, and each expiry leaves a certificate in the audit chain.
+
+use callvault::domain::audit::Actor;
+use callvault::domain::retention::holds::{self, NewHold};
+use callvault::domain::retention::{expiry, policy};
+use callvault::infra::entities::{deleted_recording, recording, tenant};
+use callvault_shared::api::{HoldCriteria, HoldSearch, Recording, RetentionPolicy, RetentionRule};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::fixtures::{EXPORT_PASSPHRASE, encrypted_tenant, export, system_key, wav};
+use crate::helpers::{Session, TestApp};
+
+fn admin() -> Actor {
+    Actor {
+        id: None,
+        name: "acme-admin".into(),
+        origin: "test".into(),
+    }
+}
+
+async fn tenant_row(db: &DatabaseConnection, slug: &str) -> tenant::Model {
+    tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(slug))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("tenant")
+}
+
+/// Uploads a call that started `days_ago` before `now`, with an agent and tags.
+async fn call(
+    app: &TestApp,
+    session: &Session,
+    now: DateTime<Utc>,
+    days_ago: i64,
+    agent: &str,
+    tags: &str,
+) -> Recording {
+    let started =
+        (now - Duration::days(days_ago)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let response = app
+        .client
+        .post(format!(
+            "{}/api/v1/tenants/acme/recordings?agent={agent}&tags={tags}&started_at={started}",
+            app.address
+        ))
+        .bearer_auth(&session.token)
+        .body(wav(2_000))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201, "upload");
+    response.json().await.expect("JSON")
+}
+
+async fn exists(db: &DatabaseConnection, recording: &Recording) -> bool {
+    recording::Entity::find_by_id(recording.id)
+        .one(db)
+        .await
+        .expect("query")
+        .is_some()
+}
+
+fn one_year_and_trading_seven() -> RetentionPolicy {
+    RetentionPolicy {
+        keep_days: Some(365),
+        rules: vec![RetentionRule {
+            tag: Some("trading".into()),
+            direction: None,
+            keep_days: Some(7 * 365),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn recordings_expire_by_their_policy_each_with_a_certificate_in_the_chain() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let db = app.db().await;
+    let store = app.store().await;
+    let now = Utc::now();
+    let old = call(&app, &acme.admin, now, 400, "bob", "sales").await;
+    let young = call(&app, &acme.admin, now, 100, "bob", "sales").await;
+    let trading = call(&app, &acme.admin, now, 400, "bob", "trading").await;
+    let tenant = tenant_row(&db, "acme").await;
+
+    // Set a month ago: shortening from "forever", it waited out the week's grace long since.
+    let set = policy::set(
+        &db,
+        &tenant,
+        one_year_and_trading_seven(),
+        None,
+        &admin(),
+        now - Duration::days(30),
+    )
+    .await
+    .expect("policy set");
+    assert!(set.pending.is_some(), "a shortening waits for its grace");
+
+    // The operator's dry run names what would go, and deletes nothing.
+    let said = app
+        .command()
+        .args(["retention", "run", "--dry-run"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&said.stderr);
+    assert!(said.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("would delete: recording {}", old.id))
+            && text.contains("1 recordings would be deleted; 0 expired but held"),
+        "{text}"
+    );
+    let dry = expiry::run(&db, &store, now, true, usize::MAX)
+        .await
+        .expect("dry run");
+    assert_eq!(
+        dry.expired
+            .iter()
+            .map(|e| e.recording_id)
+            .collect::<Vec<_>>(),
+        vec![old.id]
+    );
+    assert!(exists(&db, &old).await, "a dry run deletes nothing");
+
+    let report = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("run");
+    assert_eq!(report.expired.len(), 1);
+    assert_eq!(report.expired[0].recording_id, old.id);
+    assert!(!exists(&db, &old).await);
+    assert!(exists(&db, &young).await && exists(&db, &trading).await);
+    assert_eq!(
+        app.object_count(&format!("recordings/{}", tenant.id)).await,
+        2
+    );
+    let gone = app
+        .get_as(
+            &format!("/api/v1/tenants/acme/recordings/{}", old.id),
+            &acme.admin,
+        )
+        .await;
+    assert_eq!(gone.status(), 404);
+    let tombstone = deleted_recording::Entity::find_by_id(old.id)
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("a tombstone, so that no restore brings it back");
+    assert_eq!(tombstone.cause, "retention");
+
+    // The certificate: in the chain, with the hash and size, the policy and the times.
+    let export = app.audit_export(&acme.admin, "acme").await;
+    let certificate: Value = export
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("JSON"))
+        .find(|event| event["action"] == "recording.expired")
+        .expect("a deletion certificate");
+    assert_eq!(certificate["object_id"], old.id.to_string());
+    let details: Value = match &certificate["details"] {
+        Value::String(text) => serde_json::from_str(text).expect("JSON details"),
+        other => other.clone(),
+    };
+    assert_eq!(details["sha256"], old.sha256);
+    assert_eq!(details["size_bytes"], old.size_bytes);
+    assert_eq!(details["keep_days"], 365);
+    assert_eq!(details["sealed"], true);
+    assert!(
+        details["bytes"]
+            .as_str()
+            .is_some_and(|said| said.contains("nobody can recover")),
+        "{details}"
+    );
+    assert_eq!(app.audit_verify(&acme.admin, "acme").await["intact"], true);
+
+    // Run again: nothing more has expired.
+    let again = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("run");
+    assert!(again.expired.is_empty());
+}
+
+#[tokio::test]
+async fn a_shortened_policy_waits_out_its_grace_and_can_be_undone_meanwhile() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let db = app.db().await;
+    let store = app.store().await;
+    let now = Utc::now();
+    let month_old = call(&app, &acme.admin, now, 60, "bob", "sales").await;
+    let tenant = tenant_row(&db, "acme").await;
+    let thirty_days = RetentionPolicy {
+        keep_days: Some(30),
+        rules: vec![],
+    };
+
+    let set = policy::set(&db, &tenant, thirty_days.clone(), Some(7), &admin(), now)
+        .await
+        .expect("set");
+    let (_, from) = set.pending.expect("pending");
+    assert_eq!(from, now + Duration::days(7));
+    let preview = policy::preview(&db, tenant.id, &thirty_days, now, from)
+        .await
+        .expect("preview");
+    assert_eq!(preview, 1, "the change would delete the one call");
+    for day in [0, 6] {
+        let report = expiry::run(&db, &store, now + Duration::days(day), false, usize::MAX)
+            .await
+            .expect("run");
+        assert!(report.expired.is_empty(), "day {day}: within the grace");
+    }
+    // Undone on day 1: forever again, at once (it shortens nothing), and nothing goes later.
+    policy::set(
+        &db,
+        &tenant,
+        RetentionPolicy::forever(),
+        None,
+        &admin(),
+        now + Duration::days(1),
+    )
+    .await
+    .expect("undone");
+    let report = expiry::run(&db, &store, now + Duration::days(8), false, usize::MAX)
+        .await
+        .expect("run");
+    assert!(report.expired.is_empty());
+    assert!(exists(&db, &month_old).await);
+
+    // Set again on day 10: it goes once the grace ends, on day 17.
+    policy::set(
+        &db,
+        &tenant,
+        thirty_days,
+        None,
+        &admin(),
+        now + Duration::days(10),
+    )
+    .await
+    .expect("set again");
+    let early = expiry::run(&db, &store, now + Duration::days(16), false, usize::MAX)
+        .await
+        .expect("run");
+    assert!(early.expired.is_empty());
+    let due = expiry::run(&db, &store, now + Duration::days(17), false, usize::MAX)
+        .await
+        .expect("run");
+    assert_eq!(due.expired.len(), 1);
+    assert!(!exists(&db, &month_old).await);
+
+    // Bad policies are refused in words.
+    let refused = policy::set(
+        &db,
+        &tenant,
+        RetentionPolicy {
+            keep_days: Some(0),
+            rules: vec![],
+        },
+        None,
+        &admin(),
+        now,
+    )
+    .await
+    .expect_err("refused");
+    assert!(refused.to_string().contains("keep_days"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_hold_keeps_recordings_from_expiry_deletion_and_key_destroy_until_released() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let db = app.db().await;
+    let store = app.store().await;
+    let now = Utc::now();
+    let by_id = call(&app, &acme.admin, now, 400, "alice", "sales").await;
+    let by_search = call(&app, &acme.admin, now, 400, "bob", "dispute").await;
+    let free = call(&app, &acme.admin, now, 400, "carol", "sales").await;
+    let tenant = tenant_row(&db, "acme").await;
+    policy::set(
+        &db,
+        &tenant,
+        one_year_and_trading_seven(),
+        None,
+        &admin(),
+        now - Duration::days(30),
+    )
+    .await
+    .expect("policy");
+
+    let case_17 = holds::place(
+        &db,
+        &tenant,
+        NewHold {
+            name: "Case 17".into(),
+            reason: "Subpoena of 2026-11-30".into(),
+            criteria: HoldCriteria {
+                recording_ids: vec![by_id.id],
+                search: None,
+            },
+        },
+        &admin(),
+        now,
+    )
+    .await
+    .expect("placed");
+    holds::place(
+        &db,
+        &tenant,
+        NewHold {
+            name: "Bob's disputes".into(),
+            reason: "Internal review".into(),
+            criteria: HoldCriteria {
+                recording_ids: vec![],
+                search: Some(HoldSearch {
+                    agent: Some("bob".into()),
+                    tag: Some("dispute".into()),
+                    ..HoldSearch::default()
+                }),
+            },
+        },
+        &admin(),
+        now,
+    )
+    .await
+    .expect("placed");
+
+    let report = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("run");
+    assert_eq!(
+        report
+            .expired
+            .iter()
+            .map(|e| e.recording_id)
+            .collect::<Vec<_>>(),
+        vec![free.id]
+    );
+    assert_eq!(report.held, 2);
+    assert!(exists(&db, &by_id).await && exists(&db, &by_search).await);
+
+    // Nobody deletes a held recording by hand.
+    let deleted = app
+        .delete_as(
+            &format!("/api/v1/tenants/acme/recordings/{}", by_id.id),
+            &acme.admin,
+        )
+        .await;
+    assert_eq!(deleted.status(), 409);
+    let said: Value = deleted.json().await.expect("problem");
+    assert!(
+        said["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("Case 17")),
+        "{said}"
+    );
+    // Nor destroys the key that opens it.
+    let key_id = acme.key["id"].as_str().expect("id");
+    let destroy = app
+        .post_as(
+            &format!("/api/v1/tenants/acme/keys/{key_id}/destroy"),
+            &acme.admin,
+            &json!({ "recordings_become_unrecoverable": true }),
+        )
+        .await;
+    assert_eq!(destroy.status(), 409);
+    let said: Value = destroy.json().await.expect("problem");
+    let detail = said["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("Case 17") && detail.contains("Bob's disputes"),
+        "{detail}"
+    );
+
+    // Released, the first goes at the next run; the search's hold still keeps the other.
+    holds::release(&db, &tenant, case_17.id, &admin(), now)
+        .await
+        .expect("released");
+    let again = holds::release(&db, &tenant, case_17.id, &admin(), now).await;
+    assert!(again.is_err(), "released once only");
+    let report = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("run");
+    assert_eq!(
+        report
+            .expired
+            .iter()
+            .map(|e| e.recording_id)
+            .collect::<Vec<_>>(),
+        vec![by_id.id]
+    );
+    assert_eq!(report.held, 1);
+    let actions: Vec<String> = app
+        .audit_export(&acme.admin, "acme")
+        .await
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|event| event["action"].as_str().map(str::to_owned))
+        .filter(|action| action.starts_with("hold.") || action.starts_with("retention."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "retention.policy",
+            "hold.place",
+            "hold.place",
+            "hold.release"
+        ]
+    );
+
+    // A recording deleted by hand while no hold covers it gets a tombstone too.
+    let other = call(&app, &acme.admin, now, 1, "dave", "sales").await;
+    let deleted = app
+        .delete_as(
+            &format!("/api/v1/tenants/acme/recordings/{}", other.id),
+            &acme.admin,
+        )
+        .await;
+    assert!(deleted.status().is_success());
+    let tombstone = deleted_recording::Entity::find_by_id(other.id)
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("tombstone");
+    assert_eq!(tombstone.cause, "deleted");
+}
+
+#[tokio::test]
+async fn a_restore_never_brings_back_what_was_deleted_or_has_expired() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    let system = system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let db = app.db().await;
+    let store = app.store().await;
+    let now = Utc::now();
+    let kept = call(&app, &acme.admin, now, 10, "alice", "sales").await;
+    let deleted = call(&app, &acme.admin, now, 20, "bob", "sales").await;
+    let expired = call(&app, &acme.admin, now, 400, "carol", "sales").await;
+    let files = tempfile::tempdir().expect("dir");
+    let (key_file, pass_file, backup) = (
+        files.path().join("system.pem"),
+        files.path().join("pass"),
+        files.path().join("backup.zip"),
+    );
+    std::fs::write(&key_file, export(&app, &root, "system", &system).await).expect("written");
+    std::fs::write(&pass_file, format!("{EXPORT_PASSPHRASE}\n")).expect("written");
+    let made = app
+        .command()
+        .args(["backup", "create", "--all", "-o"])
+        .arg(&backup)
+        .output()
+        .expect("runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    // After the backup: one deleted by hand, one expired by its policy.
+    let gone = app
+        .delete_as(
+            &format!("/api/v1/tenants/acme/recordings/{}", deleted.id),
+            &acme.admin,
+        )
+        .await;
+    assert!(gone.status().is_success());
+    let tenant = tenant_row(&db, "acme").await;
+    policy::set(
+        &db,
+        &tenant,
+        RetentionPolicy {
+            keep_days: Some(365),
+            rules: vec![],
+        },
+        None,
+        &admin(),
+        now - Duration::days(30),
+    )
+    .await
+    .expect("policy");
+    let report = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("run");
+    assert_eq!(report.expired.len(), 1);
+
+    let restore = || {
+        app.command()
+            .args(["backup", "restore"])
+            .arg(&backup)
+            .arg("--key")
+            .arg(&key_file)
+            .arg("--passphrase-file")
+            .arg(&pass_file)
+            .output()
+            .expect("runs")
+    };
+    let restored = restore();
+    let said = String::from_utf8_lossy(&restored.stderr).into_owned();
+    assert!(restored.status.success(), "{said}");
+    assert!(
+        said.contains("Restored 0 recordings (1 were here already). 2 were not brought back"),
+        "{said}"
+    );
+    assert!(!exists(&db, &deleted).await && !exists(&db, &expired).await);
+    assert!(exists(&db, &kept).await);
+
+    // On an instance that never saw them deleted (no tombstones), the policy still keeps the
+    // expired one out; the one deleted by hand, within its retention, comes back.
+    deleted_recording::Entity::delete_many()
+        .exec(&db)
+        .await
+        .expect("tombstones gone");
+    let restored = restore();
+    let said = String::from_utf8_lossy(&restored.stderr).into_owned();
+    assert!(restored.status.success(), "{said}");
+    assert!(
+        said.contains("Restored 1 recordings (1 were here already). 1 were not brought back"),
+        "{said}"
+    );
+    assert!(exists(&db, &deleted).await && !exists(&db, &expired).await);
+}
