@@ -42,13 +42,10 @@ pub enum Permission {
     RecordingsExport,
     /// List, create and revoke the tenant's API tokens.
     TokensManage,
-    /// Place and release legal holds, and list them. Not provider staff's: a hold is the
-    /// tenant's legal matter, and releasing one lets recordings be deleted.
-    HoldsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 14] = [
         Permission::TenantRead,
         Permission::TenantCreate,
         Permission::TenantUpdate,
@@ -63,7 +60,6 @@ impl Permission {
         Permission::RecordingsManage,
         Permission::RecordingsExport,
         Permission::TokensManage,
-        Permission::HoldsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,7 +78,6 @@ impl Permission {
             Permission::RecordingsManage => "recordings_manage",
             Permission::RecordingsExport => "recordings_export",
             Permission::TokensManage => "tokens_manage",
-            Permission::HoldsManage => "holds_manage",
         }
     }
 
@@ -104,7 +99,6 @@ impl Permission {
             Permission::RecordingsManage => "change recordings' metadata, delete recordings",
             Permission::RecordingsExport => "download sealed archives",
             Permission::TokensManage => "list, create and revoke API tokens",
-            Permission::HoldsManage => "place, list and release legal holds",
         }
     }
 
@@ -125,15 +119,14 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Root | Role::ProviderAdmin => !matches!(permission, HoldsManage),
+            Role::Root | Role::ProviderAdmin => true,
             Role::TenantAdmin => !matches!(permission, TenantCreate),
             Role::Supervisor => matches!(
                 permission,
                 TenantRead | KeysRead | RecordingsRead | RecordingsPlay | RecordingsExport
             ),
             Role::User => matches!(permission, TenantRead | RecordingsUpload | RecordingsRead),
-            // A compliance officer places holds without any power to delete or play.
-            Role::Auditor => matches!(permission, TenantRead | AuditRead | HoldsManage),
+            Role::Auditor => matches!(permission, TenantRead | AuditRead),
         }
     }
 

@@ -52,7 +52,6 @@ pub mod need {
         RecordingsManage,
         RecordingsExport,
         TokensManage,
-        HoldsManage,
     );
 }
 
