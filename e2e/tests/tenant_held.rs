@@ -160,43 +160,19 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
             .to_encrypted_pem(KEY_PASSPHRASE.as_bytes())?
             .as_bytes(),
     )?;
-    browser
-        .find("#local-key-file")
-        .await?
-        .send_keys(&other_file.to_string_lossy())
-        .await?;
-    browser
-        .fill("#local-key-passphrase", KEY_PASSPHRASE)
-        .await?;
-    browser.click("tr.recording button.play-here").await?;
+    play_here_with(&browser, &other_file, KEY_PASSPHRASE).await?;
     until(
         &browser,
         "return document.querySelector('.local-player [role=alert]')?.textContent.startsWith('This key file is not this recording') === true;",
     )
     .await?;
-    browser
-        .find("#local-key-file")
-        .await?
-        .send_keys(&key_file.to_string_lossy())
-        .await?;
-    browser
-        .fill("#local-key-passphrase", "not the passphrase")
-        .await?;
-    browser.click("tr.recording button.play-here").await?;
+    play_here_with(&browser, &key_file, "not the passphrase").await?;
     until(
         &browser,
         "return document.querySelector('.local-player [role=alert]')?.textContent.startsWith('Wrong passphrase') === true;",
     )
     .await?;
-    browser
-        .find("#local-key-file")
-        .await?
-        .send_keys(&key_file.to_string_lossy())
-        .await?;
-    browser
-        .fill("#local-key-passphrase", KEY_PASSPHRASE)
-        .await?;
-    browser.click("tr.recording button.play-here").await?;
+    play_here_with(&browser, &key_file, KEY_PASSPHRASE).await?;
     // The same docked player as the server's playback, with its overview, from memory.
     browser.find("#player").await?;
     until(&browser, "const p = document.getElementById('player'); return p.src.startsWith('blob:') && !p.paused && p.currentTime > 0.5;").await?;
@@ -339,4 +315,19 @@ async fn a_tenant_held_key_made_and_used_in_the_browser_never_reaches_the_server
         "the public key was uploaded"
     );
     Ok(())
+}
+
+/// Chooses `key_file` and types `passphrase` in the Play here form, then plays the first row.
+async fn play_here_with(
+    browser: &Browser,
+    key_file: &std::path::Path,
+    passphrase: &str,
+) -> anyhow::Result<()> {
+    browser
+        .find("#local-key-file")
+        .await?
+        .send_keys(&key_file.to_string_lossy())
+        .await?;
+    browser.fill("#local-key-passphrase", passphrase).await?;
+    browser.click("tr.recording button.play-here").await
 }

@@ -6,12 +6,13 @@ use callvault::domain::audit::Actor;
 use callvault::domain::retention::holds::{self, NewHold};
 use callvault::domain::retention::{expiry, policy};
 use callvault::infra::entities::{deleted_recording, recording, tenant};
+use callvault::infra::storage::Store;
 use callvault_shared::api::{HoldCriteria, HoldSearch, Recording, RetentionPolicy, RetentionRule};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::fixtures::{EXPORT_PASSPHRASE, encrypted_tenant, export, system_key, wav};
+use crate::fixtures::{EXPORT_PASSPHRASE, Tenant, encrypted_tenant, export, system_key, wav};
 use crate::helpers::{Session, TestApp};
 
 fn admin() -> Actor {
@@ -22,13 +23,42 @@ fn admin() -> Actor {
     }
 }
 
-async fn tenant_row(db: &DatabaseConnection, slug: &str) -> tenant::Model {
-    tenant::Entity::find()
-        .filter(tenant::Column::Slug.eq(slug))
-        .one(db)
+/// A server with an encrypted tenant `acme` whose administrator holds its key, and what the
+/// tests drive the domain with: its database, its store, the tenant's row and the test's now.
+struct World {
+    app: TestApp,
+    root: Session,
+    system: Value,
+    acme: Tenant,
+    db: DatabaseConnection,
+    store: Store,
+    tenant: tenant::Model,
+    now: DateTime<Utc>,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_root().await;
+    let system = system_key(&app, &root).await;
+    let acme = encrypted_tenant(&app, &root, "acme").await;
+    let db = app.db().await;
+    let store = app.store().await;
+    let tenant = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq("acme"))
+        .one(&db)
         .await
         .expect("query")
-        .expect("tenant")
+        .expect("tenant");
+    World {
+        app,
+        root,
+        system,
+        acme,
+        db,
+        store,
+        tenant,
+        now: Utc::now(),
+    }
 }
 
 /// Uploads a call that started `days_ago` before `now`, with an agent and tags.
@@ -78,17 +108,18 @@ fn one_year_and_trading_seven() -> RetentionPolicy {
 
 #[tokio::test]
 async fn recordings_expire_by_their_policy_each_with_a_certificate_in_the_chain() {
-    let app = TestApp::spawn().await;
-    let root = app.sign_in_root().await;
-    system_key(&app, &root).await;
-    let acme = encrypted_tenant(&app, &root, "acme").await;
-    let db = app.db().await;
-    let store = app.store().await;
-    let now = Utc::now();
+    let World {
+        app,
+        acme,
+        db,
+        store,
+        tenant,
+        now,
+        ..
+    } = world().await;
     let old = call(&app, &acme.admin, now, 400, "bob", "sales").await;
     let young = call(&app, &acme.admin, now, 100, "bob", "sales").await;
     let trading = call(&app, &acme.admin, now, 400, "bob", "trading").await;
-    let tenant = tenant_row(&db, "acme").await;
 
     // Set a month ago: shortening from "forever", it waited out the week's grace long since.
     let set = policy::set(
@@ -186,15 +217,16 @@ async fn recordings_expire_by_their_policy_each_with_a_certificate_in_the_chain(
 
 #[tokio::test]
 async fn a_shortened_policy_waits_out_its_grace_and_can_be_undone_meanwhile() {
-    let app = TestApp::spawn().await;
-    let root = app.sign_in_root().await;
-    system_key(&app, &root).await;
-    let acme = encrypted_tenant(&app, &root, "acme").await;
-    let db = app.db().await;
-    let store = app.store().await;
-    let now = Utc::now();
+    let World {
+        app,
+        acme,
+        db,
+        store,
+        tenant,
+        now,
+        ..
+    } = world().await;
     let month_old = call(&app, &acme.admin, now, 60, "bob", "sales").await;
-    let tenant = tenant_row(&db, "acme").await;
     let thirty_days = RetentionPolicy {
         keep_days: Some(30),
         rules: vec![],
@@ -272,17 +304,18 @@ async fn a_shortened_policy_waits_out_its_grace_and_can_be_undone_meanwhile() {
 
 #[tokio::test]
 async fn a_hold_keeps_recordings_from_expiry_deletion_and_key_destroy_until_released() {
-    let app = TestApp::spawn().await;
-    let root = app.sign_in_root().await;
-    system_key(&app, &root).await;
-    let acme = encrypted_tenant(&app, &root, "acme").await;
-    let db = app.db().await;
-    let store = app.store().await;
-    let now = Utc::now();
+    let World {
+        app,
+        acme,
+        db,
+        store,
+        tenant,
+        now,
+        ..
+    } = world().await;
     let by_id = call(&app, &acme.admin, now, 400, "alice", "sales").await;
     let by_search = call(&app, &acme.admin, now, 400, "bob", "dispute").await;
     let free = call(&app, &acme.admin, now, 400, "carol", "sales").await;
-    let tenant = tenant_row(&db, "acme").await;
     policy::set(
         &db,
         &tenant,
@@ -432,13 +465,16 @@ async fn a_hold_keeps_recordings_from_expiry_deletion_and_key_destroy_until_rele
 
 #[tokio::test]
 async fn a_restore_never_brings_back_what_was_deleted_or_has_expired() {
-    let app = TestApp::spawn().await;
-    let root = app.sign_in_root().await;
-    let system = system_key(&app, &root).await;
-    let acme = encrypted_tenant(&app, &root, "acme").await;
-    let db = app.db().await;
-    let store = app.store().await;
-    let now = Utc::now();
+    let World {
+        app,
+        root,
+        system,
+        acme,
+        db,
+        store,
+        tenant,
+        now,
+    } = world().await;
     let kept = call(&app, &acme.admin, now, 10, "alice", "sales").await;
     let deleted = call(&app, &acme.admin, now, 20, "bob", "sales").await;
     let expired = call(&app, &acme.admin, now, 400, "carol", "sales").await;
@@ -470,7 +506,6 @@ async fn a_restore_never_brings_back_what_was_deleted_or_has_expired() {
         )
         .await;
     assert!(gone.status().is_success());
-    let tenant = tenant_row(&db, "acme").await;
     policy::set(
         &db,
         &tenant,
