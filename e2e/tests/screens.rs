@@ -483,6 +483,12 @@ async fn a_supervisor_sees_only_what_a_supervisor_may_do_and_plays_from_a_kept_s
     )
     .await?;
     browser.screenshot("24-player-waveform").await?;
+    // On a phone the docked player with its overview still fits the width.
+    browser.resize(390, 844).await?;
+    browser
+        .check_no_sideways_scroll("the docked player at 390 px")
+        .await?;
+    browser.screenshot("24b-player-phone").await?;
 
     browser.close().await
 }
