@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use callvault::http::permissions_doc::{Access, Route, routes};
 use callvault::infra::entities::{
-    api_token, encryption_key, job, key_grant, recording, session, tenant, user,
+    api_token, encryption_key, job, key_grant, legal_hold, recording, retention_policy, session,
+    tenant, user,
 };
 use callvault_shared::api::{Role, TokenScope};
 use callvault_shared::crypto::{Native, RsaBits};
@@ -92,6 +93,19 @@ async fn snapshot(db: &DatabaseConnection) -> BTreeSet<String> {
     }
     for s in session::Entity::find().all(db).await.expect("sessions") {
         rows.insert(format!("session {} {} {}", s.id, s.user_id, s.expires_at));
+    }
+    for p in retention_policy::Entity::find()
+        .all(db)
+        .await
+        .expect("policies")
+    {
+        rows.insert(format!(
+            "retention {} {} {:?}",
+            p.tenant_id, p.policy, p.pending_policy
+        ));
+    }
+    for h in legal_hold::Entity::find().all(db).await.expect("holds") {
+        rows.insert(format!("hold {} {:?}", h.id, h.released_at));
     }
     rows
 }
@@ -291,6 +305,25 @@ impl World {
         id
     }
 
+    async fn disposable_hold(&self, tenant: &str) -> Uuid {
+        let id = Uuid::now_v7();
+        legal_hold::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(self.tenant_ids[tenant]),
+            name: Set(unique("disposable hold ")),
+            reason: Set("held by the matrix".into()),
+            criteria: Set(r#"{"recording_ids":[]}"#.into()),
+            placed_by: Set("matrix".into()),
+            placed_at: Set(chrono::Utc::now()),
+            released_by: Set(None),
+            released_at: Set(None),
+        }
+        .insert(&self.db)
+        .await
+        .expect("disposable hold");
+        id
+    }
+
     /// `route.path` with its parameters filled for a request in `tenant`, and a valid body.
     /// A route it does not know fails the test: teach it the new route.
     async fn prepare(&self, route: &Route, tenant: &str) -> (String, Body) {
@@ -315,6 +348,9 @@ impl World {
             path = path.replace("{id}", &id.to_string());
         } else if template == "/api/v1/jobs/{id}" {
             let id = self.disposable_job(tenant).await;
+            path = path.replace("{id}", &id.to_string());
+        } else if template.starts_with("/api/v1/tenants/{tenant}/holds/{id}") {
+            let id = self.disposable_hold(tenant).await;
             path = path.replace("{id}", &id.to_string());
         } else if template == "/api/v1/tenants/{tenant}/tokens/{id}" {
             let id = self.disposable_token(tenant).await;
@@ -396,6 +432,18 @@ impl World {
                 body = Body::Json(json!({ "tags": ["matrix"] }))
             }
             ("POST", "/api/v1/tenants/{tenant}/rewrap") => {}
+            (
+                "PUT" | "POST",
+                "/api/v1/tenants/{tenant}/retention" | "/api/v1/tenants/{tenant}/retention/preview",
+            ) => body = Body::Json(json!({ "policy": { "keep_days": 36_500 } })),
+            ("POST", "/api/v1/tenants/{tenant}/holds") => {
+                body = Body::Json(json!({
+                    "name": unique("matrix hold "),
+                    "reason": "held by the matrix",
+                    "recording_ids": [Uuid::now_v7()],
+                }))
+            }
+            ("POST", "/api/v1/tenants/{tenant}/holds/{id}/release") => {}
             ("POST", "/api/v1/tenants/{tenant}/tokens") => {
                 body = Body::Json(json!({ "name": unique("matrix token "), "scopes": ["read"] }))
             }

@@ -7,8 +7,11 @@ use callvault::domain::retention::holds::{self, NewHold};
 use callvault::domain::retention::{expiry, policy};
 use callvault::infra::entities::{deleted_recording, recording, tenant};
 use callvault::infra::storage::Store;
-use callvault_shared::api::{HoldCriteria, HoldSearch, Recording, RetentionPolicy, RetentionRule};
-use chrono::{DateTime, Duration, Utc};
+use callvault_shared::api::{
+    HoldCriteria, HoldSearch, LegalHold, Recording, RetentionPolicy, RetentionPreview,
+    RetentionRule, RetentionSettings,
+};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -57,7 +60,8 @@ async fn world() -> World {
         db,
         store,
         tenant,
-        now: Utc::now(),
+        // As the databases keep it (microseconds), so that times read back compare equal.
+        now: Utc::now().trunc_subsecs(6),
     }
 }
 
@@ -559,4 +563,127 @@ async fn a_restore_never_brings_back_what_was_deleted_or_has_expired() {
         "{said}"
     );
     assert!(exists(&db, &deleted).await && !exists(&db, &expired).await);
+}
+
+#[tokio::test]
+async fn the_retention_api_previews_sets_and_holds_for_the_roles_that_may() {
+    use crate::helpers::USER_PASSWORD;
+
+    let World {
+        app,
+        root,
+        acme,
+        now,
+        ..
+    } = world().await;
+    let old = call(&app, &acme.admin, now, 400, "bob", "sales").await;
+    call(&app, &acme.admin, now, 10, "bob", "sales").await;
+    let one_year = json!({ "policy": { "keep_days": 365 } });
+
+    // Before saving: what it would delete, and from when.
+    let preview = app
+        .post_as(
+            "/api/v1/tenants/acme/retention/preview",
+            &acme.admin,
+            &one_year,
+        )
+        .await;
+    assert_eq!(preview.status(), 200);
+    let preview: RetentionPreview = preview.json().await.expect("JSON");
+    assert_eq!(preview.recordings, 1);
+    let grace = preview.applies_from - now;
+    assert!(
+        grace > Duration::days(7) - Duration::minutes(5)
+            && grace <= Duration::days(7) + Duration::minutes(5)
+    );
+
+    let set = put_retention(&app, &acme.admin, one_year.clone()).await;
+    assert_eq!(set.status(), 200);
+    let set: RetentionSettings = set.json().await.expect("JSON");
+    assert_eq!(
+        set.policy,
+        RetentionPolicy::forever(),
+        "in force until the grace ends"
+    );
+    assert_eq!(
+        set.pending.as_ref().map(|pending| pending.policy.keep_days),
+        Some(Some(365))
+    );
+    let shown: RetentionSettings = app
+        .get_as("/api/v1/tenants/acme/retention", &acme.admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(shown, set);
+    let zero = put_retention(&app, &acme.admin, json!({ "policy": { "keep_days": 0 } })).await;
+    assert_eq!(zero.status(), 400);
+
+    // Holds: a tenant administrator or an auditor; not a supervisor, nor the provider's staff.
+    app.create_user(&acme.admin, "acme", "acme-auditor", "auditor")
+        .await;
+    app.create_user(&acme.admin, "acme", "acme-supervisor", "supervisor")
+        .await;
+    let auditor = app.sign_in("acme-auditor", USER_PASSWORD).await;
+    let supervisor = app.sign_in("acme-supervisor", USER_PASSWORD).await;
+    let hold = json!({
+        "name": "Case 17",
+        "reason": "Subpoena of 2026-11-30",
+        "recording_ids": [old.id],
+    });
+    for refused in [&supervisor, &root] {
+        let answer = app
+            .post_as("/api/v1/tenants/acme/holds", refused, &hold)
+            .await;
+        assert_eq!(answer.status(), 403);
+    }
+    let placed = app
+        .post_as("/api/v1/tenants/acme/holds", &auditor, &hold)
+        .await;
+    assert_eq!(placed.status(), 201);
+    let placed: LegalHold = placed.json().await.expect("JSON");
+    assert_eq!(placed.placed_by, "acme-auditor");
+    let control = app
+        .post_as(
+            "/api/v1/tenants/acme/holds",
+            &auditor,
+            &json!({ "name": "a\u{0}b", "reason": "r", "recording_ids": [old.id] }),
+        )
+        .await;
+    assert_eq!(control.status(), 400);
+    let listed: Vec<LegalHold> = app
+        .get_as("/api/v1/tenants/acme/holds", &acme.admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(listed, vec![placed.clone()]);
+    let deleted = app
+        .delete_as(
+            &format!("/api/v1/tenants/acme/recordings/{}", old.id),
+            &acme.admin,
+        )
+        .await;
+    assert_eq!(deleted.status(), 409);
+    let release = format!("/api/v1/tenants/acme/holds/{}/release", placed.id);
+    let released = app.post_as(&release, &acme.admin, &json!({})).await;
+    assert_eq!(released.status(), 200);
+    let released: LegalHold = released.json().await.expect("JSON");
+    assert_eq!(released.released_by.as_deref(), Some("acme-admin"));
+    assert_eq!(
+        app.post_as(&release, &acme.admin, &json!({}))
+            .await
+            .status(),
+        409
+    );
+}
+
+async fn put_retention(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {
+    app.request(
+        reqwest::Method::PUT,
+        "/api/v1/tenants/acme/retention",
+        crate::helpers::Auth::Bearer(session),
+        Some(&body),
+    )
+    .await
 }

@@ -42,10 +42,13 @@ pub enum Permission {
     RecordingsExport,
     /// List, create and revoke the tenant's API tokens.
     TokensManage,
+    /// Place and release legal holds, and list them. Not provider staff's: a hold is the
+    /// tenant's legal matter, and releasing one lets recordings be deleted.
+    HoldsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::TenantRead,
         Permission::TenantCreate,
         Permission::TenantUpdate,
@@ -60,6 +63,7 @@ impl Permission {
         Permission::RecordingsManage,
         Permission::RecordingsExport,
         Permission::TokensManage,
+        Permission::HoldsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +82,7 @@ impl Permission {
             Permission::RecordingsManage => "recordings_manage",
             Permission::RecordingsExport => "recordings_export",
             Permission::TokensManage => "tokens_manage",
+            Permission::HoldsManage => "holds_manage",
         }
     }
 
@@ -99,6 +104,7 @@ impl Permission {
             Permission::RecordingsManage => "change recordings' metadata, delete recordings",
             Permission::RecordingsExport => "download sealed archives",
             Permission::TokensManage => "list, create and revoke API tokens",
+            Permission::HoldsManage => "place, list and release legal holds",
         }
     }
 
@@ -119,14 +125,15 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Root | Role::ProviderAdmin => true,
+            Role::Root | Role::ProviderAdmin => !matches!(permission, HoldsManage),
             Role::TenantAdmin => !matches!(permission, TenantCreate),
             Role::Supervisor => matches!(
                 permission,
                 TenantRead | KeysRead | RecordingsRead | RecordingsPlay | RecordingsExport
             ),
             Role::User => matches!(permission, TenantRead | RecordingsUpload | RecordingsRead),
-            Role::Auditor => matches!(permission, TenantRead | AuditRead),
+            // A compliance officer places holds without any power to delete or play.
+            Role::Auditor => matches!(permission, TenantRead | AuditRead | HoldsManage),
         }
     }
 

@@ -137,12 +137,12 @@ impl RetentionPolicy {
             if rule.tag.is_none() && rule.direction.is_none() {
                 return Some("every rule names a tag, a direction or both".into());
             }
-            if rule
-                .tag
-                .as_ref()
-                .is_some_and(|tag| tag.trim().is_empty() || tag.len() > 64)
-            {
-                return Some("a rule's tag is 1 to 64 characters".into());
+            if rule.tag.as_ref().is_some_and(|tag| {
+                tag.trim().is_empty() || tag.len() > 64 || tag.chars().any(char::is_control)
+            }) {
+                return Some(
+                    "a rule's tag is 1 to 64 characters, without control characters".into(),
+                );
             }
             if out_of_range(rule.keep_days) {
                 return Some(format!(
@@ -152,6 +152,78 @@ impl RetentionPolicy {
         }
         None
     }
+}
+
+/// `GET`/`PUT …/retention`: the policy in force, and a shortened one waiting for its grace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetentionSettings {
+    /// What applies now.
+    pub policy: RetentionPolicy,
+    /// A shortened policy and when it begins to apply; setting another policy first replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingPolicy>,
+    /// Days a shortening waits before it applies.
+    pub grace_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingPolicy {
+    pub policy: RetentionPolicy,
+    pub from: DateTime<Utc>,
+}
+
+/// `PUT …/retention` and `POST …/retention/preview`: a policy, and the grace period to set with
+/// it (left out: the tenant's, 7 days unless set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RetentionUpdate {
+    pub policy: RetentionPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_days: Option<u32>,
+}
+
+/// What saving a policy would do, before it is saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetentionPreview {
+    /// Recordings it would delete that the policy in force keeps, held ones not counted.
+    pub recordings: u64,
+    /// When it would apply: now, or after the grace period if it shortens.
+    pub applies_from: DateTime<Utc>,
+}
+
+/// A legal hold, in force or released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LegalHold {
+    pub id: Uuid,
+    pub name: String,
+    pub reason: String,
+    pub criteria: HoldCriteria,
+    pub placed_by: String,
+    pub placed_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+/// `POST …/holds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewLegalHold {
+    pub name: String,
+    pub reason: String,
+    /// Recordings held by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recording_ids: Vec<Uuid>,
+    /// And every recording this search finds, now and later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<HoldSearch>,
 }
 
 /// Which recordings a legal hold covers: those named by id, and those a saved search finds

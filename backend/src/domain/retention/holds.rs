@@ -1,8 +1,8 @@
 //! Legal holds: placed and released by name, with a reason and who did it, audited. A hold in
 //! force keeps every recording it covers from deletion of any kind.
 
-use callvault_shared::api::{HoldCriteria, Searched};
-use chrono::{DateTime, Utc};
+use callvault_shared::api::{HoldCriteria, LegalHold, Searched};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -37,20 +37,28 @@ pub async fn place(
     now: DateTime<Utc>,
 ) -> Result<legal_hold::Model, DomainError> {
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(DomainError::Invalid(
-            "a hold's name is 1 to 200 characters".into(),
+            "a hold's name is 1 to 200 characters, without control characters".into(),
         ));
     }
-    if new.reason.trim().is_empty() || new.reason.chars().count() > 2000 {
+    // A reason may run over several lines; other control characters are refused.
+    let reason_ok = |c: char| !c.is_control() || matches!(c, '\n' | '\r' | '\t');
+    if new.reason.trim().is_empty()
+        || new.reason.chars().count() > 2000
+        || !new.reason.chars().all(reason_ok)
+    {
         return Err(DomainError::Invalid(
-            "a hold's reason is 1 to 2000 characters".into(),
+            "a hold's reason is 1 to 2000 characters, without control characters but line breaks"
+                .into(),
         ));
     }
     if let Some(problem) = new.criteria.problem() {
         return Err(DomainError::Invalid(problem));
     }
     let criteria = serde_json::to_string(&new.criteria).map_err(DomainError::internal)?;
+    // What the databases keep (microseconds), so that the answer is what a read gives back.
+    let now = now.trunc_subsecs(6);
     let txn = begin_write(db).await?;
     let hold = legal_hold::Model {
         id: Uuid::now_v7(),
@@ -89,6 +97,7 @@ pub async fn release(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<legal_hold::Model, DomainError> {
+    let now = now.trunc_subsecs(6);
     let txn = begin_write(db).await?;
     let hold = legal_hold::Entity::find_by_id(id)
         .filter(legal_hold::Column::TenantId.eq(tenant.id))
@@ -143,6 +152,20 @@ pub async fn in_force(
             Ok(Hold { row, criteria })
         })
         .collect()
+}
+
+/// The API's view of a hold.
+pub fn to_api(row: legal_hold::Model) -> Result<LegalHold, DomainError> {
+    Ok(LegalHold {
+        criteria: serde_json::from_str(&row.criteria).map_err(DomainError::internal)?,
+        id: row.id,
+        name: row.name,
+        reason: row.reason,
+        placed_by: row.placed_by,
+        placed_at: row.placed_at,
+        released_by: row.released_by,
+        released_at: row.released_at,
+    })
 }
 
 /// The names of the holds among `holds` that cover `row`.

@@ -1,7 +1,9 @@
 //! A tenant's retention policy: what it is now, what a shortening will make it and from when.
 
-use callvault_shared::api::{DEFAULT_GRACE_DAYS, LONGEST_GRACE_DAYS, RetentionPolicy};
-use chrono::{DateTime, Duration, Utc};
+use callvault_shared::api::{
+    DEFAULT_GRACE_DAYS, LONGEST_GRACE_DAYS, RetentionPolicy, RetentionPreview,
+};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
 };
@@ -83,14 +85,9 @@ pub async fn set(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Policies, DomainError> {
-    if let Some(problem) = wanted.problem() {
-        return Err(DomainError::Invalid(problem));
-    }
-    if grace_days.is_some_and(|days| days > LONGEST_GRACE_DAYS) {
-        return Err(DomainError::Invalid(format!(
-            "grace_days must be 0 to {LONGEST_GRACE_DAYS}"
-        )));
-    }
+    check(&wanted, grace_days)?;
+    // What the databases keep (microseconds), so that the answer is what a read gives back.
+    let now = now.trunc_subsecs(6);
     let txn = begin_write(db).await?;
     let before = show(&txn, tenant.id, now).await?;
     let grace_days = grace_days.unwrap_or(before.grace_days);
@@ -140,6 +137,42 @@ pub async fn set(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// What saving `wanted` (with `grace_days`, else the tenant's) would delete, and from when.
+pub async fn preview_change(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    wanted: &RetentionPolicy,
+    grace_days: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<RetentionPreview, DomainError> {
+    check(wanted, grace_days)?;
+    let now = now.trunc_subsecs(6);
+    let before = show(db, tenant_id, now).await?;
+    let grace = grace_days.unwrap_or(before.grace_days);
+    let applies_from = if wanted.shortens(&before.in_force) {
+        now + Duration::days(i64::from(grace))
+    } else {
+        now
+    };
+    let recordings = preview(db, tenant_id, wanted, now, applies_from).await?;
+    Ok(RetentionPreview {
+        recordings,
+        applies_from,
+    })
+}
+
+fn check(wanted: &RetentionPolicy, grace_days: Option<u32>) -> Result<(), DomainError> {
+    if let Some(problem) = wanted.problem() {
+        return Err(DomainError::Invalid(problem));
+    }
+    if grace_days.is_some_and(|days| days > LONGEST_GRACE_DAYS) {
+        return Err(DomainError::Invalid(format!(
+            "grace_days must be 0 to {LONGEST_GRACE_DAYS}"
+        )));
+    }
+    Ok(())
 }
 
 /// How many of the tenant's recordings `policy` would have deleted by `at` (when it would

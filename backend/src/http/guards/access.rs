@@ -52,6 +52,7 @@ pub mod need {
         RecordingsManage,
         RecordingsExport,
         TokensManage,
+        HoldsManage,
     );
 }
 

@@ -38,6 +38,7 @@ use crate::http::routes;
         (name = "recordings", description = "Upload, the catalogue, playback with seeking"),
         (name = "keys", description = "Encryption keys, grants, and each tenant's encryption settings"),
         (name = "tokens", description = "API tokens for integrators: recorders that upload, systems that read and play"),
+        (name = "retention", description = "How long recordings are kept, and legal holds that keep some whatever the policy says"),
     )
 )]
 struct ApiDoc;

@@ -12,6 +12,7 @@ pub mod health;
 pub mod jobs;
 pub mod keys;
 pub mod recordings;
+pub mod retention;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -76,6 +77,12 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(recordings::stored_file)
         .service(jobs::start_rewrap)
         .service(jobs::show)
+        .service(retention::show)
+        .service(retention::update)
+        .service(retention::preview)
+        .service(retention::list_holds)
+        .service(retention::place_hold)
+        .service(retention::release_hold)
         .service(tokens::list)
         .service(tokens::create)
         .service(tokens::revoke)
