@@ -309,16 +309,17 @@ fn growth_per_round(readings: &[u64]) -> f64 {
     let count = readings.len() as f64;
     let mean_round = (count - 1.0) / 2.0;
     let mean = readings.iter().map(|&kib| kib as f64).sum::<f64>() / count;
-    let (covariance, variance) = readings.iter().enumerate().fold(
-        (0.0, 0.0),
-        |(covariance, variance), (round, &kib)| {
-            let from_mean = round as f64 - mean_round;
-            (
-                covariance + from_mean * (kib as f64 - mean),
-                variance + from_mean * from_mean,
-            )
-        },
-    );
+    let (covariance, variance) =
+        readings
+            .iter()
+            .enumerate()
+            .fold((0.0, 0.0), |(covariance, variance), (round, &kib)| {
+                let from_mean = round as f64 - mean_round;
+                (
+                    covariance + from_mean * (kib as f64 - mean),
+                    variance + from_mean * from_mean,
+                )
+            });
     covariance / variance
 }
 

@@ -8,8 +8,8 @@ use callvault::domain::retention::{expiry, policy};
 use callvault::infra::entities::{deleted_recording, recording, tenant};
 use callvault::infra::storage::Store;
 use callvault_shared::api::{
-    HoldCriteria, HoldSearch, LegalHold, Recording, RetentionPolicy, RetentionPreview,
-    RetentionRule, RetentionSettings,
+    HeldRecordings, HoldCriteria, HoldSearch, LegalHold, Recording, RetentionPolicy,
+    RetentionPreview, RetentionRule, RetentionSettings,
 };
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -347,7 +347,7 @@ async fn a_hold_keeps_recordings_from_expiry_deletion_and_key_destroy_until_rele
     )
     .await
     .expect("placed");
-    holds::place(
+    let disputes = holds::place(
         &db,
         &tenant,
         NewHold {
@@ -367,6 +367,14 @@ async fn a_hold_keeps_recordings_from_expiry_deletion_and_key_destroy_until_rele
     )
     .await
     .expect("placed");
+    // The search finds bob's call tagged `dispute`, not his others nor carol's.
+    let (total, found) = holds::covered(&db, tenant.id, disputes.id, 10)
+        .await
+        .expect("covered");
+    assert_eq!(
+        (total, found.iter().map(|r| r.id).collect::<Vec<_>>()),
+        (1, vec![by_search.id])
+    );
 
     let report = expiry::run(&db, &store, now, false, usize::MAX)
         .await
@@ -665,6 +673,18 @@ async fn the_retention_api_previews_sets_and_holds_for_the_roles_that_may() {
         )
         .await;
     assert_eq!(deleted.status(), 409);
+    let held_recordings = format!("/api/v1/tenants/acme/holds/{}/recordings", placed.id);
+    let held: HeldRecordings = app
+        .get_as(&held_recordings, &auditor)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(held.total, 1);
+    assert_eq!(
+        held.recordings.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![old.id]
+    );
     let release = format!("/api/v1/tenants/acme/holds/{}/release", placed.id);
     let released = app.post_as(&release, &acme.admin, &json!({})).await;
     assert_eq!(released.status(), 200);
@@ -676,6 +696,13 @@ async fn the_retention_api_previews_sets_and_holds_for_the_roles_that_may() {
             .status(),
         409
     );
+    let held: HeldRecordings = app
+        .get_as(&held_recordings, &acme.admin)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(held.total, 0, "a released hold keeps nothing");
 }
 
 async fn put_retention(app: &TestApp, session: &Session, body: Value) -> reqwest::Response {

@@ -41,9 +41,9 @@ pub use recording::{
     AudioQuery, Direction, OrderBy, Recording, RecordingPage, RecordingQuery, RecordingUpdate, Sort,
 };
 pub use retention::{
-    DEFAULT_GRACE_DAYS, HoldCriteria, HoldSearch, LONGEST_GRACE_DAYS, LONGEST_KEEP_DAYS, LegalHold,
-    NewLegalHold, PendingPolicy, Retained, RetentionPolicy, RetentionPreview, RetentionRule,
-    RetentionSettings, RetentionUpdate, Searched,
+    DEFAULT_GRACE_DAYS, HeldRecordings, HoldCriteria, HoldSearch, LONGEST_GRACE_DAYS,
+    LONGEST_KEEP_DAYS, LegalHold, NewLegalHold, PendingPolicy, Retained, RetentionPolicy,
+    RetentionPreview, RetentionRule, RetentionSettings, RetentionUpdate, Searched,
 };
 pub use role::Role;
 pub use tenant::{NewTenant, Tenant, TenantUpdate};

@@ -211,6 +211,20 @@ pub struct LegalHold {
     pub released_at: Option<DateTime<Utc>>,
 }
 
+/// `GET …/holds/{id}/recordings`: the recordings a hold covers today, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeldRecordings {
+    /// How many recordings it covers in all.
+    pub total: u64,
+    /// The newest of them, at most [`HeldRecordings::SHOWN`].
+    pub recordings: Vec<super::Recording>,
+}
+
+impl HeldRecordings {
+    pub const SHOWN: usize = 200;
+}
+
 /// `POST …/holds`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

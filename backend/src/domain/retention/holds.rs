@@ -4,8 +4,8 @@
 use callvault_shared::api::{HoldCriteria, LegalHold, Searched};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -134,6 +134,63 @@ pub async fn list(
         .order_by_desc(legal_hold::Column::PlacedAt)
         .all(db)
         .await?)
+}
+
+/// The recordings of the tenant that hold `id` covers today, newest first: how many, and the
+/// first `shown` of them. A released hold covers none.
+pub async fn covered(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+    shown: usize,
+) -> Result<(u64, Vec<recording::Model>), DomainError> {
+    let row = legal_hold::Entity::find_by_id(id)
+        .filter(legal_hold::Column::TenantId.eq(tenant_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("no hold {id} in this tenant")))?;
+    if row.released_at.is_some() {
+        return Ok((0, Vec::new()));
+    }
+    let criteria: HoldCriteria =
+        serde_json::from_str(&row.criteria).map_err(DomainError::internal)?;
+    // The database narrows by what it can compare exactly; `covers` decides, tags included.
+    let mut narrowed = Condition::any();
+    if !criteria.recording_ids.is_empty() {
+        narrowed = narrowed.add(recording::Column::Id.is_in(criteria.recording_ids.clone()));
+    }
+    if let Some(search) = &criteria.search {
+        let mut all = Condition::all();
+        for (column, value) in [
+            (recording::Column::Caller, &search.caller),
+            (recording::Column::Callee, &search.callee),
+            (recording::Column::Agent, &search.agent),
+        ] {
+            if let Some(value) = value {
+                all = all.add(column.eq(value.as_str()));
+            }
+        }
+        if let Some(from) = search.from {
+            all = all.add(recording::Column::StartedAt.gte(from));
+        }
+        if let Some(to) = search.to {
+            all = all.add(recording::Column::StartedAt.lt(to));
+        }
+        narrowed = narrowed.add(all);
+    }
+    let hold = Hold { row, criteria };
+    let held: Vec<recording::Model> = recording::Entity::find()
+        .filter(recording::Column::TenantId.eq(tenant_id))
+        .filter(narrowed)
+        .order_by_desc(recording::Column::CreatedAt)
+        .order_by_desc(recording::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|recording| !covering(std::slice::from_ref(&hold), recording).is_empty())
+        .collect();
+    let total = held.len() as u64;
+    Ok((total, held.into_iter().take(shown).collect()))
 }
 
 /// The tenant's holds in force.

@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(retention::list_holds)
         .service(retention::place_hold)
         .service(retention::release_hold)
+        .service(retention::held_recordings)
         .service(tokens::list)
         .service(tokens::create)
         .service(tokens::revoke)

@@ -3,12 +3,13 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use callvault_shared::api::{
-    HoldCriteria, LegalHold, NewLegalHold, PendingPolicy, RetentionPreview, RetentionSettings,
-    RetentionUpdate,
+    HeldRecordings, HoldCriteria, LegalHold, NewLegalHold, PendingPolicy, RetentionPreview,
+    RetentionSettings, RetentionUpdate,
 };
 use chrono::Utc;
 use uuid::Uuid;
 
+use crate::domain::recordings;
 use crate::domain::retention::holds::{self, NewHold};
 use crate::domain::retention::policy::{self, Policies};
 use crate::http::error::ApiError;
@@ -192,4 +193,30 @@ pub async fn release_hold(
     let (_, id) = id.into_inner();
     let hold = holds::release(&state.db, &access.tenant, id, &access.actor(), Utc::now()).await?;
     Ok(HttpResponse::Ok().json(holds::to_api(hold)?))
+}
+
+/// The recordings a hold covers today, newest first (the first 200, and how many in all). A
+/// released hold covers none.
+#[utoipa::path(
+    tag = "retention",
+    params(TenantPath, ("id" = Uuid, Path, description = "The hold's id")),
+    responses(
+        (status = 200, description = "What the hold keeps", body = HeldRecordings),
+        (status = 404, description = "No such hold in this tenant"),
+    ),
+    security(("bearer" = ["holds_manage"]), ("session_cookie" = ["holds_manage"]))
+)]
+#[get("/api/v1/tenants/{tenant}/holds/{id}/recordings")]
+pub async fn held_recordings(
+    state: web::Data<AppState>,
+    access: InTenant<need::HoldsManage>,
+    id: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, id) = id.into_inner();
+    let (total, rows) =
+        holds::covered(&state.db, access.tenant.id, id, HeldRecordings::SHOWN).await?;
+    Ok(HttpResponse::Ok().json(HeldRecordings {
+        total,
+        recordings: rows.into_iter().map(recordings::to_api).collect(),
+    }))
 }
