@@ -25,7 +25,7 @@ fn audio(index: usize) -> Vec<u8> {
     wav(2_000 + index * 53)
 }
 
-fn seed() -> u64 {
+pub fn seed() -> u64 {
     std::env::var("CALLVAULT_TEST_SEED")
         .ok()
         .and_then(|seed| seed.parse().ok())

@@ -714,3 +714,117 @@ async fn put_retention(app: &TestApp, session: &Session, body: Value) -> reqwest
     )
     .await
 }
+
+/// Recordings that expire in the crash test: enough that a kill lands inside the batch.
+const EXPIRING: usize = 60;
+
+#[tokio::test]
+async fn a_run_killed_in_the_middle_of_its_batch_loses_nothing_and_the_next_run_finishes() {
+    let seed = crate::crash::seed();
+    eprintln!("CALLVAULT_TEST_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let World {
+        app,
+        acme,
+        db,
+        tenant,
+        now,
+        ..
+    } = world().await;
+    let mut expiring = Vec::with_capacity(EXPIRING);
+    for index in 0..EXPIRING {
+        expiring.push(call(&app, &acme.admin, now, 400 + index as i64, "bob", "sales").await);
+    }
+    let young = call(&app, &acme.admin, now, 10, "bob", "sales").await;
+    policy::set(
+        &db,
+        &tenant,
+        one_year_and_trading_seven(),
+        None,
+        &admin(),
+        now - Duration::days(30),
+    )
+    .await
+    .expect("policy set");
+
+    // The operator's run, killed once it has deleted some but not all.
+    let kill_after = rng.usize(1..EXPIRING / 2);
+    let mut run = app
+        .command()
+        .args(["retention", "run"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("runs");
+    loop {
+        if tombstones(&db, &tenant).await >= kill_after {
+            break;
+        }
+        assert!(
+            run.try_wait().expect("waits").is_none(),
+            "the run ended before it was killed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    run.kill().expect("killed");
+    run.wait().expect("reaped");
+    let deleted_before = tombstones(&db, &tenant).await;
+    eprintln!("killed after {deleted_before} of {EXPIRING} deletions");
+    assert!(deleted_before < EXPIRING, "killed in the middle");
+
+    // Whatever the kill interrupted: a recording is listed, or it is gone with its tombstone.
+    for recording in &expiring {
+        let listed = exists(&db, recording).await;
+        let tombstone = deleted_recording::Entity::find_by_id(recording.id)
+            .one(&db)
+            .await
+            .expect("query");
+        assert!(
+            listed != tombstone.is_some(),
+            "{} is both listed and gone, or neither",
+            recording.id
+        );
+    }
+
+    let finished = app
+        .command()
+        .args(["retention", "run"])
+        .output()
+        .expect("runs");
+    assert!(
+        finished.status.success(),
+        "{}",
+        String::from_utf8_lossy(&finished.stderr)
+    );
+    for recording in &expiring {
+        assert!(!exists(&db, recording).await, "{} expired", recording.id);
+    }
+    assert!(exists(&db, &young).await);
+    assert_eq!(tombstones(&db, &tenant).await, EXPIRING);
+    assert_eq!(
+        app.object_count(&format!("recordings/{}", tenant.id)).await,
+        1,
+        "only the young recording's bytes are left"
+    );
+    // One certificate per recording, none twice, and the chain intact around the kill.
+    let export = app.audit_export(&acme.admin, "acme").await;
+    let mut certified: Vec<String> = export
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("JSON"))
+        .filter(|event| event["action"] == "recording.expired")
+        .map(|event| event["object_id"].as_str().expect("id").to_owned())
+        .collect();
+    certified.sort_unstable();
+    let mut expected: Vec<String> = expiring.iter().map(|r| r.id.to_string()).collect();
+    expected.sort_unstable();
+    assert_eq!(certified, expected);
+    assert_eq!(app.audit_verify(&acme.admin, "acme").await["intact"], true);
+}
+
+async fn tombstones(db: &DatabaseConnection, tenant: &tenant::Model) -> usize {
+    deleted_recording::Entity::find()
+        .filter(deleted_recording::Column::TenantId.eq(tenant.id))
+        .all(db)
+        .await
+        .expect("query")
+        .len()
+}
