@@ -12,6 +12,8 @@ pub const ROOT_PASSWORD: &str = "an end-to-end root password";
 /// temporary directory.
 pub struct Server {
     pub url: String,
+    /// The binary, for its command line against the same data.
+    binary: Option<PathBuf>,
     /// A recorder in front of the server, when the browser goes through one.
     proxy: Option<std::sync::Arc<crate::RecordingProxy>>,
     _process: Option<KillOnDrop>,
@@ -45,6 +47,7 @@ impl Server {
             .context("the callvault server did not come up")?;
         Ok(Self {
             url,
+            binary: Some(binary),
             proxy: None,
             _process: Some(process),
             _data_dir: Some(data_dir),
@@ -55,10 +58,27 @@ impl Server {
     pub fn at(proxy: &std::sync::Arc<crate::RecordingProxy>) -> Self {
         Self {
             url: proxy.url.clone(),
+            binary: None,
             proxy: Some(proxy.clone()),
             _process: None,
             _data_dir: None,
         }
+    }
+
+    /// Runs the command line with `args` on the server's data (an operator at its console),
+    /// and returns what it said.
+    pub fn command_line(&self, args: &[&str]) -> anyhow::Result<String> {
+        let (Some(binary), Some(data_dir)) = (&self.binary, &self._data_dir) else {
+            anyhow::bail!("a server seen through a proxy has no command line here");
+        };
+        let output = Command::new(binary)
+            .args(args)
+            .env("CALLVAULT_DATA_DIR", data_dir.path())
+            .stdin(Stdio::null())
+            .output()?;
+        let said = String::from_utf8_lossy(&output.stderr).into_owned();
+        anyhow::ensure!(output.status.success(), "{args:?} failed: {said}");
+        Ok(said)
     }
 
     /// What the recorder in front of this server saw.

@@ -557,13 +557,14 @@ async fn recordings_are_uploaded_from_the_page_with_progress_and_a_wrong_type_is
 }
 
 /// The main screens, each with the element that says it has rendered.
-const SCREENS: [(&str, &str, &str); 7] = [
+const SCREENS: [(&str, &str, &str); 8] = [
     ("tenants", "/tenants", "#tenants"),
     ("encryption", "/t/acme", "#step-encryption"),
     ("recordings", "/t/acme/recordings", "tr.recording"),
     ("keys", "/t/acme/keys", "article.key"),
     ("users", "/t/acme/users", "#users"),
     ("tokens", "/t/acme/tokens", "#new-token"),
+    ("retention", "/t/acme/retention", "#retention-form"),
     ("audit", "/t/acme/audit", "#audit"),
 ];
 

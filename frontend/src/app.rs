@@ -11,6 +11,7 @@ use crate::pages::keys::KeysPage;
 use crate::pages::login::LoginPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::recordings::RecordingsPage;
+use crate::pages::retention::RetentionPage;
 use crate::pages::tenants::TenantsPage;
 use crate::pages::tokens::TokensPage;
 use crate::pages::users::UsersPage;
@@ -31,6 +32,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/t/:tenant/keys") view=KeysPage />
                     <Route path=path!("/t/:tenant/recordings") view=RecordingsPage />
                     <Route path=path!("/t/:tenant/tokens") view=TokensPage />
+                    <Route path=path!("/t/:tenant/retention") view=RetentionPage />
                     <Route path=path!("/t/:tenant/audit") view=AuditPage />
                 </Routes>
             </Layout>

@@ -37,6 +37,12 @@ pub async fn run(config_file: Option<&Path>, dry_run: bool) -> anyhow::Result<()
         report.held,
         report.failed
     );
+    if report.stopped {
+        anyhow::bail!(
+            "stopped after {} failures in a row (is the store or the database down?); the next run goes on",
+            expiry::FAILURES_IN_A_ROW
+        );
+    }
     if report.failed > 0 {
         anyhow::bail!(
             "{} expired recordings are left for the next run",

@@ -1,4 +1,5 @@
-//! Outages of what callvault runs on: its PostgreSQL stopped under load, then its object store.
+//! Outages of what callvault runs on: its PostgreSQL stopped under load, then its object store,
+//! then both under the retention job.
 //! Each test runs the dependency it stops itself, so that no other test notices. They need
 //! Garage, so `cargo xtask test --scale` runs them; elsewhere they are ignored.
 
@@ -6,6 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use callvault::domain::audit::Actor;
+use callvault::domain::retention::{expiry, policy};
+use callvault::infra::entities::tenant;
+use callvault_shared::api::RetentionPolicy;
+use chrono::{SubsecRound, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::dependencies::{GarageServer, PostgresServer};
@@ -279,4 +286,95 @@ async fn an_object_store_outage_fails_uploads_cleanly_answers_503_and_heals_by_i
     assert!(app.play(&root, "acme", &ids[0]).await == wav(4_000));
     assert_eq!(listed(&app, &root).await, ids.len() + 1);
     assert_eq!(app.object_count("recordings").await, ids.len() + 1);
+}
+
+#[tokio::test]
+#[ignore = "fault test: `cargo xtask test --scale` runs it"]
+async fn expiry_goes_on_through_store_and_database_outages_and_deletes_nothing_by_half() {
+    let postgres = PostgresServer::start();
+    let mut garage = GarageServer::start();
+    let prefix = format!("expiry-{}", uuid::Uuid::new_v4().simple());
+    let app = TestApp::spawn_process_on(
+        Some(&postgres.admin_url()),
+        Some(under_prefix(&garage.storage_url, &prefix)),
+    )
+    .await;
+    let root = app.sign_in_root().await;
+    app.create_tenant(&root, "acme").await;
+    // As the databases keep it, and the clock the runs below are given.
+    let now = Utc::now().trunc_subsecs(6);
+    let started =
+        (now - chrono::Duration::days(400)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for index in 0..5 {
+        let response = app
+            .client
+            .post(format!(
+                "{}/api/v1/tenants/acme/recordings?started_at={started}",
+                app.address
+            ))
+            .bearer_auth(&root.token)
+            .header("content-type", "audio/wav")
+            .body(wav(4_000 + index))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201);
+    }
+    let (db, store) = (app.db().await, app.store().await);
+    let acme = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq("acme"))
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("tenant");
+    let year = RetentionPolicy {
+        keep_days: Some(365),
+        rules: vec![],
+    };
+    let operator = Actor {
+        id: None,
+        name: "root".into(),
+        origin: "test".into(),
+    };
+    // Set a month ago, so that its week of grace is over.
+    policy::set(
+        &db,
+        &acme,
+        year,
+        None,
+        &operator,
+        now - chrono::Duration::days(30),
+    )
+    .await
+    .expect("policy set");
+
+    // The store down: each deletion fails and is rolled back, and the run stops early
+    // rather than waiting out the store client's timeouts for every recording.
+    garage.stop();
+    let report = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("a run through a store outage ends with its report");
+    assert_eq!(
+        (report.expired.len(), report.failed, report.stopped),
+        (0, expiry::FAILURES_IN_A_ROW, true)
+    );
+    garage.resume();
+    assert_eq!(listed(&app, &root).await, 5, "nothing deleted by half");
+
+    // The database down: the run fails as a whole and changes nothing.
+    postgres.stop();
+    let during = expiry::run(&db, &store, now, false, usize::MAX).await;
+    assert!(during.is_err(), "a run without its database fails");
+    postgres.resume();
+    ready_again(&app).await;
+    assert_eq!(listed(&app, &root).await, 5);
+    assert_eq!(app.object_count("recordings").await, 5);
+
+    // Both back: the next run deletes them all, rows and bytes.
+    let report = expiry::run(&db, &store, now, false, usize::MAX)
+        .await
+        .expect("run");
+    assert_eq!((report.expired.len(), report.failed), (5, 0));
+    assert_eq!(listed(&app, &root).await, 0);
+    assert_eq!(app.object_count("recordings").await, 0);
 }

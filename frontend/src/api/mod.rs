@@ -13,10 +13,11 @@ pub use upload::{UploadMetadata, import_recordings, upload_recording};
 
 use callvault_shared::api::{
     ApiToken, AudioQuery, AuditPage, AuditVerification, CreatedApiToken, EncryptionKey,
-    EncryptionSettings, EncryptionUpdate, ExportRequest, FailedSignIn, Job, KeyChain, KeyDestroy,
-    KeyDestroyed, KeyExport, KeyHolder, LoginRequest, LoginResponse, Me, NewApiToken, NewGrant,
-    NewKey, NewTenant, NewUser, PasswordChange, PasswordChanged, PasswordReset,
-    PasswordResetOutcome, Problem, RecordingPage, RecordingQuery, SIGNATURE_HEADER,
+    EncryptionSettings, EncryptionUpdate, ExportRequest, FailedSignIn, HeldRecordings, Job,
+    KeyChain, KeyDestroy, KeyDestroyed, KeyExport, KeyHolder, LegalHold, LoginRequest,
+    LoginResponse, Me, NewApiToken, NewGrant, NewKey, NewLegalHold, NewTenant, NewUser,
+    PasswordChange, PasswordChanged, PasswordReset, PasswordResetOutcome, Problem, RecordingPage,
+    RecordingQuery, RetentionPreview, RetentionSettings, RetentionUpdate, SIGNATURE_HEADER,
     STATEMENT_HEADER, SessionInfo, StatementRequest, StatementToSign, Tenant, User, UserUpdate,
 };
 use callvault_shared::key_chain::SignedStatement;
@@ -385,6 +386,43 @@ pub fn audit_export_url(tenant: &str, query: &[(&str, String)]) -> String {
 
 pub async fn verify_audit(tenant: &str) -> Result<AuditVerification, ApiError> {
     get(&format!("/tenants/{tenant}/audit/verify")).await
+}
+
+pub async fn retention(tenant: &str) -> Result<RetentionSettings, ApiError> {
+    get(&format!("/tenants/{tenant}/retention")).await
+}
+
+pub async fn set_retention(
+    tenant: &str,
+    update: &RetentionUpdate,
+) -> Result<RetentionSettings, ApiError> {
+    send(Method::PUT, &format!("/tenants/{tenant}/retention"), update).await
+}
+
+/// What saving `update` would delete, and from when; nothing is saved.
+pub async fn preview_retention(
+    tenant: &str,
+    update: &RetentionUpdate,
+) -> Result<RetentionPreview, ApiError> {
+    let path = format!("/tenants/{tenant}/retention/preview");
+    send(Method::POST, &path, update).await
+}
+
+pub async fn holds(tenant: &str) -> Result<Vec<LegalHold>, ApiError> {
+    get(&format!("/tenants/{tenant}/holds")).await
+}
+
+pub async fn place_hold(tenant: &str, hold: &NewLegalHold) -> Result<LegalHold, ApiError> {
+    send(Method::POST, &format!("/tenants/{tenant}/holds"), hold).await
+}
+
+pub async fn release_hold(tenant: &str, hold: &str) -> Result<LegalHold, ApiError> {
+    let path = format!("/tenants/{tenant}/holds/{hold}/release");
+    send(Method::POST, &path, &serde_json::json!({})).await
+}
+
+pub async fn held_recordings(tenant: &str, hold: &str) -> Result<HeldRecordings, ApiError> {
+    get(&format!("/tenants/{tenant}/holds/{hold}/recordings")).await
 }
 
 /// A 2xx answer as it is; any other as the problem the server described.

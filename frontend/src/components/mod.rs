@@ -15,6 +15,7 @@ pub mod local_player;
 pub mod not_found;
 pub mod player;
 pub mod problem;
+pub mod retention;
 pub mod rewrap;
 pub mod tenant_key;
 pub mod tenant_nav;

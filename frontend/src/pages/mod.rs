@@ -7,6 +7,7 @@ pub mod keys;
 pub mod login;
 pub mod overview;
 pub mod recordings;
+pub mod retention;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

@@ -34,6 +34,9 @@ pub const INTERVAL: StdDuration = StdDuration::from_secs(10 * 60);
 pub const LEASE: &str = "retention";
 /// Most recordings one run deletes; the next run goes on.
 pub const BATCH: usize = 1000;
+/// Failures in a row after which a run stops: the store or the database is down, and each
+/// further try would wait out the client's timeouts for nothing. The next run starts over.
+pub const FAILURES_IN_A_ROW: u64 = 3;
 
 /// One recording that expired (or, in a dry run, would).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,8 @@ pub struct Report {
     /// Expired, and not deleted this time (the store or the database failed): the next run
     /// tries again.
     pub failed: u64,
+    /// The run stopped after [`FAILURES_IN_A_ROW`] failures, before it had looked at everything.
+    pub stopped: bool,
 }
 
 /// Who the certificates name as having deleted.
@@ -75,6 +80,7 @@ pub async fn run(
     limit: usize,
 ) -> Result<Report, DomainError> {
     let mut report = Report::default();
+    let mut failures_in_a_row = 0;
     for tenant_id in retention_policy::Entity::find()
         .select_only()
         .column(retention_policy::Column::TenantId)
@@ -144,8 +150,14 @@ pub async fn run(
                     continue;
                 }
                 match expire(db, store, row, &expired, now).await {
-                    Ok(true) => report.expired.push(expired),
-                    Ok(false) => report.held += 1,
+                    Ok(deleted) => {
+                        failures_in_a_row = 0;
+                        if deleted {
+                            report.expired.push(expired);
+                        } else {
+                            report.held += 1;
+                        }
+                    }
                     Err(error) => {
                         tracing::warn!(
                             recording = %expired.recording_id,
@@ -153,6 +165,11 @@ pub async fn run(
                             "an expired recording could not be deleted; the next run tries again"
                         );
                         report.failed += 1;
+                        failures_in_a_row += 1;
+                        if failures_in_a_row >= FAILURES_IN_A_ROW {
+                            report.stopped = true;
+                            return Ok(report);
+                        }
                     }
                 }
             }
@@ -249,6 +266,7 @@ pub fn spawn(db: DatabaseConnection, store: Store) {
                         expired = report.expired.len(),
                         held = report.held,
                         failed = report.failed,
+                        stopped = report.stopped,
                         "the retention job deleted expired recordings"
                     );
                 }
