@@ -35,22 +35,30 @@ def _call(method, path, body=None, token=None):
     return data
 
 
-def _sign_in():
+def _sign_in(user_variable="CALLVAULT_USER"):
     credentials = {
-        "username": os.environ["CALLVAULT_USER"],
+        "username": os.environ[user_variable],
         "password": os.environ["CALLVAULT_PASSWORD"],
     }
     return json.loads(_call("POST", "/api/v1/auth/login", credentials))["access_token"]
 
 
+def _asks_holds(path):
+    return path.startswith("/api/v1/tenants/{tenant}/holds")
+
+
 @schemathesis.auth(refresh_interval=300, retry_on=[401])
 class SignedIn:
+    """Legal holds are asked as the demo tenant's auditor (provider staff may not touch a
+    tenant's holds); everything else as the run's root administrator."""
+
     def get(self, case, context):
-        return _sign_in()
+        return {"root": _sign_in(), "holds": _sign_in("CALLVAULT_HOLDS_USER")}
 
     def set(self, case, data, context):
         case.headers = case.headers or {}
-        case.headers["Authorization"] = f"Bearer {data}"
+        token = data["holds"] if _asks_holds(case.operation.path) else data["root"]
+        case.headers["Authorization"] = f"Bearer {token}"
 
 
 def _wav(samples):
@@ -100,12 +108,20 @@ def _zip(context, value):
 # Ids that exist in the seeded `demo` tenant, so that operations on one object reach the code
 # behind the lookup instead of meeting 404 every time.
 def _seeded_ids():
-    token = _sign_in()
-    listing = lambda path: json.loads(_call("GET", f"/api/v1/tenants/demo/{path}", token=token))
+    token, auditor = _sign_in(), _sign_in("CALLVAULT_HOLDS_USER")
+    listing = lambda path, as_=token: json.loads(
+        _call("GET", f"/api/v1/tenants/demo/{path}", token=as_)
+    )
     return {
         "keys": [key["id"] for key in listing("keys")],
-        "users": [user["id"] for user in listing("users")],
+        # Not the run's auditor: the fuzzer would delete it or reset its password.
+        "users": [
+            user["id"]
+            for user in listing("users")
+            if user["username"] != os.environ["CALLVAULT_HOLDS_USER"]
+        ],
         "recordings": [r["id"] for r in listing("recordings")["recordings"]],
+        "holds": [hold["id"] for hold in listing("holds", auditor)],
     }
 
 

@@ -25,6 +25,9 @@ pub const CI_SEED: u64 = 20_261_129;
 /// The user the run signs in as: a root administrator made for it, whose name the fuzzer's
 /// own login attempts will not lock out.
 const USER: &str = "conformance";
+/// The user legal holds are asked as: an auditor of the demo tenant, since provider staff may
+/// not place or release a tenant's holds.
+const HOLDS_USER: &str = "conformance-auditor";
 
 pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
     let root = shell::root();
@@ -44,12 +47,21 @@ pub fn conformance(seed: Option<u64>) -> anyhow::Result<()> {
             .arg(&password_file),
     )
     .context("creating the run's user")?;
+    quietly(
+        server
+            .command(&["admin", "create-user", "--tenant", "demo"])
+            .args(["--username", HOLDS_USER, "--role", "auditor"])
+            .arg("--password-file")
+            .arg(&password_file),
+    )
+    .context("creating the run's auditor")?;
     server.serve()?;
 
     let mut run = Command::new(st);
     run.current_dir(&root)
         .env("CALLVAULT_URL", &url)
         .env("CALLVAULT_USER", USER)
+        .env("CALLVAULT_HOLDS_USER", HOLDS_USER)
         .env("CALLVAULT_PASSWORD", &password)
         .args(["--config-file", "conformance/schemathesis.toml", "run"])
         .arg(format!("{url}/api/v1/openapi.json"))

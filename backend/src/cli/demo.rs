@@ -1,12 +1,15 @@
-//! `callvault demo`: a demo tenant with users, a key, encryption on, and a few dozen synthetic
-//! calls (DTMF dialling, then tones), so that a new user sees the product working. It refuses
-//! to run twice.
+//! `callvault demo`: a demo tenant with users, a key, encryption on, a few dozen synthetic
+//! calls (DTMF dialling, then tones), a retention policy and a legal hold, so that a new user
+//! sees the product working. It refuses to run twice.
 
 use std::f64::consts::TAU;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use callvault_shared::api::{Direction, KeyOrigin, KeyState, NewTenant, NewUser, Role};
+use callvault_shared::api::{
+    Direction, HoldCriteria, HoldSearch, KeyOrigin, KeyState, NewTenant, NewUser, RetentionPolicy,
+    RetentionRule, Role,
+};
 use callvault_shared::crypto::{Native, RsaBits};
 use callvault_shared::keys::RsaPrivateKey;
 use callvault_shared::wav::RATE;
@@ -23,6 +26,8 @@ use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::bootstrap;
 use crate::domain::encryption_keys::grants;
 use crate::domain::recordings::ingest::{self, Metadata};
+use crate::domain::retention::holds::{self, NewHold};
+use crate::domain::retention::policy;
 use crate::domain::tenants;
 use crate::infra::config::Settings;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
@@ -77,6 +82,7 @@ pub async fn run(config_file: Option<&Path>, if_absent: bool) -> anyhow::Result<
     let demo = row.update(&db).await?;
 
     seed_calls(&db, &store, &demo, &actor).await?;
+    retention(&db, &demo, &actor).await?;
     audit::record(
         &db,
         AuditEntry::new(demo.id, &actor, "demo.seed")
@@ -132,6 +138,40 @@ async fn tenant_and_people(
         people.push((created, password));
     }
     Ok((demo, people))
+}
+
+/// A policy as a regulated tenant would set one (ten years; billing calls seven, as tax
+/// records), and a legal hold on one agent's billing calls, so that the retention screen
+/// shows its parts.
+async fn retention(
+    db: &DatabaseConnection,
+    demo: &tenant::Model,
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let policy = RetentionPolicy {
+        keep_days: Some(3650),
+        rules: vec![RetentionRule {
+            tag: Some("billing".into()),
+            direction: None,
+            keep_days: Some(7 * 365),
+        }],
+    };
+    policy::set(db, demo, policy, None, actor, now).await?;
+    let hold = NewHold {
+        name: "Billing dispute 2026-031".into(),
+        reason: "A customer disputes invoices handled by Grace; keep her billing calls until the case closes.".into(),
+        criteria: HoldCriteria {
+            recording_ids: Vec::new(),
+            search: Some(HoldSearch {
+                agent: Some("Grace".into()),
+                tag: Some("billing".into()),
+                ..HoldSearch::default()
+            }),
+        },
+    };
+    holds::place(db, demo, hold, actor, now).await?;
+    Ok(())
 }
 
 /// The synthetic calls, uploaded through the same ingest as the API's.

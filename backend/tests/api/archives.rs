@@ -84,6 +84,15 @@ async fn an_exported_archive_moves_to_another_instance_and_plays_once_its_key_is
     .await;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(filtered)).expect("a ZIP");
     assert_eq!(zip.len(), 2, "one recording and the manifest");
+    // A filter with paging the document does not allow is refused, as the listing refuses it.
+    let paged_too_far = app
+        .post_as(
+            "/api/v1/tenants/acme/recordings/export",
+            &acme.admin,
+            &json!({ "filter": { "page": 2_000_000 } }),
+        )
+        .await;
+    assert_eq!(paged_too_far.status(), 400);
     let manifest: Value =
         serde_json::from_reader(zip.by_name("manifest.json").expect("manifest")).expect("JSON");
     assert_eq!(manifest["recordings"][0]["id"], ids[1].as_str());

@@ -55,6 +55,7 @@ pub async fn select(
             ids: None,
             filter: Some(filter),
         } => {
+            catalogue::check_paging(&filter)?;
             let rows = catalogue::select(&filter, tenant.id)?
                 .order_by_asc(recording::Column::Id)
                 .all(db)

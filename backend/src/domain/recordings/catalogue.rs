@@ -64,6 +64,31 @@ pub fn select(
 /// that far by page; the cursor goes further.
 const MAX_PAGE_NUMBER: u32 = 1_000_000;
 
+/// Refuses a page size, a page number or a cursor that the query's order does not allow.
+/// An export, which takes every match, refuses them too: the document states the ranges.
+pub fn check_paging(query: &RecordingQuery) -> Result<(), DomainError> {
+    if !(1..=MAX_PAGE).contains(&query.limit.unwrap_or(DEFAULT_PAGE)) {
+        return Err(DomainError::Invalid(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    match (query.page, query.cursor) {
+        (Some(_), Some(_)) => Err(DomainError::Invalid(
+            "page and cursor do not go together: page by one or the other".into(),
+        )),
+        (None, Some(_)) if query.order_by.unwrap_or(OrderBy::Uploaded) != OrderBy::Uploaded => {
+            Err(DomainError::Invalid(
+                "a cursor pages in upload order only: ordered by another column, page by page"
+                    .into(),
+            ))
+        }
+        (Some(page), None) if !(1..=MAX_PAGE_NUMBER).contains(&page) => Err(DomainError::Invalid(
+            format!("page must be 1 to {MAX_PAGE_NUMBER}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// One page of the tenant's recordings, newest upload first unless the query says otherwise,
 /// with how many pass the filters. In upload order it pages by cursor (or by page number);
 /// ordered by any other column, by page number, with the id as the tie-breaker so that pages
@@ -73,32 +98,10 @@ pub async fn search(
     tenant_id: Uuid,
     query: &RecordingQuery,
 ) -> Result<RecordingPage, DomainError> {
+    check_paging(query)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(DomainError::Invalid(format!(
-            "limit must be 1 to {MAX_PAGE}"
-        )));
-    }
     let order_by = query.order_by.unwrap_or(OrderBy::Uploaded);
-    let page = match (query.page, query.cursor) {
-        (Some(_), Some(_)) => {
-            return Err(DomainError::Invalid(
-                "page and cursor do not go together: page by one or the other".into(),
-            ));
-        }
-        (None, Some(_)) if order_by != OrderBy::Uploaded => {
-            return Err(DomainError::Invalid(
-                "a cursor pages in upload order only: ordered by another column, page by page"
-                    .into(),
-            ));
-        }
-        (Some(page), None) if !(1..=MAX_PAGE_NUMBER).contains(&page) => {
-            return Err(DomainError::Invalid(format!(
-                "page must be 1 to {MAX_PAGE_NUMBER}"
-            )));
-        }
-        (page, _) => page,
-    };
+    let page = query.page;
     let ascending = query.sort == Some(Sort::Oldest);
     let filtered = select(query, tenant_id)?;
     let total = filtered.clone().count(db).await?;
