@@ -2,7 +2,7 @@
 //! call, at exactly the version of the `wasm-bindgen` crate), and the static files, into
 //! `target/web/dist`, which the server serves.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use wasm_bindgen_cli_support::Bindgen;
@@ -61,6 +61,7 @@ pub fn build() -> anyhow::Result<PathBuf> {
         let entry = entry?;
         std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
     }
+    precompress(&dist)?;
     let size =
         std::fs::metadata(dist.join(format!("{}_bg.wasm", PACKAGE.replace('-', "_"))))?.len();
     eprintln!(
@@ -69,4 +70,33 @@ pub fn build() -> anyhow::Result<PathBuf> {
         size / 1024
     );
     Ok(dist)
+}
+
+/// Writes `NAME.br` beside each asset, at brotli's highest quality: the server sends it to
+/// browsers that take brotli, where compressing on the fly at the speed a request allows gave
+/// up a fifth of the size (the wasm: 733 KB on the fly, 573 KB here).
+fn precompress(dist: &Path) -> anyhow::Result<()> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        ..Default::default()
+    };
+    for entry in std::fs::read_dir(dist)? {
+        let path = entry?.path();
+        let compressible = path
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| matches!(extension, "wasm" | "js" | "css"));
+        if !compressible {
+            continue;
+        }
+        let original = std::fs::read(&path)?;
+        let mut compressed = Vec::with_capacity(original.len() / 3);
+        brotli::BrotliCompress(&mut original.as_slice(), &mut compressed, &params)
+            .with_context(|| format!("cannot compress {}", path.display()))?;
+        let mut name = path.file_name().unwrap_or_default().to_owned();
+        name.push(".br");
+        std::fs::write(path.with_file_name(name), compressed)?;
+    }
+    Ok(())
 }

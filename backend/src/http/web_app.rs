@@ -150,6 +150,16 @@ pub fn configure(dir: &Path) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
         );
         if dir.join("index.html").is_file() {
             let index = dir.join("index.html");
+            let assets = dir.clone();
+            cfg.service(
+                web::resource(r"/{asset:[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(?:wasm|js|css)}")
+                    .guard(guard::fn_guard(|context| accepts_brotli(context.head())))
+                    .to(
+                        move |request: actix_web::HttpRequest, asset: web::Path<String>| {
+                            precompressed(request, assets.join(asset.into_inner()))
+                        },
+                    ),
+            );
             cfg.service(
                 Files::new("/", &dir)
                     .index_file("index.html")
@@ -169,6 +179,56 @@ pub fn configure(dir: &Path) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
             }));
         }
     }
+}
+
+/// Whether the request's `Accept-Encoding` takes brotli (`br`, not at `q=0`).
+fn accepts_brotli(head: &actix_web::dev::RequestHead) -> bool {
+    head.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            parts.next() == Some("br")
+                && parts.all(|parameter| {
+                    parameter
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .is_none_or(|q| q > 0.0)
+                })
+        })
+}
+
+/// The asset at `original` as the brotli copy the build wrote beside it (`NAME.br`, at the
+/// highest quality, which compressing per request cannot afford), or as it is when there is
+/// none. A missing asset is a 404, as the file service answers.
+async fn precompressed(
+    request: actix_web::HttpRequest,
+    original: PathBuf,
+) -> Result<HttpResponse, actix_web::Error> {
+    // Opening a file is a metadata read, as the file service and `client_route` do it.
+    let mut compressed = original.clone().into_os_string();
+    compressed.push(".br");
+    let compressed = PathBuf::from(compressed);
+    let file = if compressed.is_file() && original.is_file() {
+        let extension = original
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .unwrap_or_default();
+        NamedFile::open(&compressed)?
+            .set_content_type(actix_files::file_extension_to_mime(extension))
+            .set_content_encoding(header::ContentEncoding::Brotli)
+    } else {
+        NamedFile::open(&original)?
+    };
+    let mut response = file
+        .use_etag(true)
+        .use_last_modified(true)
+        .into_response(&request);
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(response)
 }
 
 /// A path that names no file: a route of the client-side router, so it gets `index.html`.

@@ -1,7 +1,7 @@
 use callvault::http::web_app::CONTENT_SECURITY_POLICY;
 use reqwest::header;
 
-use crate::helpers::TestApp;
+use crate::helpers::{PRECOMPRESSED_BOOT_JS, TestApp};
 
 #[tokio::test]
 async fn the_root_serves_the_app_page_with_security_headers() {
@@ -83,6 +83,53 @@ async fn assets_are_compressed_for_clients_that_accept_it() {
 
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn a_browser_that_takes_brotli_gets_the_copy_compressed_at_build_time() {
+    let app = TestApp::spawn().await;
+    let fetch = |accept: &'static str| {
+        app.client
+            .get(format!("{}/boot.js", app.address))
+            .header(header::ACCEPT_ENCODING, accept)
+            .send()
+    };
+
+    let brotli = fetch("gzip, deflate, br, zstd").await.expect("sent");
+    assert_eq!(brotli.status(), 200);
+    assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
+    assert!(
+        brotli.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|value| value.starts_with("text/javascript")),
+        "the asset's own type, not the copy's"
+    );
+    assert_eq!(
+        brotli.bytes().await.expect("body").as_ref(),
+        PRECOMPRESSED_BOOT_JS
+    );
+
+    // Refused brotli (q=0) or none asked for: compressed per request, or sent as it is.
+    let refused = fetch("br;q=0, gzip").await.expect("sent");
+    assert_eq!(refused.headers()[header::CONTENT_ENCODING], "gzip");
+    let plain = fetch("identity").await.expect("sent");
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    assert!(plain.text().await.expect("body").starts_with("console.log"));
+
+    // A name that is no asset is not looked for outside the app's directory.
+    let traversal = app
+        .client
+        .get(format!("{}/..%2Fcallvault.db.js", app.address))
+        .header(header::ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        traversal.status().is_client_error(),
+        "{}",
+        traversal.status()
+    );
 }
 
 #[tokio::test]
