@@ -110,6 +110,19 @@ fn one_year_and_trading_seven() -> RetentionPolicy {
     }
 }
 
+/// Sets `policy` as the tenant's a month before `now`: a shortening from "forever" has waited
+/// out the week's grace long since, so it is in force at `now`.
+async fn set_a_month_ago(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    policy: RetentionPolicy,
+    now: DateTime<Utc>,
+) -> policy::Policies {
+    policy::set(db, tenant, policy, None, &admin(), now - Duration::days(30))
+        .await
+        .expect("policy set")
+}
+
 #[tokio::test]
 async fn recordings_expire_by_their_policy_each_with_a_certificate_in_the_chain() {
     let World {
@@ -126,16 +139,7 @@ async fn recordings_expire_by_their_policy_each_with_a_certificate_in_the_chain(
     let trading = call(&app, &acme.admin, now, 400, "bob", "trading").await;
 
     // Set a month ago: shortening from "forever", it waited out the week's grace long since.
-    let set = policy::set(
-        &db,
-        &tenant,
-        one_year_and_trading_seven(),
-        None,
-        &admin(),
-        now - Duration::days(30),
-    )
-    .await
-    .expect("policy set");
+    let set = set_a_month_ago(&db, &tenant, one_year_and_trading_seven(), now).await;
     assert!(set.pending.is_some(), "a shortening waits for its grace");
 
     // The operator's dry run names what would go, and deletes nothing.
@@ -320,16 +324,7 @@ async fn a_hold_keeps_recordings_from_expiry_deletion_and_key_destroy_until_rele
     let by_id = call(&app, &acme.admin, now, 400, "alice", "sales").await;
     let by_search = call(&app, &acme.admin, now, 400, "bob", "dispute").await;
     let free = call(&app, &acme.admin, now, 400, "carol", "sales").await;
-    policy::set(
-        &db,
-        &tenant,
-        one_year_and_trading_seven(),
-        None,
-        &admin(),
-        now - Duration::days(30),
-    )
-    .await
-    .expect("policy");
+    set_a_month_ago(&db, &tenant, one_year_and_trading_seven(), now).await;
 
     let case_17 = holds::place(
         &db,
@@ -518,19 +513,16 @@ async fn a_restore_never_brings_back_what_was_deleted_or_has_expired() {
         )
         .await;
     assert!(gone.status().is_success());
-    policy::set(
+    set_a_month_ago(
         &db,
         &tenant,
         RetentionPolicy {
             keep_days: Some(365),
             rules: vec![],
         },
-        None,
-        &admin(),
-        now - Duration::days(30),
+        now,
     )
-    .await
-    .expect("policy");
+    .await;
     let report = expiry::run(&db, &store, now, false, usize::MAX)
         .await
         .expect("run");
@@ -736,16 +728,7 @@ async fn a_run_killed_in_the_middle_of_its_batch_loses_nothing_and_the_next_run_
         expiring.push(call(&app, &acme.admin, now, 400 + index as i64, "bob", "sales").await);
     }
     let young = call(&app, &acme.admin, now, 10, "bob", "sales").await;
-    policy::set(
-        &db,
-        &tenant,
-        one_year_and_trading_seven(),
-        None,
-        &admin(),
-        now - Duration::days(30),
-    )
-    .await
-    .expect("policy set");
+    set_a_month_ago(&db, &tenant, one_year_and_trading_seven(), now).await;
 
     // The operator's run, killed once it has deleted some but not all.
     let kill_after = rng.usize(1..EXPIRING / 2);
