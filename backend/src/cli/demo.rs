@@ -21,6 +21,7 @@ use sea_orm::{
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::infra::commit_lane::CommitLane;
 use crate::domain::accounts::users;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::bootstrap;
@@ -210,6 +211,7 @@ async fn seed_calls(
         let body = futures_util::stream::once(async move { Ok(bytes::Bytes::from(audio)) });
         ingest::ingest(
             db,
+            &CommitLane::in_place(db.clone()),
             store,
             demo,
             actor,

@@ -22,6 +22,7 @@ use crate::http::openapi;
 use crate::http::request_span::RequestSpan;
 use crate::http::route_table::RouteTable;
 use crate::http::state::{AppState, Limits};
+use crate::infra::commit_lane::CommitLane;
 use crate::infra::config::{BIND, Config, ConfigError, DATA_DIR};
 use crate::{http::routes, http::web_app, infra::audit_key, infra::database, infra::storage};
 
@@ -97,12 +98,16 @@ impl Application {
             .sync(&db)
             .await
             .context("cannot read the access epoch")?;
-        access.spawn_poller(db.clone());
+        let lane = CommitLane::start(&db, &config.database_url, config.server_timing)
+            .await
+            .context("cannot start the commit lane")?;
+        access.spawn_poller(&lane);
         let playbacks = Arc::new(PlaybackLog::new(config.playback_idle));
-        playbacks.spawn_closer(db.clone());
+        playbacks.spawn_closer(&lane);
         let reads = storage::RangeReads::new(store.clone(), &config.storage)?;
         let state = web::Data::new(AppState {
             db,
+            lane,
             store,
             reads,
             auth,

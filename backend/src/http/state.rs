@@ -7,6 +7,7 @@ use crate::domain::auth::Auth;
 use crate::domain::recordings::opened::OpenedRecordings;
 use crate::domain::recordings::playback_log::PlaybackLog;
 use crate::infra::audit_key::AuditSigningKey;
+use crate::infra::commit_lane::CommitLane;
 use crate::infra::storage::{RangeReads, Store};
 
 /// What every request handler may reach. Cheap to clone. What it keeps in this instance is
@@ -15,6 +16,8 @@ use crate::infra::storage::{RangeReads, Store};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where transactions that hold a tenant's audit chain lock on the request path run.
+    pub lane: CommitLane,
     pub store: Store,
     /// Ranged reads of the same store, for playback.
     pub reads: RangeReads,

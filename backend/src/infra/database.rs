@@ -29,6 +29,24 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {
     let unusable = |what: &str, error: &dyn std::fmt::Display| {
         ConfigError::new(DATABASE_URL, format!("{what} {}: {error}", redact_url(url)))
     };
+    let options = connect_options(url);
+    let db = Database::connect(options)
+        .await
+        .map_err(|error| unusable("cannot connect to", &error))?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers proceed while one writer commits; the setting persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .map_err(|error| unusable("cannot use", &error))?;
+    }
+    Migrator::up(&db, None)
+        .await
+        .map_err(|error| unusable("cannot migrate", &error))?;
+    Ok(db)
+}
+
+/// How this instance connects to `url`.
+pub fn connect_options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url);
     // While the database is down a request waits this long for a connection, then answers
     // 503 (`crate::infra::outage`): long enough to ride out a busy pool, short enough that clients
@@ -52,19 +70,7 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, ConfigError> {
         // queue of short write transactions can take longer than that, and a 500 would lose
         // the request.
         .map_sqlx_sqlite_opts(|options| options.busy_timeout(SQLITE_BUSY_TIMEOUT));
-    let db = Database::connect(options)
-        .await
-        .map_err(|error| unusable("cannot connect to", &error))?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers proceed while one writer commits; the setting persists in the file.
-        db.execute_unprepared("PRAGMA journal_mode = WAL")
-            .await
-            .map_err(|error| unusable("cannot use", &error))?;
-    }
-    Migrator::up(&db, None)
-        .await
-        .map_err(|error| unusable("cannot migrate", &error))?;
-    Ok(db)
+    options
 }
 
 /// Whether the database answers, for `/readyz`.

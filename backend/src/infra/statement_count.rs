@@ -26,3 +26,8 @@ pub async fn counting<F: Future>(work: F) -> (F::Output, u32) {
         })
         .await
 }
+
+/// Counts `statements` sent for the request on its behalf elsewhere (the commit lane).
+pub fn add(statements: u32) {
+    let _ = STATEMENTS.try_with(|count| count.set(count.get().saturating_add(statements)));
+}

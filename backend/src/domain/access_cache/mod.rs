@@ -23,9 +23,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
 use uuid::Uuid;
 
+use crate::infra::commit_lane::CommitLane;
 use crate::infra::entities::{
     api_token, encryption_key, key_grant, recording, session, tenant, user,
 };
@@ -122,9 +123,10 @@ impl AccessCache {
     }
 
     /// Reads the counter every [`POLL_EVERY`] for as long as the process runs.
-    pub fn spawn_poller(self: &Arc<Self>, db: DatabaseConnection) {
+    pub fn spawn_poller(self: &Arc<Self>, lane: &CommitLane) {
         let cache = Arc::downgrade(self);
-        tokio::spawn(async move {
+        let db = lane.db().clone();
+        lane.spawn(async move {
             let mut ticks = tokio::time::interval(POLL_EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::length::LengthReader;
 use super::{metadata, sniff};
 use crate::domain::audit::{self, Actor, AuditEntry};
+use crate::infra::commit_lane::CommitLane;
 use crate::domain::error::DomainError;
 use crate::domain::idempotency::{self, IdempotencyKey, Pending, Remembered};
 use crate::infra::entities::{recording, tenant};
@@ -111,6 +112,7 @@ pub enum Stored {
 #[allow(clippy::too_many_arguments)]
 pub async fn ingest(
     db: &DatabaseConnection,
+    lane: &CommitLane,
     store: &Store,
     tenant: &tenant::Model,
     uploader: &Actor,
@@ -204,7 +206,7 @@ pub async fn ingest(
         created_at: Utc::now(),
         created_by: uploader.id,
     };
-    settle(db, store, &location, row, uploader, pending).await
+    settle(db, lane, store, &location, row, uploader, pending).await
 }
 
 /// Enough of the start to recognise the audio, and to read a WAV header's duration; and
@@ -332,6 +334,7 @@ pub async fn write_object(
 /// `location` exactly when a row names them (or may: see below).
 async fn settle(
     db: &DatabaseConnection,
+    lane: &CommitLane,
     store: &Store,
     location: &ObjectPath,
     row: recording::Model,
@@ -344,7 +347,7 @@ async fn settle(
         None => Ok(None),
     };
     let failure = match earlier {
-        Ok(None) => match commit(db, row, uploader, pending.as_ref()).await {
+        Ok(None) => match commit(lane, row, uploader, pending.as_ref()).await {
             Ok(row) => {
                 let size = u64::try_from(row.size_bytes).unwrap_or_default();
                 crate::infra::metrics::ingested(row.sealed, row.tenant_id, size);
@@ -401,6 +404,13 @@ enum Failed {
     AtCommit(DomainError),
 }
 
+/// The lane stopped with the transaction in an unknown state.
+impl From<sea_orm::DbErr> for Failed {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Failed::AtCommit(error.into())
+    }
+}
+
 impl Failed {
     fn into_error(self) -> DomainError {
         match self {
@@ -409,41 +419,48 @@ impl Failed {
     }
 }
 
-/// The row, its audit record and the key's answer, in one transaction.
+/// The row, its audit record and the key's answer, in one transaction, on the commit lane
+/// (the transaction holds the tenant's audit chain lock).
 async fn commit(
-    db: &DatabaseConnection,
+    lane: &CommitLane,
     row: recording::Model,
     uploader: &Actor,
     pending: Option<&Pending>,
 ) -> Result<Box<recording::Model>, Failed> {
-    let before = |error: sea_orm::DbErr| Failed::BeforeCommit(error.into());
-    let txn = crate::infra::database::begin_write(db)
-        .await
-        .map_err(before)?;
-    let row = row.into_active_model().insert(&txn).await.map_err(before)?;
-    audit::record(
-        &txn,
-        AuditEntry::new(row.tenant_id, uploader, ACTION)
-            .object("recording", row.id)
-            .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
-    )
-    .await
-    .map_err(before)?;
-    if let Some(pending) = pending {
-        let response = serde_json::to_string(&super::to_api(row.clone()))
-            .map_err(|error| Failed::BeforeCommit(DomainError::internal(error)))?;
-        let answer = Remembered {
-            status: 201,
-            response,
-        };
-        idempotency::remember(&txn, pending, &answer)
+    let (db, uploader, pending) = (lane.db().clone(), uploader.clone(), pending.cloned());
+    lane.run(async move {
+        let before = |error: sea_orm::DbErr| Failed::BeforeCommit(error.into());
+        let txn = crate::infra::database::begin_write(&db)
             .await
             .map_err(before)?;
-    }
-    txn.commit()
+        let row = row.into_active_model().insert(&txn).await.map_err(before)?;
+        audit::record(
+            &txn,
+            AuditEntry::new(row.tenant_id, &uploader, ACTION)
+                .object("recording", row.id)
+                .details(
+                    serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed }),
+                ),
+        )
         .await
-        .map_err(|error| Failed::AtCommit(error.into()))?;
-    Ok(Box::new(row))
+        .map_err(before)?;
+        if let Some(pending) = &pending {
+            let response = serde_json::to_string(&super::to_api(row.clone()))
+                .map_err(|error| Failed::BeforeCommit(DomainError::internal(error)))?;
+            let answer = Remembered {
+                status: 201,
+                response,
+            };
+            idempotency::remember(&txn, pending, &answer)
+                .await
+                .map_err(before)?;
+        }
+        txn.commit()
+            .await
+            .map_err(|error| Failed::AtCommit(error.into()))?;
+        Ok(Box::new(row))
+    })
+    .await
 }
 
 /// `body`, ended with a 408 when the client sends nothing for `idle`: a stalled upload must not

@@ -23,6 +23,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::domain::audit::{self, AuditEntry};
+use crate::infra::commit_lane::CommitLane;
 
 /// A playback that goes on this long is closed and the next request begins another, so that
 /// no tally waits in memory for longer.
@@ -87,7 +88,7 @@ impl PlaybackLog {
     /// served.
     pub async fn note(
         &self,
-        db: &DatabaseConnection,
+        lane: &CommitLane,
         listener: Listener,
         opening: &AuditEntry,
         range: Option<&str>,
@@ -98,13 +99,15 @@ impl PlaybackLog {
             playback
                 .on_record
                 .get_or_try_init(|| {
-                    audit::record(
-                        db,
+                    let (db, opening) = (
+                        lane.db().clone(),
                         opening.clone().details(serde_json::json!({
                             "playback": playback.id,
                             "range": range,
                         })),
-                    )
+                    );
+                    // On the lane: the record takes the tenant's chain lock.
+                    lane.run(async move { audit::record(&db, opening).await })
                 })
                 .await?;
             if playback.add(served.clone()) {
@@ -199,10 +202,11 @@ impl PlaybackLog {
         }
     }
 
-    /// Closes what is over every second, for as long as the process runs.
-    pub fn spawn_closer(self: &Arc<Self>, db: DatabaseConnection) {
+    /// Closes what is over every second, for as long as the process runs, on the lane.
+    pub fn spawn_closer(self: &Arc<Self>, lane: &CommitLane) {
         let log = Arc::downgrade(self);
-        tokio::spawn(async move {
+        let db = lane.db().clone();
+        lane.spawn(async move {
             let mut ticks = tokio::time::interval(Duration::from_secs(1));
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {

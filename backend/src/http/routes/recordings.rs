@@ -94,6 +94,7 @@ pub async fn upload(
         );
         ingest::ingest(
             &state.db,
+            &state.lane,
             &state.store,
             &access.tenant,
             &uploader,
@@ -110,6 +111,7 @@ pub async fn upload(
         );
         ingest::ingest(
             &state.db,
+            &state.lane,
             &state.store,
             &access.tenant,
             &uploader,
@@ -421,7 +423,7 @@ pub async fn audio(
             };
             state
                 .playbacks
-                .note(&state.db, listener, &record, range, served)
+                .note(&state.lane, listener, &record, range, served)
                 .await?;
             Ok(response)
         }
