@@ -25,6 +25,10 @@ use crate::http::route_table::RouteTable;
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.map(|cfg| cfg.configure(crate::http::error::extractor_configs))
+        // Playback first: the router tries each route's pattern in turn, and a seek is by far
+        // the most frequent request (nearly a tenth of a seek's time went to the patterns of
+        // the fifty routes before it).
+        .service(recordings::audio)
         .service(health::healthz)
         .service(health::readyz)
         .service(auth::login)
@@ -73,7 +77,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(recordings::show)
         .service(recordings::update)
         .service(recordings::remove)
-        .service(recordings::audio)
         .service(recordings::stored_file)
         .service(jobs::start_rewrap)
         .service(jobs::show)
