@@ -21,7 +21,6 @@ use sea_orm::{
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::infra::commit_lane::CommitLane;
 use crate::domain::accounts::users;
 use crate::domain::audit::{self, Actor, AuditEntry};
 use crate::domain::bootstrap;
@@ -30,6 +29,7 @@ use crate::domain::recordings::ingest::{self, Metadata};
 use crate::domain::retention::holds::{self, NewHold};
 use crate::domain::retention::policy;
 use crate::domain::tenants;
+use crate::infra::commit_lane::CommitLane;
 use crate::infra::config::Settings;
 use crate::infra::entities::{encryption_key, key_grant, tenant, user};
 use crate::{infra::database, infra::password, infra::storage};

@@ -198,7 +198,7 @@ impl RangeReads {
             return read();
         }
         tokio::task::spawn_blocking(read)
-        .await
-        .map_err(|error| object_store::Error::JoinError { source: error })?
+            .await
+            .map_err(|error| object_store::Error::JoinError { source: error })?
     }
 }

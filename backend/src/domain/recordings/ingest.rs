@@ -18,9 +18,9 @@ use uuid::Uuid;
 use super::length::LengthReader;
 use super::{metadata, sniff};
 use crate::domain::audit::{self, Actor, AuditEntry};
-use crate::infra::commit_lane::CommitLane;
 use crate::domain::error::DomainError;
 use crate::domain::idempotency::{self, IdempotencyKey, Pending, Remembered};
+use crate::infra::commit_lane::CommitLane;
 use crate::infra::entities::{recording, tenant};
 use crate::infra::storage::Store;
 
@@ -438,9 +438,7 @@ async fn commit(
             &txn,
             AuditEntry::new(row.tenant_id, &uploader, ACTION)
                 .object("recording", row.id)
-                .details(
-                    serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed }),
-                ),
+                .details(serde_json::json!({ "size_bytes": row.size_bytes, "sealed": row.sealed })),
         )
         .await
         .map_err(before)?;

@@ -9,7 +9,7 @@ use callvault_shared::api::KeyState;
 use callvault_shared::chunked::{CHUNK_SIZE, RandomAccess};
 use callvault_shared::crypto::Native;
 use callvault_shared::sealed::{self, SealedHeader, open_payload};
-use futures_util::{StreamExt, stream};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use object_store::ObjectStoreExt;
 use object_store::path::Path as ObjectPath;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -54,9 +54,16 @@ pub async fn play(
                 "its sealed length disagrees with the catalogue",
             ));
         }
-        sealed_pieces(reads.clone(), access, row.clone(), location, wanted).await
+        sealed_pieces(
+            reads.clone(),
+            access,
+            Arc::new(row.clone()),
+            location,
+            wanted,
+        )
+        .await
     } else {
-        plain_pieces(reads.clone(), row.clone(), location, wanted).await
+        plain_pieces(reads.clone(), Arc::new(row.clone()), location, wanted).await
     }
 }
 
@@ -96,7 +103,7 @@ pub type Pieces = stream::BoxStream<'static, Result<Bytes, DomainError>>;
 async fn sealed_pieces(
     reads: RangeReads,
     access: Arc<RandomAccess<Native>>,
-    row: recording::Model,
+    row: Arc<recording::Model>,
     location: ObjectPath,
     wanted: Range<u64>,
 ) -> Result<Pieces, DomainError> {
@@ -117,7 +124,7 @@ async fn sealed_pieces(
             let last = (next + CHUNKS_PER_FETCH).min(chunks.end);
             let span = access.chunk_location(next).start..access.chunk_location(last - 1).end;
             let (start, opened_row) = (span.start, row.clone());
-            // Opened where they were read, off the executor.
+            // Opened where they were read, off the executor when they are many.
             read_range_then(&reads, &row, &location, span, move |bytes| {
                 open_piece(&access, &opened_row, bytes, start, next..last, &wanted)
             })
@@ -128,8 +135,8 @@ async fn sealed_pieces(
 }
 
 /// The chunks `chunks` of a sealed recording, read from `span_start` of its object into
-/// `bytes`, opened where they were read and each one's wanted part moved down over the tags
-/// before it: one buffer, no copy per chunk.
+/// `bytes`, opened where they were read: the wanted part of each, as a slice of that one
+/// buffer, neither copied nor moved.
 fn open_piece(
     access: &RandomAccess<Native>,
     row: &recording::Model,
@@ -137,11 +144,11 @@ fn open_piece(
     span_start: u64,
     chunks: Range<u64>,
     wanted: &Range<u64>,
-) -> Result<Bytes, DomainError> {
+) -> Result<Vec<Bytes>, DomainError> {
     let mut buffer = bytes
         .try_into_mut()
         .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
-    let mut kept = 0;
+    let mut parts = Vec::with_capacity(chunks.end.saturating_sub(chunks.start) as usize);
     for index in chunks {
         let at = access.chunk_location(index);
         let from = (at.start - span_start) as usize;
@@ -152,17 +159,20 @@ fn open_piece(
             .open_chunk_in_place(index, ciphertext)
             .map_err(|_| damaged(row, &format!("its chunk {index} does not open")))?;
         let wanted_here = access.wanted_in_chunk(index, opened, wanted);
-        buffer.copy_within(from + wanted_here.start..from + wanted_here.end, kept);
-        kept += wanted_here.len();
+        parts.push(from + wanted_here.start..from + wanted_here.end);
     }
-    buffer.truncate(kept);
-    Ok(buffer.freeze())
+    let opened = buffer.freeze();
+    Ok(parts
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .map(|part| opened.slice(part))
+        .collect())
 }
 
 /// The bytes `wanted` of a recording stored in plaintext, [`PLAIN_BYTES_PER_FETCH`] at a time.
 async fn plain_pieces(
     reads: RangeReads,
-    row: recording::Model,
+    row: Arc<recording::Model>,
     location: ObjectPath,
     wanted: Range<u64>,
 ) -> Result<Pieces, DomainError> {
@@ -176,24 +186,24 @@ async fn plain_pieces(
             if bytes.len() as u64 != until - next {
                 return Err(damaged(&row, "it is shorter than the catalogue says"));
             }
-            Ok(bytes)
+            Ok(vec![bytes])
         }
     })
     .await
 }
 
-/// The body as the stream of the pieces that `fetch` makes, one from each of `starts`. The
-/// first is fetched before the status line is sent: a store that does not answer then gets a
-/// 503, not a 200 that breaks off. The later ones run as tasks of their own,
-/// [`PIECES_AHEAD`] at most, so that the next piece is read and opened while this one is being
-/// sent, and a long recording never sits in memory.
+/// The body as the stream of the pieces that `fetch` makes, one from each of `starts`, each
+/// piece one or more slices of the bytes it read. The first is fetched before the status line
+/// is sent: a store that does not answer then gets a 503, not a 200 that breaks off. The
+/// later ones run as tasks of their own, [`PIECES_AHEAD`] at most, so that the next piece is
+/// read and opened while this one is being sent, and a long recording never sits in memory.
 async fn pieces<F, Fut>(
     mut starts: impl Iterator<Item = u64> + Send + 'static,
     mut fetch: F,
 ) -> Result<Pieces, DomainError>
 where
     F: FnMut(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Bytes, DomainError>> + Send + 'static,
+    Fut: Future<Output = Result<Vec<Bytes>, DomainError>> + Send + 'static,
 {
     let Some(start) = starts.next() else {
         return Ok(Box::pin(stream::empty()));
@@ -204,8 +214,12 @@ where
             let piece = tokio::spawn(fetch(start));
             async move { piece.await? }
         })
-        .buffered(PIECES_AHEAD);
-    Ok(Box::pin(stream::iter([Ok(first)]).chain(rest)))
+        .buffered(PIECES_AHEAD)
+        .map_ok(|parts| stream::iter(parts.into_iter().map(Ok)))
+        .try_flatten();
+    Ok(Box::pin(
+        stream::iter(first.into_iter().map(Ok)).chain(rest),
+    ))
 }
 
 /// `range` of the recording's object. A failure is told apart: an object that is missing or
