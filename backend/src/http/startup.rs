@@ -104,7 +104,8 @@ impl Application {
         access.spawn_poller(&lane);
         let playbacks = Arc::new(PlaybackLog::new(config.playback_idle));
         playbacks.spawn_closer(&lane);
-        let reads = storage::RangeReads::new(store.clone(), &config.storage)?;
+        let reads =
+            storage::RangeReads::new(store.clone(), &config.storage, config.playback_cache_bytes)?;
         let state = web::Data::new(AppState {
             db,
             lane,

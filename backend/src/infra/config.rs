@@ -39,6 +39,9 @@ pub struct Settings {
     /// A playback that asks for nothing for this long is over: its tally is written to the
     /// audit log, and the next request begins another.
     pub playback_idle_seconds: u64,
+    /// MiB of a bucket's recordings kept in memory for seeks (see `storage::BlockCache`); 0
+    /// keeps none. Unused with a local directory, which the page cache serves.
+    pub playback_cache_mib: u64,
     /// Only read on the very first start, to set the root administrator's password.
     #[serde(skip_serializing)]
     pub root_password: Option<String>,
@@ -83,6 +86,7 @@ impl Default for Settings {
             max_upload_mib: 2048,
             upload_idle_seconds: 30,
             playback_idle_seconds: 60,
+            playback_cache_mib: 128,
             root_password: None,
             audit_signing_key_file: None,
             public_url: None,
@@ -114,6 +118,7 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub upload_idle: std::time::Duration,
     pub playback_idle: std::time::Duration,
+    pub playback_cache_bytes: u64,
     pub root_password: Option<Zeroizing<String>>,
     pub audit_signing_key: AuditKeyFile,
     /// Checked: `http://` or `https://` and a host, without a trailing `/`.
@@ -166,6 +171,7 @@ impl fmt::Debug for Config {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("upload_idle", &self.upload_idle)
             .field("playback_idle", &self.playback_idle)
+            .field("playback_cache_bytes", &self.playback_cache_bytes)
             .field(
                 "root_password",
                 &self.root_password.as_ref().map(|_| "<set>"),
@@ -231,6 +237,7 @@ pub const ACCESS_TOKEN_MINUTES: &str = "CALLVAULT_ACCESS_TOKEN_MINUTES";
 pub const MAX_UPLOAD_MIB: &str = "CALLVAULT_MAX_UPLOAD_MIB";
 pub const UPLOAD_IDLE_SECONDS: &str = "CALLVAULT_UPLOAD_IDLE_SECONDS";
 pub const PLAYBACK_IDLE_SECONDS: &str = "CALLVAULT_PLAYBACK_IDLE_SECONDS";
+pub const PLAYBACK_CACHE_MIB: &str = "CALLVAULT_PLAYBACK_CACHE_MIB";
 pub const AUDIT_SIGNING_KEY_FILE: &str = "CALLVAULT_AUDIT_SIGNING_KEY_FILE";
 pub const PUBLIC_URL: &str = "CALLVAULT_PUBLIC_URL";
 pub const TRUSTED_PROXIES: &str = "CALLVAULT_TRUSTED_PROXIES";
@@ -239,10 +246,11 @@ pub const CONFIG_FILE: &str = "--config";
 
 /// The settings' keys, as in the TOML file and, upper-cased after `CALLVAULT_`, the environment.
 /// Other `CALLVAULT_*` variables (the test harness has some) are not settings.
-const SETTING_KEYS: [&str; 21] = [
+const SETTING_KEYS: [&str; 22] = [
     "max_upload_mib",
     "upload_idle_seconds",
     "playback_idle_seconds",
+    "playback_cache_mib",
     "bind",
     "data_dir",
     "database_url",
@@ -301,6 +309,12 @@ impl Settings {
             return Err(ConfigError::new(
                 PLAYBACK_IDLE_SECONDS,
                 format!("{} is out of range (1 to 3600)", self.playback_idle_seconds),
+            ));
+        }
+        if self.playback_cache_mib > 64 * 1024 {
+            return Err(ConfigError::new(
+                PLAYBACK_CACHE_MIB,
+                format!("{} is out of range (0 to 65536)", self.playback_cache_mib),
             ));
         }
         let bind = parse_bind(BIND, &self.bind, "127.0.0.1:8080")?;
@@ -385,6 +399,7 @@ impl Settings {
             max_upload_bytes: self.max_upload_mib * 1024 * 1024,
             upload_idle: std::time::Duration::from_secs(self.upload_idle_seconds),
             playback_idle: std::time::Duration::from_secs(self.playback_idle_seconds),
+            playback_cache_bytes: self.playback_cache_mib * 1024 * 1024,
             root_password: self.root_password.map(Zeroizing::new),
             audit_signing_key,
             public_url,

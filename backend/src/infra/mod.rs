@@ -1,6 +1,7 @@
 //! Infrastructure: settings, storage of rows and bytes, logs, password hashing.
 
 pub mod audit_key;
+pub mod block_cache;
 pub mod commit_lane;
 pub mod config;
 pub mod database;

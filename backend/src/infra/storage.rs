@@ -14,6 +14,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
 
+use crate::infra::block_cache::BlockCache;
 use crate::infra::config::{ConfigError, S3Location, STORAGE_URL, StorageLocation};
 
 pub type Store = Arc<dyn ObjectStore>;
@@ -117,19 +118,35 @@ const READ_IN_PLACE: u64 = 96 * 1024;
 pub struct RangeReads {
     store: Store,
     directory: Option<Arc<LocalFileSystem>>,
+    /// A bucket's blocks kept for seeks; none for a directory, or when configured away.
+    blocks: Option<Arc<BlockCache>>,
 }
 
 impl RangeReads {
-    /// Reads of `store`, opened at `location`.
-    pub fn new(store: Store, location: &StorageLocation) -> Result<Self, ConfigError> {
-        let directory = match location {
-            StorageLocation::Directory(dir) => Some(Arc::new(
-                LocalFileSystem::new_with_prefix(dir)
-                    .map_err(|error| ConfigError::new(STORAGE_URL, error.to_string()))?,
-            )),
-            StorageLocation::S3(_) => None,
+    /// Reads of `store`, opened at `location`; from a bucket, seeks keep up to `cache_bytes`
+    /// of its blocks.
+    pub fn new(
+        store: Store,
+        location: &StorageLocation,
+        cache_bytes: u64,
+    ) -> Result<Self, ConfigError> {
+        let (directory, blocks) = match location {
+            StorageLocation::Directory(dir) => (
+                Some(Arc::new(LocalFileSystem::new_with_prefix(dir).map_err(
+                    |error| ConfigError::new(STORAGE_URL, error.to_string()),
+                )?)),
+                None,
+            ),
+            StorageLocation::S3(_) => (
+                None,
+                (cache_bytes > 0).then(|| Arc::new(BlockCache::new(cache_bytes))),
+            ),
         };
-        Ok(Self { store, directory })
+        Ok(Self {
+            store,
+            directory,
+            blocks,
+        })
     }
 
     /// The store itself, for what is not a ranged read.
@@ -137,21 +154,33 @@ impl RangeReads {
         &self.store
     }
 
-    /// `range` of the object at `location`, handed to `then` off the executor. An object that
-    /// ends before the range does is an error, as the store's `get_range` makes it.
+    /// `range` of the object at `location` (`object_len` long, as the catalogue says), handed
+    /// to `then` in place or off the executor ([`READ_IN_PLACE`]). An object that ends before
+    /// the range does is an error, as the store's `get_range` makes it.
     pub async fn read_then<T, F>(
         &self,
         location: &ObjectPath,
         range: Range<u64>,
+        object_len: u64,
         then: F,
     ) -> object_store::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(Bytes) -> T + Send + 'static,
     {
+        let in_place = range.end.saturating_sub(range.start) <= READ_IN_PLACE;
         let Some(directory) = &self.directory else {
-            let bytes = self.store.get_range(location, range).await?;
-            if bytes.len() as u64 <= READ_IN_PLACE {
+            // A seek's range through the kept blocks; a download's pieces straight from the
+            // store, so that one long recording does not push out every other's blocks.
+            let bytes = match &self.blocks {
+                Some(blocks) if in_place => {
+                    blocks
+                        .read(self.store.as_ref(), location, range, object_len)
+                        .await?
+                }
+                _ => self.store.get_range(location, range).await?,
+            };
+            if in_place {
                 return Ok(then(bytes));
             }
             return tokio::task::spawn_blocking(move || then(bytes))
@@ -159,7 +188,6 @@ impl RangeReads {
                 .map_err(|error| object_store::Error::JoinError { source: error });
         };
         let path = directory.path_to_filesystem(location)?;
-        let in_place = range.end.saturating_sub(range.start) <= READ_IN_PLACE;
         let read = move || {
             let unreadable = |source: std::io::Error| match source.kind() {
                 ErrorKind::NotFound => object_store::Error::NotFound {

@@ -242,13 +242,14 @@ async fn read_range_then<T: Send + 'static>(
     range: Range<u64>,
     then: impl FnOnce(Bytes) -> T + Send + 'static,
 ) -> Result<T, DomainError> {
-    match reads.read_then(location, range, then).await {
+    let stored = u64::try_from(row.stored_bytes).unwrap_or_default();
+    match reads.read_then(location, range, stored, then).await {
         Ok(done) => Ok(done),
         Err(error) => Err(match reads.store().head(location).await {
             Err(object_store::Error::NotFound { .. }) => {
                 damaged(row, "its stored bytes are missing")
             }
-            Ok(meta) if meta.size < u64::try_from(row.stored_bytes).unwrap_or_default() => damaged(
+            Ok(meta) if meta.size < stored => damaged(
                 row,
                 &format!(
                     "the store holds {} of its {} bytes",
