@@ -156,6 +156,15 @@ impl Application {
                 .configure(|cfg| routes::configure(&mut ServiceConfig::new(cfg)))
                 .configure(web_app::configure(&web_dir))
         })
+        // An answer's last few bytes go out at once rather than wait for the client's
+        // delayed acknowledgement of the ones before (Nagle's algorithm): a seek's body is
+        // several slices, and each seek waited 40 ms for it. nginx does the same
+        // (`tcp_nodelay on`).
+        .on_connect(|connection, _| {
+            if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .listen(listener)
         .context("cannot serve on the listener")?
         .run();
