@@ -76,7 +76,7 @@ pub async fn observe(
 fn route_of(request: &ServiceRequest, method: &str) -> (String, Operation) {
     let permission = request
         .app_data::<Data<RouteTable>>()
-        .and_then(|table| table.operation(method, request.path()))
+        .and_then(|table| table.route_of_request(request)?.operation(method))
         .and_then(|matched| matched.operation.permission);
     let operation = match permission {
         Some(Permission::RecordingsUpload) => Operation::Ingest,

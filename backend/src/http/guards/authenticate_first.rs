@@ -56,7 +56,7 @@ async fn first_decision(request: &mut ServiceRequest) -> Result<(), ApiError> {
     };
     let path = request.path().to_owned();
     let method = request.method().as_str().to_owned();
-    let route = table.route(&path);
+    let route = table.route_of_request(request);
     // A method the documented path does not take is answered 405, signed in or not, naming
     // exactly the methods the document lists for the most specific template of the path.
     let methods = route.map(Route::methods).unwrap_or_default();
