@@ -101,8 +101,9 @@ impl RouteTable {
     }
 
     /// The most specific template that matches the concrete `path`: of those that fit, the
-    /// one with a literal where the others have a parameter, leftmost first.
-    /// Every request asks this, so it allocates nothing.
+    /// one with a literal where the others have a parameter, leftmost first. It allocates
+    /// nothing: a request that is not kept matched (see [`Self::template_for_request`]) walks
+    /// the table with it.
     fn template_for(&self, path: &str) -> Option<&Template> {
         self.index_for(path).map(|index| &self.0[index])
     }
@@ -184,7 +185,7 @@ impl RouteTable {
     /// The template to log and count `request` under: the documented one, found without the
     /// router's patterns; the router is asked only for what the document does not describe
     /// (the web app, the probes). Never the concrete path, which holds ids.
-    pub fn template_of_request(request: &actix_web::dev::ServiceRequest) -> String {
+    pub fn template_of_request(request: &ServiceRequest) -> String {
         request
             .app_data::<Data<RouteTable>>()
             .and_then(|table| table.template_for_request(request))
