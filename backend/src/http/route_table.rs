@@ -193,13 +193,6 @@ impl RouteTable {
             .or_else(|| request.match_pattern())
             .unwrap_or_else(|| "default".to_owned())
     }
-
-    /// Whether `request` is to a public operation of the table the application was built with.
-    pub fn is_public_request(request: &HttpRequest) -> bool {
-        request
-            .app_data::<Data<RouteTable>>()
-            .is_some_and(|table| table.is_public(request.method().as_str(), request.path()))
-    }
 }
 
 /// A documented template, found for a concrete path.
