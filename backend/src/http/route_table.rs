@@ -340,6 +340,12 @@ mod tests {
         // Asked again, the kept match answers, and it is the same template.
         let again = table.route_of_request(&export).expect("documented");
         assert_eq!(again.0.path, "/api/v1/tenants/{tenant}/recordings/export");
+        // What is kept is what answers: a documented path kept as unmatched stays unmatched.
+        let kept = actix_web::test::TestRequest::post()
+            .uri("/api/v1/tenants/acme/recordings/export")
+            .to_srv_request();
+        kept.extensions_mut().insert(MatchedTemplate(None));
+        assert!(table.route_of_request(&kept).is_none());
         let one = actix_web::test::TestRequest::get()
             .uri("/api/v1/tenants/acme/recordings/0190f1c2-aaaa-7bbb-8ccc-123456789abc")
             .app_data(Data::new(self::table()))
